@@ -1,0 +1,63 @@
+"""Who may do what: the one place that reads role assignments."""
+
+from dataclasses import dataclass
+
+from accounts.models import Role, RoleAssignment
+
+
+@dataclass(frozen=True)
+class UserRoles:
+    is_admin: bool = False
+    coordinator_of: frozenset[int] = frozenset()
+    donor_of: frozenset[int] = frozenset()
+    leader_of: frozenset[int] = frozenset()
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_admin or bool(self.coordinator_of)
+
+    @property
+    def is_donor(self) -> bool:
+        return bool(self.donor_of)
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.leader_of)
+
+    @property
+    def needs_mfa(self) -> bool:
+        """Staff roles hold personal data of many people, so they must use a second factor."""
+        return self.is_admin or bool(self.coordinator_of)
+
+    def coordinates(self, programme_id: int) -> bool:
+        return self.is_admin or programme_id in self.coordinator_of
+
+
+def user_roles(user) -> UserRoles:
+    """The user's roles, read once per request and kept on the user object."""
+    if not user.is_authenticated:
+        return UserRoles()
+    cached = getattr(user, "_cohesion_roles", None)
+    if cached is not None:
+        return cached
+    by_role: dict[str, set[int]] = {role: set() for role in Role.values}
+    for role, programme_id in RoleAssignment.objects.filter(user=user).values_list(
+        "role", "programme_id"
+    ):
+        by_role[role].add(programme_id)
+    roles = UserRoles(
+        is_admin=user.is_superuser,
+        coordinator_of=frozenset(by_role[Role.COORDINATOR]),
+        donor_of=frozenset(by_role[Role.DONOR]),
+        leader_of=frozenset(by_role[Role.LEADER]),
+    )
+    user._cohesion_roles = roles
+    return roles
+
+
+def programme_ids(user, roles=None):
+    """A subquery of the ids of programmes in which the user holds one of `roles` (any role)."""
+    assignments = RoleAssignment.objects.filter(user=user)
+    if roles is not None:
+        assignments = assignments.filter(role__in=roles)
+    return assignments.values("programme_id")

@@ -1,0 +1,125 @@
+"""State changes for accounts, roles and invitations."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Invitation, Role, RoleAssignment, User, hash_token
+from accounts.roles import user_roles
+from communities.models import Programme
+
+
+class InvitationUnusable(Exception):
+    """The link is unknown, used, revoked or expired; `reason` says which."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def invitation_can_send(*, user: User, programme: Programme) -> bool:
+    return user_roles(user).coordinates(programme.pk)
+
+
+@transaction.atomic
+def invitation_create(
+    *, invited_by: User, email: str, role: str, programme: Programme
+) -> tuple[Invitation, str]:
+    """Creates an invitation and queues its email; returns it with the one-time raw token."""
+    from accounts.tasks import send_invitation_email
+
+    if not invitation_can_send(user=invited_by, programme=programme):
+        raise ValidationError(_("You can only invite people to programmes you coordinate."))
+    email = email.strip().lower()
+    if RoleAssignment.objects.filter(
+        user__email__iexact=email, role=role, programme=programme
+    ).exists():
+        raise ValidationError({"email": _("This person already has that role in the programme.")})
+    # A new invitation replaces any pending one for the same person, role and programme.
+    Invitation.objects.pending().filter(
+        email__iexact=email, role=role, programme=programme
+    ).update(revoked_at=timezone.now())
+    token = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        email=email,
+        role=role,
+        programme=programme,
+        invited_by=invited_by,
+        token_hash=hash_token(token),
+        expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    # The raw token travels only in the task message and the email; the database keeps a hash.
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation:
+    """The invitation behind a link, or InvitationUnusable saying why it cannot be used."""
+    invitation = (
+        Invitation.objects.select_related("programme").filter(token_hash=hash_token(token)).first()
+    )
+    if invitation is None:
+        raise InvitationUnusable("unknown")
+    if invitation.status != Invitation.Status.PENDING:
+        raise InvitationUnusable(invitation.status)
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *, token: str, user: User | None = None, full_name: str = "", password: str = ""
+) -> User:
+    """Uses the invitation once: creates the account (or takes the signed-in one) and the role."""
+    invitation = invitation_for_token(token)
+    # Lock the row so that two simultaneous presses cannot both use the link.
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING:
+        raise InvitationUnusable(invitation.status)
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        if user is None or user.pk != existing.pk:
+            raise ValidationError(
+                _("An account with this email exists: sign in as %(email)s to accept.")
+                % {"email": invitation.email}
+            )
+        account = existing
+    else:
+        if not full_name.strip():
+            raise ValidationError({"full_name": _("Enter your full name.")})
+        account = User.objects.create_user(
+            email=invitation.email, password=password, full_name=full_name.strip()
+        )
+    RoleAssignment.objects.get_or_create(
+        user=account,
+        role=invitation.role,
+        programme=invitation.programme,
+        defaults={"created_by": invitation.invited_by},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = account
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return account
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> None:
+    """Revokes a pending invitation so that its link stops working."""
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(_("Only a pending invitation can be revoked."))
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """Stores the language the user chose, used on every later visit and in emails."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Unknown language."))
+    user.language = language
+    user.save(update_fields=["language"])
+
+
+__all__ = ["InvitationUnusable", "Role"]

@@ -1,0 +1,122 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from accounts.forms import AcceptInvitationForm, InvitationForm
+from accounts.models import Invitation, User
+from accounts.roles import user_roles
+from accounts.services import (
+    InvitationUnusable,
+    invitation_accept,
+    invitation_create,
+    invitation_for_token,
+    invitation_revoke,
+    user_set_language,
+)
+from communities.models import Programme
+
+
+def _programmes_user_invites_to(user):
+    roles = user_roles(user)
+    if not roles.is_coordinator:
+        raise PermissionDenied
+    programmes = Programme.objects.visible_to(user)
+    if not roles.is_admin:
+        programmes = programmes.filter(pk__in=roles.coordinator_of)
+    return list(programmes)
+
+
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    programmes = _programmes_user_invites_to(request.user)
+    form = InvitationForm(request.POST or None, programmes=programmes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = invitation_create(invited_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("accounts:invitation_list")
+    invitations = Invitation.objects.visible_to(request.user).select_related(
+        "programme", "invited_by"
+    )[:200]
+    context = {
+        "form": form,
+        "invitations": invitations,
+        "valid_days": settings.INVITATION_VALID_DAYS,
+    }
+    return render(request, "accounts/invitation_list.html", context)
+
+
+@require_POST
+def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=pk)
+    try:
+        invitation_revoke(invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("The invitation has been revoked."))
+    return redirect("accounts:invitation_list")
+
+
+@login_not_required
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_for_token(token)
+    except InvitationUnusable as unusable:
+        return render(
+            request, "accounts/invitation_unusable.html", {"reason": unusable.reason}, status=410
+        )
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    form = None if has_account else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        data = form.cleaned_data if form else {}
+        try:
+            user = invitation_accept(
+                token=token,
+                user=request.user if request.user.is_authenticated else None,
+                full_name=data.get("full_name", ""),
+                password=data.get("password1", ""),
+            )
+        except InvitationUnusable as unusable:
+            return render(
+                request, "accounts/invitation_unusable.html", {"reason": unusable.reason}, status=410
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            if not request.user.is_authenticated:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Cohesion."))
+            return redirect("home")
+    context = {"invitation": invitation, "form": form, "has_account": has_account}
+    return render(request, "accounts/invitation_accept.html", context)
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    assignments = request.user.role_assignments.select_related("programme")
+    return render(request, "accounts/profile.html", {"assignments": assignments})
+
+
+@login_not_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, remembered on the account of a signed-in user."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        try:
+            user_set_language(user=request.user, language=language)
+        except ValidationError:
+            pass  # Django's view has already ignored an unknown language.
+    return response

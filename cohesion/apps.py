@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CohesionConfig(AppConfig):
+    name = "cohesion"
+    verbose_name = "Cohesion"

@@ -1,0 +1,240 @@
+"""Demo data from the two source texts: the Zhytomyr and Kherson programmes, their partners,
+donors and communities, and one account per role. Idempotent: running it again changes nothing.
+Later parts of the product add their own demo data here."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Role, RoleAssignment, User
+from communities.katotth import load_codifier
+from communities.models import (
+    Community,
+    Enrolment,
+    Organisation,
+    Programme,
+
+    StakeholderCategory,
+)
+
+DEMO_PASSWORD = "cohesion-demo"  # noqa: S105 - set only when DEBUG is on
+FRAMEWORK = "UN Recovery and Peacebuilding Programme / Програма ООН із відновлення та розбудови миру"
+
+
+# (KATOTTH code, status, note) for the communities each text names. Novohrad-Volynska was
+# renamed Zviahelska in 2022; the codifier carries the new name.
+ZHYTOMYR_COMMUNITIES = [
+    ("UA18080010000090720", "accessible", ""),  # Baranivka
+    ("UA18040070000059677", "accessible", ""),  # Vysokivska
+    ("UA18040190000029215", "accessible", ""),  # Zhytomyr
+    ("UA18040330000027310", "accessible", ""),  # Novoborivska
+    ("UA18080150000022496", "accessible", "Novohrad-Volynska until 2022"),  # Zviahelska
+    ("UA18020150000084693", "accessible", ""),  # Semenivska
+    ("UA18020170000036711", "accessible", ""),  # Chervonenska
+]
+KHERSON_COMMUNITIES = [
+    ("UA65020150000047137", "deoccupied", ""),  # Novovorontsovka
+    ("UA65020070000029027", "deoccupied", ""),  # Vysokopillia
+    ("UA65020110000081240", "deoccupied", ""),  # Kochubeivka
+    ("UA65100170000014054", "frontline", ""),  # Chornobaivka
+    ("UA65100010000048953", "frontline", ""),  # Bilozerka
+    ("UA65100130000084882", "frontline", ""),  # Stanislav
+]
+
+ORGANISATIONS = {
+    "modern_format": ("ГО «Сучасний формат»", 'NGO "Modern Format"', "implementing_partner"),
+    "union": ("Фонд «Єднання»", '"Union" Foundation', "implementing_partner"),
+    "netherlands": ("Королівство Нідерландів", "Kingdom of the Netherlands", "donor"),
+    "denmark": ("Уряд Данії", "Government of Denmark", "donor"),
+    "undp": ("Програма розвитку ООН (ПРООН)", "United Nations Development Programme (UNDP)",
+             "un_agency"),
+    "un_women": ("Структура ООН Жінки", "UN Women", "un_agency"),
+    "unfpa": ("Фонд ООН у галузі народонаселення (UNFPA)", "United Nations Population Fund (UNFPA)",
+              "un_agency"),
+    "fao": ("Продовольча та сільськогосподарська організація ООН (ФАО)",
+            "Food and Agriculture Organization of the United Nations (FAO)", "un_agency"),
+    "eu": ("Європейський Союз", "European Union", "donor"),
+    "eib": ("Європейський інвестиційний банк", "European Investment Bank", "donor"),
+    "us_embassy": ("Посольство США в Україні", "US Embassy in Ukraine", "donor"),
+    "canada": ("Уряд Канади", "Government of Canada", "donor"),
+    "germany": ("Уряд Німеччини", "Government of Germany", "donor"),
+    "poland": ("Уряд Польщі", "Government of Poland", "donor"),
+    "switzerland": ("Уряд Швейцарії", "Government of Switzerland", "donor"),
+    "sweden": ("Уряд Швеції", "Government of Sweden", "donor"),
+    "japan": ("Уряд Японії", "Government of Japan", "donor"),
+    "police_zt": ("ГУНП в Житомирській області", "Main Police Department in Zhytomyr Oblast",
+                  "police"),
+    "ses_zt": ("ГУ ДСНС у Житомирській області",
+               "State Emergency Service Department in Zhytomyr Oblast", "ses"),
+    "police_ks": ("ГУНП в Херсонській області", "Main Police Department in Kherson Oblast",
+                  "police"),
+    "ses_ks": ("ГУ ДСНС у Херсонській області",
+               "State Emergency Service Department in Kherson Oblast", "ses"),
+}
+
+COUNCIL_WORD = {
+    Community.Kind.URBAN: ("міська рада", "city council"),
+    Community.Kind.SETTLEMENT: ("селищна рада", "settlement council"),
+    Community.Kind.RURAL: ("сільська рада", "village council"),
+}
+ADMINISTRATION_WORD = {
+    Community.Kind.URBAN: ("міська військова адміністрація", "city military administration"),
+    Community.Kind.SETTLEMENT: ("селищна військова адміністрація",
+                                "settlement military administration"),
+    Community.Kind.RURAL: ("сільська військова адміністрація", "village military administration"),
+}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    full_name: str
+    role: str  # "administrator" or a Role value
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin@cohesion.example", "Олена Адміністраторка", "administrator"),
+    DemoAccount("coordinator@cohesion.example", "Ірина Коваленко", Role.COORDINATOR),
+    DemoAccount("leader@cohesion.example", "Андрій Мельник", Role.LEADER),
+    DemoAccount("donor@cohesion.example", "Pieter de Vries", Role.DONOR),
+]
+
+
+@transaction.atomic
+def seed_demo() -> list[tuple[DemoAccount, str | None]]:
+    """Creates (or finds) the demo data; returns each demo account with its password, which is
+    known only when DEBUG is on."""
+    codes = [code for code, _status, _note in ZHYTOMYR_COMMUNITIES + KHERSON_COMMUNITIES]
+    if Community.objects.filter(katotth_code__in=codes).count() < len(codes):
+        load_codifier()
+    organisations = {
+        key: _organisation(name_uk, name_en, kind)
+        for key, (name_uk, name_en, kind) in ORGANISATIONS.items()
+    }
+    categories = {category.code: category for category in StakeholderCategory.objects.all()}
+
+    zhytomyr = _programme(
+        title_uk="Підвищення рівня соціальної згуртованості та громадської безпеки в громадах "
+        "Житомирської області",
+        title_en="Increasing Local Social Cohesion and Public Safety in the Communities of "
+        "Zhytomyr region",
+        summary_uk="Мережа місцевих робочих груп із соціальної згуртованості та громадської "
+        "безпеки в семи громадах Житомирської області: щомісячні зустрічі, молодіжні лідери, "
+        "ветеранська спільнота, плани громадської безпеки, тренінги та обмінні візити.",
+        summary_en="A network of local working groups on social cohesion and public safety in "
+        "seven communities of Zhytomyr region: monthly meetings, youth leaders, the veteran "
+        "community, public safety plans, trainings and exchange visits.",
+        partner=organisations["modern_format"],
+        start=datetime.date(2020, 7, 1),
+        end=datetime.date(2021, 4, 30),
+        donors=[organisations["netherlands"]],
+        partners=[organisations["undp"]],
+        required=[categories[code] for code in
+                  ("local_government", "police", "cso", "vulnerable_groups", "veterans", "youth")],
+    )
+    kherson = _programme(
+        title_uk="Херсонщина: громадська безпека та відновлення в умовах змін",
+        title_en="Kherson Region: Public Security and Recovery in the Conditions of Change",
+        summary_uk="Робочі групи з громадської безпеки та відновлення в шести громадах "
+        "Херсонської області: міжсекторальне партнерство військових адміністрацій, поліції, "
+        "ДСНС, громадських і благодійних організацій та волонтерів.",
+        summary_en="Working Groups on Public Safety and Restoration in six communities of Kherson "
+        "region: cross-sector partnership of military administrations, the police, the State "
+        "Emergency Service, public and charitable organisations and volunteers.",
+        partner=organisations["union"],
+        start=datetime.date(2023, 1, 1),
+        end=datetime.date(2024, 12, 31),
+        donors=[organisations["denmark"]],
+        partners=[organisations["undp"]],
+        required=[categories[code] for code in
+                  ("military_administration", "police", "ses", "cso", "charity", "volunteers")],
+    )
+    _enrol(zhytomyr, ZHYTOMYR_COMMUNITIES, COUNCIL_WORD)
+    _enrol(kherson, KHERSON_COMMUNITIES, ADMINISTRATION_WORD)
+
+    accounts = []
+    for account in DEMO_ACCOUNTS:
+        user, password = _account(account)
+        if account.role == Role.COORDINATOR:
+            _assign(user, Role.COORDINATOR, zhytomyr)
+            _assign(user, Role.COORDINATOR, kherson)
+        elif account.role == Role.DONOR:
+            _assign(user, Role.DONOR, zhytomyr)
+        elif account.role == Role.LEADER:
+            _assign(user, Role.LEADER, kherson)
+        accounts.append((account, password))
+    return accounts
+
+
+def _organisation(name_uk, name_en, kind, community=None) -> Organisation:
+    organisation, _created = Organisation.objects.get_or_create(
+        name_uk=name_uk, kind=kind, defaults={"name_en": name_en, "community": community}
+    )
+    return organisation
+
+
+def _programme(*, title_uk, title_en, summary_uk, summary_en, partner, start, end, donors,
+               partners, required) -> Programme:
+    programme, created = Programme.objects.get_or_create(
+        title_en=title_en,
+        defaults={
+            "title_uk": title_uk,
+            "summary_uk": summary_uk,
+            "summary_en": summary_en,
+            "implementing_partner": partner,
+            "start_date": start,
+            "end_date": end,
+            "framework": FRAMEWORK,
+        },
+    )
+    if created:
+        programme.donors.set(donors)
+        programme.partners.set(partners)
+        programme.required_categories.set(required)
+    return programme
+
+
+def _enrol(programme: Programme, communities, body_words) -> None:
+    for code, status, note in communities:
+        community = Community.objects.get(katotth_code=code)
+        if not community.status_note and (community.status != status or note):
+            community.status, community.status_note = status, note
+            community.save(update_fields=["status", "status_note"])
+        Enrolment.objects.get_or_create(
+            programme=programme,
+            community=community,
+            withdrawn_on=None,
+            defaults={"enrolled_on": programme.start_date},
+        )
+        word_uk, word_en = body_words.get(community.kind, body_words[Community.Kind.RURAL])
+        kind = (
+            Organisation.Kind.MILITARY_ADMINISTRATION
+            if body_words is ADMINISTRATION_WORD
+            else Organisation.Kind.LOCAL_GOVERNMENT
+        )
+        _organisation(f"{community.name_uk} {word_uk}", f"{community.name_en} {word_en}", kind,
+                      community)
+
+
+def _account(account: DemoAccount) -> tuple[User, str | None]:
+    user = User.objects.filter(email=account.email).first()
+    password = DEMO_PASSWORD if settings.DEBUG else None
+    if user is None:
+        user = User(email=account.email, full_name=account.full_name)
+        if account.role == "administrator":
+            user.is_staff = user.is_superuser = True
+        # Outside DEBUG the accounts get no usable password: set one with a reset link.
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+    return user, password
+
+
+def _assign(user: User, role: str, programme: Programme) -> None:
+    RoleAssignment.objects.get_or_create(user=user, role=role, programme=programme)
+
+

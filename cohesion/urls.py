@@ -1,0 +1,26 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from cohesion import views
+
+# The admin signs in through allauth, so its rate limits and MFA apply there too.
+admin.autodiscover()
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Cohesion"
+admin.site.site_title = "Cohesion"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("communities.urls")),
+]
+
+handler400 = "cohesion.views.bad_request"
+handler403 = "cohesion.views.permission_denied"
+handler404 = "cohesion.views.page_not_found"
+handler500 = "cohesion.views.server_error"
+

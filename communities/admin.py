@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.db import models
+
+from communities.models import (
+    Community,
+    Enrolment,
+    Organisation,
+    Programme,
+    Raion,
+    Region,
+    StakeholderCategory,
+)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_uk", "name_en", "kind"]
+    search_fields = ["code", "name_uk", "name_en"]
+
+
+@admin.register(Raion)
+class RaionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_uk", "name_en", "region"]
+    list_filter = ["region"]
+    search_fields = ["code", "name_uk", "name_en"]
+    list_select_related = ["region"]
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name_uk", "name_en", "katotth_code", "region", "kind", "status", "population"]
+    list_filter = ["status", "kind", "region"]
+    search_fields = ["name_uk", "name_en", "katotth_code"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region", "raion"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name_uk", "name_en", "kind", "community"]
+    list_filter = ["kind"]
+    search_fields = ["name_uk", "name_en", "short_name"]
+    autocomplete_fields = ["community"]
+    list_select_related = ["community"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(StakeholderCategory)
+class StakeholderCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_uk", "name_en", "position"]
+    list_editable = ["position"]
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    autocomplete_fields = ["community"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["title_uk", "implementing_partner", "start_date", "end_date"]
+    search_fields = ["title_uk", "title_en"]
+    autocomplete_fields = ["implementing_partner", "donors", "partners"]
+    filter_horizontal = ["required_categories"]
+    inlines = [EnrolmentInline]
+    list_select_related = ["implementing_partner"]

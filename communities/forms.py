@@ -1,0 +1,90 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Community, Organisation, Programme
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProgrammeForm(forms.ModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "title_uk",
+            "title_en",
+            "summary_uk",
+            "summary_en",
+            "implementing_partner",
+            "donors",
+            "partners",
+            "framework",
+            "start_date",
+            "end_date",
+            "required_categories",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "summary_uk": forms.Textarea(attrs={"rows": 4}),
+            "summary_en": forms.Textarea(attrs={"rows": 4}),
+            "donors": forms.SelectMultiple(attrs={"size": 6}),
+            "partners": forms.SelectMultiple(attrs={"size": 6}),
+            "required_categories": forms.CheckboxSelectMultiple(),
+        }
+
+
+class EnrolForm(forms.Form):
+    community = forms.ModelChoiceField(
+        queryset=Community.objects.all(), widget=forms.HiddenInput
+    )
+    enrolled_on = forms.DateField(label=_("Enrolled on"), widget=DateInput())
+
+
+class WithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(
+        label=_("Withdrawn on"), widget=DateInput(), initial=timezone.localdate
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        help_text=_("For example: occupation, active hostilities, merged with another community."),
+    )
+
+
+class CommunityForm(forms.ModelForm):
+    class Meta:
+        model = Community
+        fields = [
+            "name_uk",
+            "name_en",
+            "kind",
+            "status",
+            "status_note",
+            "population",
+            "latitude",
+            "longitude",
+        ]
+
+
+class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Organisation
+        fields = ["name_uk", "name_en", "short_name", "kind", "community", "website", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The full directory has ~1,800 hromadas: offer those enrolled in programmes (and the
+        # current one), which is where organisations that take part are found.
+        queryset = communities
+        if self.instance.community_id:
+            queryset = queryset | Community.objects.filter(pk=self.instance.community_id)
+        self.fields["community"].queryset = queryset.select_related("region").distinct()

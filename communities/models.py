@@ -1,0 +1,371 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import programme_ids, user_roles
+from cohesion.i18n import BilingualNameMixin, pick
+
+
+def search_key(text: str) -> str:
+    """Case-folded text with the apostrophe variants of Ukrainian spelling made one."""
+    for apostrophe in "’ʼ`‘":
+        text = text.replace(apostrophe, "'")
+    return " ".join(text.casefold().split())
+
+
+class ReferenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Reference data from the public registry: any signed-in user may read it."""
+        return self.all() if user.is_authenticated else self.none()
+
+
+class Region(BilingualNameMixin, models.Model):
+    """A first-level unit of the KATOTTH codifier: an oblast, Crimea, or Kyiv or Sevastopol."""
+
+    class Kind(models.TextChoices):
+        OBLAST = "oblast", _("Oblast")
+        AUTONOMOUS_REPUBLIC = "autonomous_republic", _("Autonomous republic")
+        SPECIAL_CITY = "special_city", _("City with special status")
+
+    code = models.CharField(_("KATOTTH code"), max_length=19, unique=True)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, default=Kind.OBLAST)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+
+
+class Raion(BilingualNameMixin, models.Model):
+    """A district of a region (second level of the codifier)."""
+
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="raions", verbose_name=_("region")
+    )
+    code = models.CharField(_("KATOTTH code"), max_length=19, unique=True)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("raion")
+        verbose_name_plural = _("raions")
+        ordering = ["code"]
+
+
+class CommunityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see the whole directory (they enrol from it); others see their programmes'."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user_roles(user)
+        if roles.is_coordinator:
+            return self.all()
+        # Withdrawn communities stay visible: their history is part of the programme's record.
+        return self.filter(
+            pk__in=Enrolment.objects.filter(programme__in=programme_ids(user)).values(
+                "community_id"
+            )
+        )
+
+    def search(self, text: str):
+        text = search_key(text)
+        return self.filter(search_text__contains=text) if text else self
+
+
+class Community(BilingualNameMixin, models.Model):
+    """A territorial community (hromada)."""
+
+    class Kind(models.TextChoices):
+        URBAN = "urban", _("Urban")
+        SETTLEMENT = "settlement", _("Settlement")
+        RURAL = "rural", _("Rural")
+        SPECIAL_CITY = "special_city", _("City with special status")
+
+    class Status(models.TextChoices):
+        ACCESSIBLE = "accessible", _("Accessible")
+        FRONTLINE = "frontline", _("Frontline")
+        OCCUPIED = "occupied", _("Occupied")
+        DEOCCUPIED = "deoccupied", _("De-occupied")
+
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="communities", verbose_name=_("region")
+    )
+    raion = models.ForeignKey(
+        Raion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communities",
+        verbose_name=_("raion"),
+    )
+    katotth_code = models.CharField(
+        _("KATOTTH code"), max_length=19, unique=True, null=True, blank=True
+    )
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACCESSIBLE
+    )
+    status_note = models.CharField(_("status note"), max_length=300, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    # Lower-cased names and code: SQLite's LIKE folds only ASCII case, so Cyrillic search
+    # works the same on both databases only against a pre-folded column.
+    search_text = models.CharField(max_length=500, editable=False, db_index=False, default="")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["region__code", "name_uk"]
+        indexes = [models.Index(fields=["status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="community_latitude_range",
+                violation_error_message=_("Latitude must be between -90 and 90."),
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="community_longitude_range",
+                violation_error_message=_("Longitude must be between -180 and 180."),
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("communities:community_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        return search_key(f"{self.name_uk} | {self.name_en} | {self.katotth_code or ''}")
+
+    @property
+    def full_name(self) -> str:
+        # Hromada names in the codifier are adjectives ("Баранівська"): add the noun.
+        if self.kind == self.Kind.SPECIAL_CITY:
+            return self.name
+        return pick(f"{self.name_uk} громада", f"{self.name_en} hromada")
+
+
+class Organisation(BilingualNameMixin, models.Model):
+    """A body that takes part in or funds the work: a council, the police, a donor, a CSO."""
+
+    class Kind(models.TextChoices):
+        LOCAL_GOVERNMENT = "local_government", _("Local government")
+        POLICE = "police", _("Police")
+        SES = "ses", _("State Emergency Service")
+        MILITARY_ADMINISTRATION = "military_administration", _("Military administration")
+        CSO = "cso", _("Civil society organisation")
+        CHARITY = "charity", _("Charity")
+        VOLUNTEER_INITIATIVE = "volunteer_initiative", _("Volunteer initiative")
+        YOUTH_ORGANISATION = "youth_organisation", _("Youth organisation")
+        VETERAN_ORGANISATION = "veteran_organisation", _("Veteran organisation")
+        BUSINESS = "business", _("Business")
+        SCHOOL = "school", _("School")
+        DONOR = "donor", _("Donor")
+        UN_AGENCY = "un_agency", _("UN agency")
+        IMPLEMENTING_PARTNER = "implementing_partner", _("Implementing partner")
+        OTHER = "other", _("Other")
+
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    short_name = models.CharField(_("short name"), max_length=60, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("community"),
+    )
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name_uk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name_uk", "kind"],
+                name="organisation_unique_name",
+                violation_error_message=_("An organisation of this kind with this name exists."),
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("communities:organisation_detail", args=[self.pk])
+
+
+class StakeholderCategory(BilingualNameMixin, models.Model):
+    """A part of the community a working group must hear from (police, youth, veterans...)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("stakeholder category")
+        verbose_name_plural = _("stakeholder categories")
+        ordering = ["position", "code"]
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators see all; everyone else the programmes they hold a role in."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=programme_ids(user))
+
+
+class Programme(models.Model):
+    """A funded project run by an implementing partner in a set of communities."""
+
+    title_uk = models.CharField(_("title (Ukrainian)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    summary_uk = models.TextField(_("summary (Ukrainian)"), blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    implementing_partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="programmes_implemented",
+        verbose_name=_("implementing partner"),
+    )
+    donors = models.ManyToManyField(
+        Organisation, related_name="programmes_funded", blank=True, verbose_name=_("donors")
+    )
+    partners = models.ManyToManyField(
+        Organisation,
+        related_name="programmes_partnered",
+        blank=True,
+        verbose_name=_("other partners"),
+        help_text=_("UN agencies and other bodies that assist the programme."),
+    )
+    framework = models.CharField(
+        _("framework"),
+        max_length=300,
+        blank=True,
+        help_text=_("The wider programme this project belongs to."),
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    required_categories = models.ManyToManyField(
+        StakeholderCategory,
+        blank=True,
+        related_name="programmes",
+        verbose_name=_("required stakeholder categories"),
+        help_text=_("Every working group of the programme must include these."),
+    )
+    communities = models.ManyToManyField(
+        Community, through="Enrolment", related_name="programmes", verbose_name=_("communities")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-start_date", "title_uk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="programme_period_ordered",
+                violation_error_message=_("The programme cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("communities:programme_detail", args=[self.pk])
+
+    @property
+    def title(self) -> str:
+        return pick(self.title_uk, self.title_en)
+
+    @property
+    def summary(self) -> str:
+        return pick(self.summary_uk, self.summary_en)
+
+    @property
+    def is_running(self) -> bool:
+        return self.start_date <= timezone.localdate() <= self.end_date
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(withdrawn_on__isnull=True)
+
+
+class Enrolment(models.Model):
+    """A community's part in a programme, from enrolment to withdrawal; never deleted."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("programme")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("community")
+    )
+    enrolled_on = models.DateField(_("enrolled on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["community__name_uk", "-enrolled_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "community"],
+                condition=Q(withdrawn_on__isnull=True),
+                name="enrolment_one_open_per_community",
+                violation_error_message=_("This community is already enrolled in the programme."),
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True)
+                | Q(withdrawn_on__gte=models.F("enrolled_on")),
+                name="enrolment_period_ordered",
+                violation_error_message=_("A community cannot be withdrawn before it enrolled."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.community} · {self.programme}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_on is None

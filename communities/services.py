@@ -1,0 +1,55 @@
+"""State changes for communities, organisations and programmes."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from communities.models import Community, Enrolment, Programme
+
+
+@transaction.atomic
+def programme_enrol_community(
+    *, programme: Programme, community: Community, enrolled_on: datetime.date
+) -> Enrolment:
+    """Enrols a community; a community has at most one open enrolment per programme."""
+    if enrolled_on < programme.start_date or enrolled_on > programme.end_date:
+        raise ValidationError(
+            {"enrolled_on": _("The enrolment date must fall within the programme period.")}
+        )
+    if programme.enrolments.current().filter(community=community).exists():
+        raise ValidationError(
+            {"community": _("%(community)s is already enrolled in this programme.")
+             % {"community": community.full_name}}
+        )
+    try:
+        with transaction.atomic():
+            return Enrolment.objects.create(
+                programme=programme, community=community, enrolled_on=enrolled_on
+            )
+    except IntegrityError as exc:  # a concurrent enrolment won the race
+        raise ValidationError(
+            {"community": _("%(community)s is already enrolled in this programme.")
+             % {"community": community.full_name}}
+        ) from exc
+
+
+@transaction.atomic
+def enrolment_withdraw(
+    *, enrolment: Enrolment, withdrawn_on: datetime.date, reason: str
+) -> Enrolment:
+    """Ends an enrolment with a dated reason; the record stays so the history is kept."""
+    enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    if enrolment.withdrawn_on is not None:
+        raise ValidationError(_("This community has already been withdrawn."))
+    if withdrawn_on < enrolment.enrolled_on:
+        raise ValidationError(
+            {"withdrawn_on": _("The withdrawal date cannot be before the enrolment date.")}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the withdrawal.")})
+    enrolment.withdrawn_on = withdrawn_on
+    enrolment.withdrawal_reason = reason.strip()
+    enrolment.save(update_fields=["withdrawn_on", "withdrawal_reason"])
+    return enrolment

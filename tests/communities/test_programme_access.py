@@ -1,0 +1,137 @@
+"""Who may see and change programmes: scoping through visible_to, 404 and 403."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import EnrolmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def programme_pages(programme):
+    enrolment = programme.enrolments.first()
+    return {
+        "detail": reverse("communities:programme_detail", args=[programme.pk]),
+        "edit": reverse("communities:programme_edit", args=[programme.pk]),
+        "enrol": reverse("communities:programme_enrol", args=[programme.pk]),
+        "withdraw": reverse(
+            "communities:enrolment_withdraw", args=[programme.pk, enrolment.pk]
+        ),
+    }
+
+
+def test_programme_list_shows_only_the_users_programmes(as_user, coordinator, programme,
+                                                        other_programme):
+    response = as_user(coordinator).get(reverse("communities:programme_list"))
+    assert response.status_code == 200
+    assert programme.title_uk in response.text
+    assert other_programme.title_uk not in response.text
+
+
+def test_administrator_sees_every_programme(as_user, admin_user, programme, other_programme):
+    response = as_user(admin_user).get(reverse("communities:programme_list"))
+    assert programme.title_uk in response.text
+    assert other_programme.title_uk in response.text
+
+
+@pytest.mark.parametrize("page", ["detail", "edit", "enrol", "withdraw"])
+def test_coordinator_gets_404_on_another_programmes_pages(as_user, coordinator, other_programme,
+                                                          page):
+    client = as_user(coordinator)
+    url = programme_pages(other_programme)[page]
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"reason": "x", "withdrawn_on": "2023-05-01"}).status_code == 404
+    assert other_programme.enrolments.current().count() == 1
+
+
+@pytest.mark.parametrize("role", ["donor", "leader"])
+@pytest.mark.parametrize("page", ["edit", "enrol", "withdraw"])
+def test_read_only_roles_get_403_on_programme_writes(request, as_user, programme, role, page):
+    client = as_user(request.getfixturevalue(role))
+    url = programme_pages(programme)[page]
+    assert client.get(url).status_code == 403
+    response = client.post(url, {"reason": "closed", "withdrawn_on": "2023-05-01"})
+    assert response.status_code == 403
+    assert programme.enrolments.current().count() == 1
+
+
+@pytest.mark.parametrize("role", ["donor", "leader"])
+def test_read_only_roles_can_read_their_programme(request, as_user, programme, role):
+    client = as_user(request.getfixturevalue(role))
+    response = client.get(programme_pages(programme)["detail"])
+    assert response.status_code == 200
+    assert "Редагувати" not in response.text  # no edit button for them
+
+
+def test_only_administrators_create_programmes(as_user, coordinator, admin_user):
+    url = reverse("communities:programme_create")
+    assert as_user(coordinator).get(url).status_code == 403
+    assert as_user(admin_user).get(url).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, programme):
+    for url in [reverse("communities:programme_list"), *programme_pages(programme).values()]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("account_login"))
+
+
+def test_coordinator_edits_programme(as_user, coordinator, programme):
+    url = programme_pages(programme)["edit"]
+    data = {
+        "title_uk": "Нова назва",
+        "title_en": "New title",
+        "implementing_partner": programme.implementing_partner.pk,
+        "start_date": "2023-01-01",
+        "end_date": "2024-12-31",
+    }
+    response = as_user(coordinator).post(url, data)
+    assert response.status_code == 302
+    programme.refresh_from_db()
+    assert programme.title_uk == "Нова назва"
+
+
+def test_programme_that_ends_before_it_starts_is_refused(as_user, coordinator, programme):
+    url = programme_pages(programme)["edit"]
+    data = {
+        "title_uk": "Нова назва",
+        "title_en": "New title",
+        "implementing_partner": programme.implementing_partner.pk,
+        "start_date": "2024-01-01",
+        "end_date": "2023-12-31",
+    }
+    response = as_user(coordinator).post(url, data)
+    assert response.status_code == 200
+    assert "не може завершитися раніше" in response.text
+    programme.refresh_from_db()
+    assert programme.title_uk != "Нова назва"
+
+
+def test_programme_list_query_count_does_not_grow(as_user, admin_user, django_assert_num_queries):
+    from tests.factories import ProgrammeFactory
+
+    client = as_user(admin_user)
+    ProgrammeFactory()
+    client.get(reverse("communities:programme_list"))  # warm the session
+    # session, user, roles, TOTP check, programmes, donors prefetch
+    with django_assert_num_queries(6):
+        client.get(reverse("communities:programme_list"))
+    for programme in ProgrammeFactory.create_batch(49):
+        EnrolmentFactory(programme=programme)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("communities:programme_list"))
+    assert response.content.count(b"card-title") == 50
+
+
+def test_programme_detail_query_count_does_not_grow(as_user, coordinator, programme,
+                                                    django_assert_num_queries):
+    client = as_user(coordinator)
+    url = programme_pages(programme)["detail"]
+    client.get(url)
+    # session, user, roles, TOTP, programme, donors, partners, categories, enrolments
+    with django_assert_num_queries(9):
+        client.get(url)
+    EnrolmentFactory.create_batch(49, programme=programme)
+    with django_assert_num_queries(9):
+        response = client.get(url)
+    assert response.status_code == 200

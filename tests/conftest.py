@@ -1,0 +1,85 @@
+"""Standing people for every test: a coordinator, a donor and a leader of one programme, a
+coordinator of another programme, an administrator, and anonymous visitors."""
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import Role
+from tests.factories import (
+    EnrolmentFactory,
+    ProgrammeFactory,
+    RoleAssignmentFactory,
+    UserFactory,
+)
+
+
+def give_totp(user):
+    """Registers a TOTP authenticator, as if the user had set up their app."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache: keep tests independent.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def programme(db):
+    programme = ProgrammeFactory()
+    EnrolmentFactory(programme=programme)
+    return programme
+
+
+@pytest.fixture
+def other_programme(db):
+    programme = ProgrammeFactory()
+    EnrolmentFactory(programme=programme)
+    return programme
+
+
+def _member(role, programme, **kwargs):
+    return RoleAssignmentFactory(role=role, programme=programme, **kwargs).user
+
+
+@pytest.fixture
+def coordinator(programme):
+    return give_totp(_member(Role.COORDINATOR, programme, user__email="coordinator@example.org"))
+
+
+@pytest.fixture
+def other_coordinator(other_programme):
+    return give_totp(_member(Role.COORDINATOR, other_programme, user__email="other@example.org"))
+
+
+@pytest.fixture
+def donor(programme):
+    return _member(Role.DONOR, programme, user__email="donor@example.org")
+
+
+@pytest.fixture
+def leader(programme):
+    return _member(Role.LEADER, programme, user__email="leader@example.org")
+
+
+@pytest.fixture
+def admin_user(db):
+    return give_totp(UserFactory(email="admin@example.org", is_staff=True, is_superuser=True))
+
+
+@pytest.fixture
+def as_user(client):
+    """`as_user(user)` signs the test client in as that user and returns the client."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+

@@ -1,0 +1,85 @@
+import datetime
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.models import Role, RoleAssignment, User
+from communities.models import Community, Enrolment, Organisation, Programme, Region
+
+PASSWORD = "a-long-test-password"  # noqa: S105
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name", locale="uk_UA")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class RegionFactory(DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"UA9{n:04d}000000000000")
+    name_uk = factory.Sequence(lambda n: f"Тестова область {n}")
+    name_en = factory.Sequence(lambda n: f"Test oblast {n}")
+
+
+class CommunityFactory(DjangoModelFactory):
+    class Meta:
+        model = Community
+
+    region = factory.SubFactory(RegionFactory)
+    katotth_code = factory.Sequence(lambda n: f"UA98{n:06d}000000000")
+    name_uk = factory.Sequence(lambda n: f"Громада-{n}")
+    name_en = factory.Sequence(lambda n: f"Hromada-{n}")
+    kind = Community.Kind.RURAL
+
+
+class OrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name_uk = factory.Sequence(lambda n: f"Організація {n}")
+    name_en = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.CSO
+
+
+class ProgrammeFactory(DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    title_uk = factory.Sequence(lambda n: f"Програма {n}")
+    title_en = factory.Sequence(lambda n: f"Programme {n}")
+    implementing_partner = factory.SubFactory(
+        OrganisationFactory, kind=Organisation.Kind.IMPLEMENTING_PARTNER
+    )
+    start_date = datetime.date(2023, 1, 1)
+    end_date = datetime.date(2024, 12, 31)
+
+
+class EnrolmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    community = factory.SubFactory(CommunityFactory)
+    enrolled_on = factory.LazyAttribute(lambda o: o.programme.start_date)
+
+
+class RoleAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = RoleAssignment
+
+    user = factory.SubFactory(UserFactory)
+    programme = factory.SubFactory(ProgrammeFactory)
+    role = Role.COORDINATOR
