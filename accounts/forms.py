@@ -27,8 +27,6 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, programmes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes
-        if len(programmes) == 1:
-            self.fields["programme"].initial = programmes[0]
 
 
 class AcceptInvitationForm(forms.Form):

@@ -40,9 +40,9 @@ def invitation_create(
     ).exists():
         raise ValidationError({"email": _("This person already has that role in the programme.")})
     # A new invitation replaces any pending one for the same person, role and programme.
-    Invitation.objects.pending().filter(
-        email__iexact=email, role=role, programme=programme
-    ).update(revoked_at=timezone.now())
+    Invitation.objects.pending().filter(email__iexact=email, role=role, programme=programme).update(
+        revoked_at=timezone.now()
+    )
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
         email=email,

@@ -8,9 +8,7 @@ from django.utils import translation
 from accounts.models import Invitation
 
 
-@shared_task(
-    autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5
-)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
 def send_invitation_email(invitation_id: int, token: str) -> None:
     """Emails an invitation link; does nothing if the invitation is gone or no longer pending."""
     invitation = (

@@ -6,9 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("invitations/", views.invitation_list, name="invitation_list"),
-    path(
-        "invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"
-    ),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"),
     path("join/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("profile/", views.profile, name="profile"),
     path("i18n/setlang/", views.set_language, name="set_language"),

@@ -1,3 +1,5 @@
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -30,7 +32,7 @@ def _programmes_user_invites_to(user):
     programmes = Programme.objects.visible_to(user)
     if not roles.is_admin:
         programmes = programmes.filter(pk__in=roles.coordinator_of)
-    return list(programmes)
+    return programmes
 
 
 def invitation_list(request: HttpRequest) -> HttpResponse:
@@ -78,7 +80,9 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             request, "accounts/invitation_unusable.html", {"reason": unusable.reason}, status=410
         )
     has_account = User.objects.filter(email__iexact=invitation.email).exists()
-    form = None if has_account else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    form = (
+        None if has_account else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    )
     if request.method == "POST" and (form is None or form.is_valid()):
         data = form.cleaned_data if form else {}
         try:
@@ -90,7 +94,10 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             )
         except InvitationUnusable as unusable:
             return render(
-                request, "accounts/invitation_unusable.html", {"reason": unusable.reason}, status=410
+                request,
+                "accounts/invitation_unusable.html",
+                {"reason": unusable.reason},
+                status=410,
             )
         except ValidationError as error:
             messages.error(request, error.messages[0])
@@ -115,8 +122,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = django_set_language(request)
     language = request.POST.get("language", "")
     if request.user.is_authenticated:
-        try:
+        # Django's view has already ignored an unknown language; so do we.
+        with contextlib.suppress(ValidationError):
             user_set_language(user=request.user, language=language)
-        except ValidationError:
-            pass  # Django's view has already ignored an unknown language.
     return response

@@ -15,12 +15,13 @@ from communities.models import (
     Enrolment,
     Organisation,
     Programme,
-
-    StakeholderCategory,
 )
+from communities.reference import ensure_stakeholder_categories
 
-DEMO_PASSWORD = "cohesion-demo"  # noqa: S105 - set only when DEBUG is on
-FRAMEWORK = "UN Recovery and Peacebuilding Programme / Програма ООН із відновлення та розбудови миру"
+DEMO_PASSWORD = "cohesion-demo"
+FRAMEWORK = (
+    "UN Recovery and Peacebuilding Programme / Програма ООН із відновлення та розбудови миру"
+)
 
 
 # (KATOTTH code, status, note) for the communities each text names. Novohrad-Volynska was
@@ -48,13 +49,22 @@ ORGANISATIONS = {
     "union": ("Фонд «Єднання»", '"Union" Foundation', "implementing_partner"),
     "netherlands": ("Королівство Нідерландів", "Kingdom of the Netherlands", "donor"),
     "denmark": ("Уряд Данії", "Government of Denmark", "donor"),
-    "undp": ("Програма розвитку ООН (ПРООН)", "United Nations Development Programme (UNDP)",
-             "un_agency"),
+    "undp": (
+        "Програма розвитку ООН (ПРООН)",
+        "United Nations Development Programme (UNDP)",
+        "un_agency",
+    ),
     "un_women": ("Структура ООН Жінки", "UN Women", "un_agency"),
-    "unfpa": ("Фонд ООН у галузі народонаселення (UNFPA)", "United Nations Population Fund (UNFPA)",
-              "un_agency"),
-    "fao": ("Продовольча та сільськогосподарська організація ООН (ФАО)",
-            "Food and Agriculture Organization of the United Nations (FAO)", "un_agency"),
+    "unfpa": (
+        "Фонд ООН у галузі народонаселення (UNFPA)",
+        "United Nations Population Fund (UNFPA)",
+        "un_agency",
+    ),
+    "fao": (
+        "Продовольча та сільськогосподарська організація ООН (ФАО)",
+        "Food and Agriculture Organization of the United Nations (FAO)",
+        "un_agency",
+    ),
     "eu": ("Європейський Союз", "European Union", "donor"),
     "eib": ("Європейський інвестиційний банк", "European Investment Bank", "donor"),
     "us_embassy": ("Посольство США в Україні", "US Embassy in Ukraine", "donor"),
@@ -64,14 +74,26 @@ ORGANISATIONS = {
     "switzerland": ("Уряд Швейцарії", "Government of Switzerland", "donor"),
     "sweden": ("Уряд Швеції", "Government of Sweden", "donor"),
     "japan": ("Уряд Японії", "Government of Japan", "donor"),
-    "police_zt": ("ГУНП в Житомирській області", "Main Police Department in Zhytomyr Oblast",
-                  "police"),
-    "ses_zt": ("ГУ ДСНС у Житомирській області",
-               "State Emergency Service Department in Zhytomyr Oblast", "ses"),
-    "police_ks": ("ГУНП в Херсонській області", "Main Police Department in Kherson Oblast",
-                  "police"),
-    "ses_ks": ("ГУ ДСНС у Херсонській області",
-               "State Emergency Service Department in Kherson Oblast", "ses"),
+    "police_zt": (
+        "ГУНП в Житомирській області",
+        "Main Police Department in Zhytomyr Oblast",
+        "police",
+    ),
+    "ses_zt": (
+        "ГУ ДСНС у Житомирській області",
+        "State Emergency Service Department in Zhytomyr Oblast",
+        "ses",
+    ),
+    "police_ks": (
+        "ГУНП в Херсонській області",
+        "Main Police Department in Kherson Oblast",
+        "police",
+    ),
+    "ses_ks": (
+        "ГУ ДСНС у Херсонській області",
+        "State Emergency Service Department in Kherson Oblast",
+        "ses",
+    ),
 }
 
 COUNCIL_WORD = {
@@ -81,8 +103,10 @@ COUNCIL_WORD = {
 }
 ADMINISTRATION_WORD = {
     Community.Kind.URBAN: ("міська військова адміністрація", "city military administration"),
-    Community.Kind.SETTLEMENT: ("селищна військова адміністрація",
-                                "settlement military administration"),
+    Community.Kind.SETTLEMENT: (
+        "селищна військова адміністрація",
+        "settlement military administration",
+    ),
     Community.Kind.RURAL: ("сільська військова адміністрація", "village military administration"),
 }
 
@@ -113,7 +137,7 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
         key: _organisation(name_uk, name_en, kind)
         for key, (name_uk, name_en, kind) in ORGANISATIONS.items()
     }
-    categories = {category.code: category for category in StakeholderCategory.objects.all()}
+    categories = ensure_stakeholder_categories()
 
     zhytomyr = _programme(
         title_uk="Підвищення рівня соціальної згуртованості та громадської безпеки в громадах "
@@ -131,8 +155,17 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
         end=datetime.date(2021, 4, 30),
         donors=[organisations["netherlands"]],
         partners=[organisations["undp"]],
-        required=[categories[code] for code in
-                  ("local_government", "police", "cso", "vulnerable_groups", "veterans", "youth")],
+        required=[
+            categories[code]
+            for code in (
+                "local_government",
+                "police",
+                "cso",
+                "vulnerable_groups",
+                "veterans",
+                "youth",
+            )
+        ],
     )
     kherson = _programme(
         title_uk="Херсонщина: громадська безпека та відновлення в умовах змін",
@@ -148,8 +181,10 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
         end=datetime.date(2024, 12, 31),
         donors=[organisations["denmark"]],
         partners=[organisations["undp"]],
-        required=[categories[code] for code in
-                  ("military_administration", "police", "ses", "cso", "charity", "volunteers")],
+        required=[
+            categories[code]
+            for code in ("military_administration", "police", "ses", "cso", "charity", "volunteers")
+        ],
     )
     _enrol(zhytomyr, ZHYTOMYR_COMMUNITIES, COUNCIL_WORD)
     _enrol(kherson, KHERSON_COMMUNITIES, ADMINISTRATION_WORD)
@@ -175,8 +210,9 @@ def _organisation(name_uk, name_en, kind, community=None) -> Organisation:
     return organisation
 
 
-def _programme(*, title_uk, title_en, summary_uk, summary_en, partner, start, end, donors,
-               partners, required) -> Programme:
+def _programme(
+    *, title_uk, title_en, summary_uk, summary_en, partner, start, end, donors, partners, required
+) -> Programme:
     programme, created = Programme.objects.get_or_create(
         title_en=title_en,
         defaults={
@@ -214,8 +250,9 @@ def _enrol(programme: Programme, communities, body_words) -> None:
             if body_words is ADMINISTRATION_WORD
             else Organisation.Kind.LOCAL_GOVERNMENT
         )
-        _organisation(f"{community.name_uk} {word_uk}", f"{community.name_en} {word_en}", kind,
-                      community)
+        _organisation(
+            f"{community.name_uk} {word_uk}", f"{community.name_en} {word_en}", kind, community
+        )
 
 
 def _account(account: DemoAccount) -> tuple[User, str | None]:
@@ -236,5 +273,3 @@ def _account(account: DemoAccount) -> tuple[User, str | None]:
 
 def _assign(user: User, role: str, programme: Programme) -> None:
     RoleAssignment.objects.get_or_create(user=user, role=role, programme=programme)
-
-

@@ -23,4 +23,3 @@ handler400 = "cohesion.views.bad_request"
 handler403 = "cohesion.views.permission_denied"
 handler404 = "cohesion.views.page_not_found"
 handler500 = "cohesion.views.server_error"
-

@@ -20,9 +20,11 @@ class BootstrapFilterSet(django_filters.FilterSet):
 
 class CommunityFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(
-        label=_("Name or KATOTTH code"), method="filter_text", widget=forms.TextInput(
+        label=_("Name or KATOTTH code"),
+        method="filter_text",
+        widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("e.g. Баранівська or UA1808")}
-        )
+        ),
     )
     region = django_filters.ModelChoiceFilter(
         label=_("Region"), queryset=Region.objects.all(), empty_label=_("All regions")
@@ -52,9 +54,7 @@ class CommunityFilter(BootstrapFilterSet):
         return queryset.search(value)
 
     def filter_programme(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=value.enrolments.current().values("community_id")
-        )
+        return queryset.filter(pk__in=value.enrolments.current().values("community_id"))
 
 
 class OrganisationFilter(BootstrapFilterSet):

@@ -40,9 +40,7 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class EnrolForm(forms.Form):
-    community = forms.ModelChoiceField(
-        queryset=Community.objects.all(), widget=forms.HiddenInput
-    )
+    community = forms.ModelChoiceField(queryset=Community.objects.all(), widget=forms.HiddenInput)
     enrolled_on = forms.DateField(label=_("Enrolled on"), widget=DateInput())
 
 

@@ -69,13 +69,19 @@ def read_codifier(path: Path) -> CodifierRows:
             elif category == SPECIAL_CITY:
                 rows.regions[levels[0]] = {"name": name, "kind": Region.Kind.SPECIAL_CITY}
                 rows.hromadas[levels[0]] = {
-                    "name": name, "region": levels[0], "raion": "", "kind": "special_city"
+                    "name": name,
+                    "region": levels[0],
+                    "raion": "",
+                    "kind": "special_city",
                 }
             elif category == RAION:
                 rows.raions[levels[1]] = {"name": name, "region": levels[0]}
             elif category == HROMADA:
                 rows.hromadas[levels[2]] = {
-                    "name": name, "region": levels[0], "raion": levels[1], "kind": ""
+                    "name": name,
+                    "region": levels[0],
+                    "raion": levels[1],
+                    "kind": "",
                 }
             elif category in (CITY, URBAN_SETTLEMENT, SETTLEMENT, VILLAGE) and levels[2]:
                 settlements.setdefault(levels[2], []).append((category, name))
@@ -106,13 +112,20 @@ def _hromada_kind(name: str, settlements: list[tuple[str, str]]) -> str:
     stem = stem[: max(4, len(stem) - 2)]
     rank = {CITY: 0, URBAN_SETTLEMENT: 1, SETTLEMENT: 2, VILLAGE: 3}
     matches = sorted(
-        (rank[category] for category, settlement in settlements
-         if settlement.casefold().startswith(stem)),
+        (
+            rank[category]
+            for category, settlement in settlements
+            if settlement.casefold().startswith(stem)
+        ),
     )
     if not matches:
         return ""
-    return {0: Community.Kind.URBAN, 1: Community.Kind.SETTLEMENT, 2: Community.Kind.SETTLEMENT,
-            3: Community.Kind.RURAL}[matches[0]]
+    return {
+        0: Community.Kind.URBAN,
+        1: Community.Kind.SETTLEMENT,
+        2: Community.Kind.SETTLEMENT,
+        3: Community.Kind.RURAL,
+    }[matches[0]]
 
 
 def _region_names(code: str, name: str, kind: str) -> tuple[str, str]:
@@ -132,8 +145,13 @@ def load_codifier(path: Path | None = None) -> dict[str, Counts]:
     regions = {region.code: region for region in Region.objects.all()}
     for code, data in rows.regions.items():
         name_uk, name_en = _region_names(code, data["name"], data["kind"])
-        _upsert(Region, regions, code, counts["regions"],
-                {"name_uk": name_uk, "name_en": name_en, "kind": data["kind"]})
+        _upsert(
+            Region,
+            regions,
+            code,
+            counts["regions"],
+            {"name_uk": name_uk, "name_en": name_en, "kind": data["kind"]},
+        )
 
     raions = {raion.code: raion for raion in Raion.objects.all()}
     for code, data in rows.raions.items():

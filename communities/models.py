@@ -148,14 +148,14 @@ class Community(BilingualNameMixin, models.Model):
             ),
         ]
 
-    def get_absolute_url(self):
-        return reverse("communities:community_detail", args=[self.pk])
-
     def save(self, *args, **kwargs):
         self.search_text = self.build_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("communities:community_detail", args=[self.pk])
 
     def build_search_text(self) -> str:
         return search_key(f"{self.name_uk} | {self.name_en} | {self.katotth_code or ''}")

@@ -20,8 +20,10 @@ def programme_enrol_community(
         )
     if programme.enrolments.current().filter(community=community).exists():
         raise ValidationError(
-            {"community": _("%(community)s is already enrolled in this programme.")
-             % {"community": community.full_name}}
+            {
+                "community": _("%(community)s is already enrolled in this programme.")
+                % {"community": community.full_name}
+            }
         )
     try:
         with transaction.atomic():
@@ -30,8 +32,10 @@ def programme_enrol_community(
             )
     except IntegrityError as exc:  # a concurrent enrolment won the race
         raise ValidationError(
-            {"community": _("%(community)s is already enrolled in this programme.")
-             % {"community": community.full_name}}
+            {
+                "community": _("%(community)s is already enrolled in this programme.")
+                % {"community": community.full_name}
+            }
         ) from exc
 
 

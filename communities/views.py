@@ -105,7 +105,8 @@ def programme_enrol(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(community)s has been enrolled.") % {"community": enrolment.community.full_name},
+                _("%(community)s has been enrolled.")
+                % {"community": enrolment.community.full_name},
             )
             return redirect(programme)
     query = request.GET.get("q", "").strip()
@@ -143,7 +144,9 @@ def community_list(request: HttpRequest) -> HttpResponse:
     filterset = CommunityFilter(request.GET or None, queryset=communities, user=request.user)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page}
-    template = "communities/_community_table.html" if request.htmx else "communities/community_list.html"
+    template = (
+        "communities/_community_table.html" if request.htmx else "communities/community_list.html"
+    )
     return render(request, template, context)
 
 
@@ -189,7 +192,9 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page}
     template = (
-        "communities/_organisation_table.html" if request.htmx else "communities/organisation_list.html"
+        "communities/_organisation_table.html"
+        if request.htmx
+        else "communities/organisation_list.html"
     )
     return render(request, template, context)
 
@@ -214,9 +219,7 @@ def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     organisation = None
     if pk is not None:
         organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-    enrolled = Community.objects.filter(
-        pk__in=Enrolment.objects.current().values("community_id")
-    )
+    enrolled = Community.objects.filter(pk__in=Enrolment.objects.current().values("community_id"))
     form = OrganisationForm(request.POST or None, instance=organisation, communities=enrolled)
     if request.method == "POST" and form.is_valid():
         organisation = form.save()
@@ -224,5 +227,3 @@ def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
         return redirect(organisation)
     context = {"form": form, "organisation": organisation}
     return render(request, "communities/organisation_form.html", context)
-
-

@@ -81,5 +81,3 @@ def as_user(client):
         return client
 
     return sign_in
-
-

@@ -6,7 +6,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import Role, RoleAssignment, User
 from communities.models import Community, Enrolment, Organisation, Programme, Region
 
-PASSWORD = "a-long-test-password"  # noqa: S105
+PASSWORD = "a-long-test-password"
 
 
 class UserFactory(DjangoModelFactory):

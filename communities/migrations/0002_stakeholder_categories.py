@@ -14,7 +14,7 @@ CATEGORIES = [
     ("vulnerable_groups", "Вразливі групи", "Vulnerable groups"),
     ("business", "Бізнес", "Business"),
     ("education", "Освіта", "Education"),
-    ("health", "Охорона здоров'я", "Health"),
+    ("health", "Охорона здоров’я", "Health"),
     ("media", "Медіа", "Media"),
     ("other", "Інше", "Other"),
 ]

@@ -14,14 +14,13 @@ def programme_pages(programme):
         "detail": reverse("communities:programme_detail", args=[programme.pk]),
         "edit": reverse("communities:programme_edit", args=[programme.pk]),
         "enrol": reverse("communities:programme_enrol", args=[programme.pk]),
-        "withdraw": reverse(
-            "communities:enrolment_withdraw", args=[programme.pk, enrolment.pk]
-        ),
+        "withdraw": reverse("communities:enrolment_withdraw", args=[programme.pk, enrolment.pk]),
     }
 
 
-def test_programme_list_shows_only_the_users_programmes(as_user, coordinator, programme,
-                                                        other_programme):
+def test_programme_list_shows_only_the_users_programmes(
+    as_user, coordinator, programme, other_programme
+):
     response = as_user(coordinator).get(reverse("communities:programme_list"))
     assert response.status_code == 200
     assert programme.title_uk in response.text
@@ -35,8 +34,9 @@ def test_administrator_sees_every_programme(as_user, admin_user, programme, othe
 
 
 @pytest.mark.parametrize("page", ["detail", "edit", "enrol", "withdraw"])
-def test_coordinator_gets_404_on_another_programmes_pages(as_user, coordinator, other_programme,
-                                                          page):
+def test_coordinator_gets_404_on_another_programmes_pages(
+    as_user, coordinator, other_programme, page
+):
     client = as_user(coordinator)
     url = programme_pages(other_programme)[page]
     assert client.get(url).status_code == 404
@@ -123,8 +123,9 @@ def test_programme_list_query_count_does_not_grow(as_user, admin_user, django_as
     assert response.content.count(b"card-title") == 50
 
 
-def test_programme_detail_query_count_does_not_grow(as_user, coordinator, programme,
-                                                    django_assert_num_queries):
+def test_programme_detail_query_count_does_not_grow(
+    as_user, coordinator, programme, django_assert_num_queries
+):
     client = as_user(coordinator)
     url = programme_pages(programme)["detail"]
     client.get(url)

@@ -1,0 +1,151 @@
+"""Invitations: the only way in. Single use, expiring, scoped to the inviter's programmes."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Invitation, Role, RoleAssignment, User
+from accounts.services import invitation_create
+
+pytestmark = pytest.mark.django_db
+
+
+def invite(coordinator, programme, email="new.person@example.org", role=Role.LEADER):
+    invitation, token = invitation_create(
+        invited_by=coordinator, email=email, role=role, programme=programme
+    )
+    return invitation, reverse("accounts:invitation_accept", args=[token])
+
+
+def accept_data(password="Ts7-correct-horse-battery"):
+    return {"full_name": "Оксана Бондар", "password1": password, "password2": password}
+
+
+def test_coordinator_invites_by_email_and_the_link_is_in_the_message(
+    as_user, coordinator, programme, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(coordinator).post(
+            reverse("accounts:invitation_list"),
+            {"email": "New.Person@Example.org", "role": "leader", "programme": programme.pk},
+        )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["new.person@example.org"]
+    link = re.search(r"https?://\S+/join/\S+/", message.body).group(0)
+    assert message.alternatives[0][0].count(link) == 1
+    invitation = Invitation.objects.get()
+    assert invitation.token_hash not in link  # only the hash is stored
+
+
+def test_invitee_accepts_once_and_gets_account_and_role(client, coordinator, programme):
+    _invitation, url = invite(coordinator, programme)
+    response = client.post(url, accept_data())
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@example.org")
+    assert RoleAssignment.objects.filter(user=user, role=Role.LEADER, programme=programme).exists()
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_used_link_cannot_be_used_again(client, coordinator, programme):
+    _invitation, url = invite(coordinator, programme)
+    client.post(url, accept_data())
+    client.logout()
+    reused = client.post(url, {**accept_data(), "full_name": "Hacker"})
+    assert reused.status_code == 410
+    assert User.objects.filter(email="new.person@example.org").count() == 1
+    assert client.get(url).status_code == 410
+
+
+def test_an_expired_link_is_refused(client, coordinator, programme):
+    invitation, url = invite(coordinator, programme)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    response = client.post(url, accept_data())
+    assert response.status_code == 410
+    assert not User.objects.filter(email="new.person@example.org").exists()
+
+
+def test_a_revoked_link_is_refused(as_user, client, coordinator, programme):
+    invitation, url = invite(coordinator, programme)
+    as_user(coordinator).post(reverse("accounts:invitation_revoke", args=[invitation.pk]))
+    client.logout()
+    assert client.post(url, accept_data()).status_code == 410
+
+
+def test_an_unknown_token_is_refused(client, db):
+    url = reverse("accounts:invitation_accept", args=["not-a-real-token"])
+    assert client.get(url).status_code == 410
+
+
+def test_a_weak_password_is_refused_and_nothing_is_created(client, coordinator, programme):
+    invitation, url = invite(coordinator, programme)
+    response = client.post(url, accept_data(password="12345"))
+    assert response.status_code == 200
+    assert not User.objects.filter(email="new.person@example.org").exists()
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+
+
+def test_existing_user_must_sign_in_as_themselves_to_accept(
+    client, as_user, coordinator, programme, donor
+):
+    _invitation, url = invite(coordinator, programme, email=donor.email, role=Role.LEADER)
+    anonymous = client.post(url)
+    assert anonymous.status_code == 200
+    assert not RoleAssignment.objects.filter(user=donor, role=Role.LEADER).exists()
+    assert as_user(donor).post(url).status_code == 302
+    assert RoleAssignment.objects.filter(user=donor, role=Role.LEADER, programme=programme).exists()
+
+
+def test_a_new_invitation_replaces_the_pending_one(coordinator, programme):
+    first, _url = invite(coordinator, programme)
+    invite(coordinator, programme)
+    first.refresh_from_db()
+    assert first.status == Invitation.Status.REVOKED
+
+
+@pytest.mark.parametrize("role", ["donor", "leader"])
+def test_read_only_roles_cannot_invite(request, as_user, programme, role):
+    client = as_user(request.getfixturevalue(role))
+    url = reverse("accounts:invitation_list")
+    assert client.get(url).status_code == 403
+    data = {"email": "x@example.org", "role": "coordinator", "programme": programme.pk}
+    assert client.post(url, data).status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_coordinator_cannot_invite_into_another_programme(as_user, coordinator, other_programme):
+    response = as_user(coordinator).post(
+        reverse("accounts:invitation_list"),
+        {"email": "x@example.org", "role": "coordinator", "programme": other_programme.pk},
+    )
+    assert response.status_code == 200
+    assert not Invitation.objects.exists()
+
+
+def test_coordinator_cannot_revoke_another_programmes_invitation(
+    as_user, coordinator, other_coordinator, other_programme
+):
+    invitation, _url = invite(other_coordinator, other_programme)
+    response = as_user(coordinator).post(
+        reverse("accounts:invitation_revoke", args=[invitation.pk])
+    )
+    assert response.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.PENDING
+
+
+def test_there_is_no_open_sign_up(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "walk.in@example.org", "password1": "Ts7-correct-horse-battery"},
+    )
+    assert not User.objects.filter(email="walk.in@example.org").exists()
+    assert response.status_code in (200, 302)
