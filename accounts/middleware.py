@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -57,3 +58,15 @@ class RequireStaffMFAMiddleware:
         from allauth.mfa.models import Authenticator
 
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class DefaultLanguageMiddleware(LocaleMiddleware):
+    """Ukrainian unless the visitor chose otherwise: the language cookie set by the switcher,
+    never the browser's Accept-Language, which on shared and donated machines is often English."""
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language

@@ -59,7 +59,9 @@ class CommunityFilter(BootstrapFilterSet):
 
 class OrganisationFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(
-        label=_("Name"), method="filter_text", widget=forms.TextInput(attrs={"type": "search"})
+        label=_("Organisation name"),
+        method="filter_text",
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Organisation.Kind.choices, empty_label=_("Any kind")

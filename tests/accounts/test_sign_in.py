@@ -72,3 +72,8 @@ def test_unknown_language_is_ignored(as_user, donor):
     assert response.status_code == 302
     donor.refresh_from_db()
     assert donor.language == ""
+
+
+def test_browser_language_does_not_override_the_ukrainian_default(client, db):
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "uk"

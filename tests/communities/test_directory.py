@@ -193,3 +193,20 @@ def test_coordinator_creates_an_organisation(as_user, coordinator):
     assert response.status_code == 302
     organisation = Organisation.objects.get(name_uk="ГО Світанок")
     assert organisation.website == "https://svitanok.org.ua"
+
+
+def test_organisation_list_query_count_does_not_grow(
+    as_user, coordinator, django_assert_num_queries
+):
+    client = as_user(coordinator)
+    OrganisationFactory(community=CommunityFactory())
+    url = reverse("communities:organisation_list")
+    client.get(url)
+    # session, user, roles, TOTP, count, page of organisations with their communities
+    with django_assert_num_queries(6):
+        client.get(url)
+    for _ in range(49):
+        OrganisationFactory(community=CommunityFactory())
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    assert response.status_code == 200
