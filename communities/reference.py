@@ -1,7 +1,5 @@
-"""Reference data that every installation has. The data migration loads the same list; this
+"""Reference data that every installation has. The data migration loads this list; the
 function restores it where a test or an operator has emptied the table."""
-
-from communities.models import StakeholderCategory
 
 STAKEHOLDER_CATEGORIES = [
     ("local_government", "Органи місцевого самоврядування", "Local government"),
@@ -22,12 +20,15 @@ STAKEHOLDER_CATEGORIES = [
 ]
 
 
-def ensure_stakeholder_categories() -> dict[str, StakeholderCategory]:
-    """Creates missing categories (existing ones keep any edits); returns all by code."""
-    existing = {category.code: category for category in StakeholderCategory.objects.all()}
+def ensure_stakeholder_categories(model=None) -> dict:
+    """Creates missing categories (existing ones keep any edits); returns all by code. The
+    migration passes its historical model; the module imports no models so it can use this."""
+    if model is None:
+        from communities.models import StakeholderCategory as model
+    existing = {category.code: category for category in model.objects.all()}
     for position, (code, name_uk, name_en) in enumerate(STAKEHOLDER_CATEGORIES, start=1):
         if code not in existing:
-            existing[code] = StakeholderCategory.objects.create(
+            existing[code] = model.objects.create(
                 code=code, name_uk=name_uk, name_en=name_en, position=position
             )
     return existing
