@@ -70,6 +70,18 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Group leader")
 
 
+class RoleAssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Administrators see all; coordinators the assignments in programmes they coordinate."""
+        from accounts.roles import programme_ids
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(programme__in=programme_ids(user, roles=[Role.COORDINATOR]))
+
+
 class RoleAssignment(models.Model):
     """A user's role in a programme. Coordinators and donors see the programme; leaders will be
     narrowed to their working groups once groups exist."""
@@ -93,6 +105,8 @@ class RoleAssignment(models.Model):
         related_name="+",
         verbose_name=_("assigned by"),
     )
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("role assignment")

@@ -114,6 +114,20 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     invitation.save(update_fields=["revoked_at"])
 
 
+@transaction.atomic
+def role_assignment_remove(*, assignment: RoleAssignment) -> None:
+    """Ends someone's role in a programme; a programme always keeps one coordinator."""
+    if (
+        assignment.role == Role.COORDINATOR
+        and not RoleAssignment.objects.select_for_update()
+        .filter(programme_id=assignment.programme_id, role=Role.COORDINATOR)
+        .exclude(pk=assignment.pk)
+        .exists()
+    ):
+        raise ValidationError(_("A programme needs at least one coordinator."))
+    assignment.delete()
+
+
 def user_set_language(*, user: User, language: str) -> None:
     """Stores the language the user chose, used on every later visit and in emails."""
     if language not in dict(settings.LANGUAGES):

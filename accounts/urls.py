@@ -9,5 +9,10 @@ urlpatterns = [
     path("invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"),
     path("join/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("profile/", views.profile, name="profile"),
+    path(
+        "access/<int:pk>/remove/",
+        views.role_assignment_remove_view,
+        name="role_assignment_remove",
+    ),
     path("i18n/setlang/", views.set_language, name="set_language"),
 ]

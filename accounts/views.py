@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts.forms import AcceptInvitationForm, InvitationForm
-from accounts.models import Invitation, User
+from accounts.models import Invitation, RoleAssignment, User
 from accounts.roles import user_roles
 from accounts.services import (
     InvitationUnusable,
@@ -20,6 +20,7 @@ from accounts.services import (
     invitation_create,
     invitation_for_token,
     invitation_revoke,
+    role_assignment_remove,
     user_set_language,
 )
 from communities.models import Programme
@@ -69,6 +70,24 @@ def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The invitation has been revoked."))
     return redirect("accounts:invitation_list")
+
+
+@require_POST
+def role_assignment_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_object_or_404(
+        RoleAssignment.objects.visible_to(request.user).select_related("user", "programme"), pk=pk
+    )
+    try:
+        role_assignment_remove(assignment=assignment)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            _("%(person)s no longer has access as %(role)s.")
+            % {"person": assignment.user, "role": assignment.get_role_display()},
+        )
+    return redirect(assignment.programme)
 
 
 @login_not_required

@@ -63,10 +63,18 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enrolments = programme.enrolments.select_related(
         "community__region", "community__raion"
     ).order_by("withdrawn_on", "community__name_uk")
+    can_manage = user_roles(request.user).coordinates(programme.pk)
+    # Who has access is for the programme's coordinators only, never for donors.
+    access = (
+        programme.role_assignments.select_related("user").order_by("role", "user__email")
+        if can_manage
+        else []
+    )
     context = {
         "programme": programme,
         "enrolments": enrolments,
-        "can_manage": user_roles(request.user).coordinates(programme.pk),
+        "can_manage": can_manage,
+        "access": access,
     }
     return render(request, "communities/programme_detail.html", context)
 
