@@ -4,6 +4,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -83,8 +84,8 @@ class RoleAssignmentQuerySet(models.QuerySet):
 
 
 class RoleAssignment(models.Model):
-    """A user's role in a programme. Coordinators and donors see the programme; leaders will be
-    narrowed to their working groups once groups exist."""
+    """A user's role: coordinators and donors hold it over a programme, leaders over one working
+    group (the programme is then the group's own, kept for programme-level reads)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
@@ -95,6 +96,14 @@ class RoleAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="role_assignments",
         verbose_name=_("programme"),
+    )
+    working_group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("working group"),
     )
     created_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -113,12 +122,27 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "programme"], name="role_assignment_unique"
+                fields=["user", "role", "programme"],
+                condition=Q(working_group__isnull=True),
+                name="role_assignment_unique_per_programme",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "working_group"],
+                condition=Q(working_group__isnull=False),
+                name="role_assignment_unique_per_group",
+            ),
+            models.CheckConstraint(
+                condition=(Q(role="leader") & Q(working_group__isnull=False))
+                | (~Q(role="leader") & Q(working_group__isnull=True)),
+                name="role_assignment_leader_has_group",
+                violation_error_message=_(
+                    "A group leader is assigned to a working group; other roles to a programme."
+                ),
             ),
         ]
 
     def __str__(self):
-        return f"{self.user} · {self.get_role_display()} · {self.programme}"
+        return f"{self.user} · {self.get_role_display()} · {self.working_group or self.programme}"
 
 
 def hash_token(token: str) -> str:
@@ -158,6 +182,14 @@ class Invitation(models.Model):
         on_delete=models.CASCADE,
         related_name="invitations",
         verbose_name=_("programme"),
+    )
+    working_group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("working group"),
     )
     # Only the hash is stored, so a database leak gives no usable links.
     token_hash = models.CharField(max_length=64, unique=True, editable=False)

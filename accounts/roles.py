@@ -8,9 +8,11 @@ from accounts.models import Role, RoleAssignment
 @dataclass(frozen=True)
 class UserRoles:
     is_admin: bool = False
+    is_staff: bool = False  # may use the Django admin
     coordinator_of: frozenset[int] = frozenset()
     donor_of: frozenset[int] = frozenset()
-    leader_of: frozenset[int] = frozenset()
+    leader_of: frozenset[int] = frozenset()  # working group ids
+    leader_in: frozenset[int] = frozenset()  # programme ids of those groups
 
     @property
     def is_coordinator(self) -> bool:
@@ -27,7 +29,7 @@ class UserRoles:
     @property
     def needs_mfa(self) -> bool:
         """Staff roles hold personal data of many people, so they must use a second factor."""
-        return self.is_admin or bool(self.coordinator_of)
+        return self.is_admin or self.is_staff or bool(self.coordinator_of)
 
     def coordinates(self, programme_id: int) -> bool:
         return self.is_admin or programme_id in self.coordinator_of
@@ -41,15 +43,20 @@ def user_roles(user) -> UserRoles:
     if cached is not None:
         return cached
     by_role: dict[str, set[int]] = {role: set() for role in Role.values}
-    for role, programme_id in RoleAssignment.objects.filter(user=user).values_list(
-        "role", "programme_id"
+    groups: set[int] = set()
+    for role, programme_id, group_id in RoleAssignment.objects.filter(user=user).values_list(
+        "role", "programme_id", "working_group_id"
     ):
         by_role[role].add(programme_id)
+        if group_id is not None:
+            groups.add(group_id)
     roles = UserRoles(
         is_admin=user.is_superuser,
+        is_staff=user.is_staff,
         coordinator_of=frozenset(by_role[Role.COORDINATOR]),
         donor_of=frozenset(by_role[Role.DONOR]),
-        leader_of=frozenset(by_role[Role.LEADER]),
+        leader_of=frozenset(groups),
+        leader_in=frozenset(by_role[Role.LEADER]),
     )
     user._cohesion_roles = roles
     return roles

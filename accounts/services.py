@@ -4,13 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Role, RoleAssignment, User, hash_token
 from accounts.roles import user_roles
 from communities.models import Programme
+from workinggroups.models import WorkingGroup
 
 
 class InvitationUnusable(Exception):
@@ -27,20 +28,32 @@ def invitation_can_send(*, user: User, programme: Programme) -> bool:
 
 @transaction.atomic
 def invitation_create(
-    *, invited_by: User, email: str, role: str, programme: Programme
+    *,
+    invited_by: User,
+    email: str,
+    role: str,
+    programme: Programme,
+    working_group: WorkingGroup | None = None,
 ) -> tuple[Invitation, str]:
-    """Creates an invitation and queues its email; returns it with the one-time raw token."""
+    """Creates an invitation and queues its email; returns it with the one-time raw token.
+    Leaders are invited to a working group of the programme, other roles to the programme."""
     from accounts.tasks import send_invitation_email
 
     if not invitation_can_send(user=invited_by, programme=programme):
         raise ValidationError(_("You can only invite people to programmes you coordinate."))
+    if role == Role.LEADER:
+        if working_group is None or working_group.programme_id != programme.pk:
+            raise ValidationError(
+                {"working_group": _("Choose the working group of this programme to lead.")}
+            )
+    else:
+        working_group = None
     email = email.strip().lower()
-    if RoleAssignment.objects.filter(
-        user__email__iexact=email, role=role, programme=programme
-    ).exists():
-        raise ValidationError({"email": _("This person already has that role in the programme.")})
-    # A new invitation replaces any pending one for the same person, role and programme.
-    Invitation.objects.pending().filter(email__iexact=email, role=role, programme=programme).update(
+    same = {"role": role, "programme": programme, "working_group": working_group}
+    if RoleAssignment.objects.filter(user__email__iexact=email, **same).exists():
+        raise ValidationError({"email": _("This person already has that role.")})
+    # A new invitation replaces any pending one for the same person and role.
+    Invitation.objects.pending().filter(email__iexact=email, **same).update(
         revoked_at=timezone.now()
     )
     token = Invitation.new_token()
@@ -48,6 +61,7 @@ def invitation_create(
         email=email,
         role=role,
         programme=programme,
+        working_group=working_group,
         invited_by=invited_by,
         token_hash=hash_token(token),
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -79,9 +93,14 @@ def invitation_accept(
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != Invitation.Status.PENDING:
         raise InvitationUnusable(invitation.status)
+    if user is not None and user.email.lower() != invitation.email.lower():
+        raise ValidationError(
+            _("This invitation is for %(email)s: sign out first, then open the link again.")
+            % {"email": invitation.email}
+        )
     existing = User.objects.filter(email__iexact=invitation.email).first()
     if existing is not None:
-        if user is None or user.pk != existing.pk:
+        if user is None:
             raise ValidationError(
                 _("An account with this email exists: sign in as %(email)s to accept.")
                 % {"email": invitation.email}
@@ -90,13 +109,21 @@ def invitation_accept(
     else:
         if not full_name.strip():
             raise ValidationError({"full_name": _("Enter your full name.")})
-        account = User.objects.create_user(
-            email=invitation.email, password=password, full_name=full_name.strip()
-        )
+        try:
+            with transaction.atomic():
+                account = User.objects.create_user(
+                    email=invitation.email, password=password, full_name=full_name.strip()
+                )
+        except IntegrityError as exc:  # another invitation for this email was accepted first
+            raise ValidationError(
+                _("An account with this email exists: sign in as %(email)s to accept.")
+                % {"email": invitation.email}
+            ) from exc
     RoleAssignment.objects.get_or_create(
         user=account,
         role=invitation.role,
         programme=invitation.programme,
+        working_group=invitation.working_group,
         defaults={"created_by": invitation.invited_by},
     )
     invitation.accepted_at = timezone.now()
@@ -117,10 +144,14 @@ def invitation_revoke(*, invitation: Invitation) -> None:
 @transaction.atomic
 def role_assignment_remove(*, assignment: RoleAssignment) -> None:
     """Ends someone's role in a programme; a programme always keeps one coordinator."""
+    # Lock the programme, not the assignments: two coordinators removing each other at once
+    # must queue, or both could go.
+    Programme.objects.select_for_update().filter(pk=assignment.programme_id).first()
     if (
         assignment.role == Role.COORDINATOR
-        and not RoleAssignment.objects.select_for_update()
-        .filter(programme_id=assignment.programme_id, role=Role.COORDINATOR)
+        and not RoleAssignment.objects.filter(
+            programme_id=assignment.programme_id, role=Role.COORDINATOR
+        )
         .exclude(pk=assignment.pk)
         .exists()
     ):

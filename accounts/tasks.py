@@ -23,7 +23,7 @@ def send_invitation_email(invitation_id: int, token: str) -> None:
         context = {
             "invitation": invitation,
             "url": settings.SITE_URL.rstrip("/")
-            + reverse("accounts:invitation_accept", args=[token]),
+            + reverse("accounts:invitation_link", args=[token]),
             "valid_days": settings.INVITATION_VALID_DAYS,
         }
         subject = render_to_string("emails/invitation_subject.txt", context).strip()

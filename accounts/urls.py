@@ -7,7 +7,8 @@ app_name = "accounts"
 urlpatterns = [
     path("invitations/", views.invitation_list, name="invitation_list"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke_view, name="invitation_revoke"),
-    path("join/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("join/", views.invitation_accept_view, name="invitation_accept"),
+    path("join/<str:token>/", views.invitation_link, name="invitation_link"),
     path("profile/", views.profile, name="profile"),
     path(
         "access/<int:pk>/remove/",

@@ -90,43 +90,63 @@ def role_assignment_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(assignment.programme)
 
 
+INVITATION_SESSION_KEY = "invitation_token"
+
+
 @login_not_required
-def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: keeps the token in the session and moves on to a URL without it, so
+    that access logs and Referer headers never carry a usable token."""
+    request.session[INVITATION_SESSION_KEY] = token
+    return redirect("accounts:invitation_accept")
+
+
+@login_not_required
+def invitation_accept_view(request: HttpRequest) -> HttpResponse:
+    token = request.session.get(INVITATION_SESSION_KEY, "")
     try:
         invitation = invitation_for_token(token)
     except InvitationUnusable as unusable:
-        return render(
-            request, "accounts/invitation_unusable.html", {"reason": unusable.reason}, status=410
-        )
+        return _invitation_unusable(request, unusable)
+    user = request.user if request.user.is_authenticated else None
+    wrong_account = user is not None and user.email.lower() != invitation.email.lower()
     has_account = User.objects.filter(email__iexact=invitation.email).exists()
-    form = (
-        None if has_account else AcceptInvitationForm(request.POST or None, email=invitation.email)
-    )
-    if request.method == "POST" and (form is None or form.is_valid()):
+    form = None
+    if not (has_account or wrong_account):
+        form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and not wrong_account and (form is None or form.is_valid()):
         data = form.cleaned_data if form else {}
         try:
-            user = invitation_accept(
+            account = invitation_accept(
                 token=token,
-                user=request.user if request.user.is_authenticated else None,
+                user=user,
                 full_name=data.get("full_name", ""),
                 password=data.get("password1", ""),
             )
         except InvitationUnusable as unusable:
-            return render(
-                request,
-                "accounts/invitation_unusable.html",
-                {"reason": unusable.reason},
-                status=410,
-            )
+            return _invitation_unusable(request, unusable)
         except ValidationError as error:
             messages.error(request, error.messages[0])
         else:
-            if not request.user.is_authenticated:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop(INVITATION_SESSION_KEY, None)
+            if user is None:
+                login(request, account, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to Cohesion."))
             return redirect("home")
-    context = {"invitation": invitation, "form": form, "has_account": has_account}
+    context = {
+        "invitation": invitation,
+        "form": form,
+        "has_account": has_account,
+        "wrong_account": wrong_account,
+    }
     return render(request, "accounts/invitation_accept.html", context)
+
+
+def _invitation_unusable(request: HttpRequest, unusable: InvitationUnusable) -> HttpResponse:
+    request.session.pop(INVITATION_SESSION_KEY, None)
+    return render(
+        request, "accounts/invitation_unusable.html", {"reason": unusable.reason}, status=410
+    )
 
 
 def profile(request: HttpRequest) -> HttpResponse:

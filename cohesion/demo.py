@@ -17,6 +17,7 @@ from communities.models import (
     Programme,
 )
 from communities.reference import ensure_stakeholder_categories
+from workinggroups.models import WorkingGroup
 
 DEMO_PASSWORD = "cohesion-demo"
 FRAMEWORK = (
@@ -31,10 +32,11 @@ ZHYTOMYR_COMMUNITIES = [
     ("UA18040070000059677", "accessible", ""),  # Vysokivska
     ("UA18040190000029215", "accessible", ""),  # Zhytomyr
     ("UA18040330000027310", "accessible", ""),  # Novoborivska
-    ("UA18080150000022496", "accessible", "Novohrad-Volynska until 2022"),  # Zviahelska
+    ("UA18080150000022496", "accessible", "До 2022 року — Новоград-Волинська"),  # Zviahelska
     ("UA18020150000084693", "accessible", ""),  # Semenivska
     ("UA18020170000036711", "accessible", ""),  # Chervonenska
 ]
+CHORNOBAIVKA = "UA65100170000014054"
 KHERSON_COMMUNITIES = [
     ("UA65020150000047137", "deoccupied", ""),  # Novovorontsovka
     ("UA65020070000029027", "deoccupied", ""),  # Vysokopillia
@@ -151,10 +153,11 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
         "seven communities of Zhytomyr region: monthly meetings, youth leaders, the veteran "
         "community, public safety plans, trainings and exchange visits.",
         partner=organisations["modern_format"],
-        start=datetime.date(2020, 7, 1),
+        # The text gives only the year the project started.
+        start=datetime.date(2020, 1, 1),
         end=datetime.date(2021, 4, 30),
         donors=[organisations["netherlands"]],
-        partners=[organisations["undp"]],
+        partners=[],
         required=[
             categories[code]
             for code in (
@@ -198,7 +201,7 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
         elif account.role == Role.DONOR:
             _assign(user, Role.DONOR, zhytomyr)
         elif account.role == Role.LEADER:
-            _assign(user, Role.LEADER, kherson)
+            _assign(user, Role.LEADER, kherson, working_group=_working_group(kherson, CHORNOBAIVKA))
         accounts.append((account, password))
     return accounts
 
@@ -271,5 +274,23 @@ def _account(account: DemoAccount) -> tuple[User, str | None]:
     return user, password
 
 
-def _assign(user: User, role: str, programme: Programme) -> None:
-    RoleAssignment.objects.get_or_create(user=user, role=role, programme=programme)
+def _assign(user: User, role: str, programme: Programme, working_group=None) -> None:
+    RoleAssignment.objects.get_or_create(
+        user=user, role=role, programme=programme, working_group=working_group
+    )
+
+
+def _working_group(programme: Programme, code: str) -> WorkingGroup:
+    community = Community.objects.get(katotth_code=code)
+    group, _created = WorkingGroup.objects.get_or_create(
+        programme=programme,
+        community=community,
+        defaults={
+            "name_uk": f"Робоча група з громадської безпеки та відновлення ({community.name_uk} "
+            "громада)",
+            "name_en": f"Working Group on Public Safety and Restoration ({community.name_en} "
+            "hromada)",
+            "established_on": programme.start_date,
+        },
+    )
+    return group

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "cohesion",
     "accounts",
     "communities",
+    "workinggroups",
 ]
 
 MIDDLEWARE = [

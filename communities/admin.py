@@ -52,9 +52,28 @@ class StakeholderCategoryAdmin(admin.ModelAdmin):
 
 
 class EnrolmentInline(admin.TabularInline):
+    """Read-only list: enrolling and withdrawing go through the app's rules (or the Enrolment
+    admin), and a per-row community widget would cost a query a row."""
+
     model = Enrolment
     extra = 0
-    autocomplete_fields = ["community"]
+    max_num = 0
+    can_delete = False
+    fields = ["community", "enrolled_on", "withdrawn_on", "withdrawal_reason"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("community", "programme")
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["community", "programme", "enrolled_on", "withdrawn_on"]
+    list_filter = ["programme"]
+    search_fields = ["community__name_uk", "community__name_en"]
+    autocomplete_fields = ["community", "programme"]
+    list_select_related = ["community", "programme"]
 
 
 @admin.register(Programme)

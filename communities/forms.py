@@ -40,8 +40,12 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class EnrolForm(forms.Form):
-    community = forms.ModelChoiceField(queryset=Community.objects.all(), widget=forms.HiddenInput)
+    community = forms.ModelChoiceField(queryset=Community.objects.none(), widget=forms.HiddenInput)
     enrolled_on = forms.DateField(label=_("Enrolled on"), widget=DateInput())
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
 
 
 class WithdrawForm(forms.Form):

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import programme_ids, user_roles
@@ -9,7 +10,9 @@ from cohesion.i18n import BilingualNameMixin, pick
 
 
 def search_key(text: str) -> str:
-    """Case-folded text with the apostrophe variants of Ukrainian spelling made one."""
+    """Case-folded text with the apostrophe variants of Ukrainian spelling made one (and no NUL
+    characters, which PostgreSQL refuses in text)."""
+    text = text.replace("\x00", "")
     for apostrophe in "’ʼ`‘":
         text = text.replace(apostrophe, "'")
     return " ".join(text.casefold().split())
@@ -165,7 +168,24 @@ class Community(BilingualNameMixin, models.Model):
         # Hromada names in the codifier are adjectives ("Баранівська"): add the noun.
         if self.kind == self.Kind.SPECIAL_CITY:
             return self.name
-        return pick(f"{self.name_uk} громада", f"{self.name_en} hromada")
+        return gettext("%(name)s hromada") % {"name": self.name}
+
+
+class OrganisationQuerySet(ReferenceQuerySet):
+    def editable_by(self, user):
+        """Administrators edit all; a coordinator edits organisations that no programme outside
+        their own relies on, so that one programme cannot rename another's donor or partner."""
+        roles = user_roles(user)
+        if roles.is_admin:
+            return self.all()
+        if not roles.is_coordinator:
+            return self.none()
+        others = Programme.objects.exclude(pk__in=roles.coordinator_of)
+        return (
+            self.exclude(pk__in=others.values("implementing_partner"))
+            .exclude(pk__in=others.filter(donors__isnull=False).values("donors"))
+            .exclude(pk__in=others.filter(partners__isnull=False).values("partners"))
+        )
 
 
 class Organisation(BilingualNameMixin, models.Model):
@@ -204,7 +224,7 @@ class Organisation(BilingualNameMixin, models.Model):
     description = models.TextField(_("description"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = ReferenceQuerySet.as_manager()
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")

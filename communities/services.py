@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Enrolment, Programme
@@ -47,6 +48,9 @@ def enrolment_withdraw(
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if enrolment.withdrawn_on is not None:
         raise ValidationError(_("This community has already been withdrawn."))
+    # Recorded once it has happened: a future date would hide the community too early.
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("The withdrawal date cannot be in the future.")})
     if withdrawn_on < enrolment.enrolled_on:
         raise ValidationError(
             {"withdrawn_on": _("The withdrawal date cannot be before the enrolment date.")}

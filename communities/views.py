@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.vary import vary_on_headers
 
 from accounts.roles import user_roles
 from communities.filters import CommunityFilter, OrganisationFilter
@@ -102,9 +103,15 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The same URL answers HTMX with a fragment: caches and the back button must tell them apart.
+@vary_on_headers("HX-Request")
 def programme_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     programme = _programme_for(request.user, pk, write=True)
-    form = EnrolForm(request.POST or None, initial={"enrolled_on": programme.start_date})
+    form = EnrolForm(
+        request.POST or None,
+        initial={"enrolled_on": programme.start_date},
+        communities=Community.objects.visible_to(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             enrolment = programme_enrol_community(programme=programme, **form.cleaned_data)
@@ -120,7 +127,10 @@ def programme_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     enrolled = programme.enrolments.current().values("community_id")
     results = (
-        Community.objects.search(query).exclude(pk__in=enrolled).select_related("region")[:25]
+        Community.objects.visible_to(request.user)
+        .search(query)
+        .exclude(pk__in=enrolled)
+        .select_related("region")[:25]
         if query
         else []
     )
@@ -147,6 +157,8 @@ def enrolment_withdraw_view(request: HttpRequest, pk: int, enrolment_pk: int) ->
     return render(request, "communities/withdraw.html", context)
 
 
+# The same URL answers HTMX with a fragment: caches and the back button must tell them apart.
+@vary_on_headers("HX-Request")
 def community_list(request: HttpRequest) -> HttpResponse:
     communities = Community.objects.visible_to(request.user).select_related("region", "raion")
     filterset = CommunityFilter(request.GET or None, queryset=communities, user=request.user)
@@ -192,6 +204,8 @@ def community_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# The same URL answers HTMX with a fragment: caches and the back button must tell them apart.
+@vary_on_headers("HX-Request")
 def organisation_list(request: HttpRequest) -> HttpResponse:
     organisations = Organisation.objects.visible_to(request.user).select_related(
         "community__region"
@@ -216,7 +230,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "organisation": organisation,
         "implements": programmes.filter(implementing_partner=organisation),
         "funds": programmes.filter(donors=organisation),
-        "can_edit": user_roles(request.user).is_coordinator,
+        "can_edit": Organisation.objects.editable_by(request.user).filter(pk=pk).exists(),
     }
     return render(request, "communities/organisation_detail.html", context)
 
@@ -227,7 +241,11 @@ def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpRespon
     organisation = None
     if pk is not None:
         organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-    enrolled = Community.objects.filter(pk__in=Enrolment.objects.current().values("community_id"))
+        if not Organisation.objects.editable_by(request.user).filter(pk=pk).exists():
+            raise PermissionDenied
+    enrolled = Community.objects.visible_to(request.user).filter(
+        pk__in=Enrolment.objects.current().values("community_id")
+    )
     form = OrganisationForm(request.POST or None, instance=organisation, communities=enrolled)
     if request.method == "POST" and form.is_valid():
         organisation = form.save()

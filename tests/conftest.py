@@ -10,6 +10,7 @@ from tests.factories import (
     ProgrammeFactory,
     RoleAssignmentFactory,
     UserFactory,
+    WorkingGroupFactory,
 )
 
 
@@ -63,8 +64,16 @@ def donor(programme):
 
 
 @pytest.fixture
-def leader(programme):
-    return _member(Role.LEADER, programme, user__email="leader@example.org")
+def group(programme):
+    """The programme's working group in its enrolled community."""
+    return WorkingGroupFactory(
+        programme=programme, community=programme.enrolments.first().community
+    )
+
+
+@pytest.fixture
+def leader(programme, group):
+    return _member(Role.LEADER, programme, working_group=group, user__email="leader@example.org")
 
 
 @pytest.fixture

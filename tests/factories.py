@@ -5,6 +5,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Role, RoleAssignment, User
 from communities.models import Community, Enrolment, Organisation, Programme, Region
+from workinggroups.models import WorkingGroup
 
 PASSWORD = "a-long-test-password"
 
@@ -83,3 +84,13 @@ class RoleAssignmentFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     programme = factory.SubFactory(ProgrammeFactory)
     role = Role.COORDINATOR
+
+
+class WorkingGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = WorkingGroup
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    community = factory.LazyAttribute(lambda o: EnrolmentFactory(programme=o.programme).community)
+    name_uk = factory.Sequence(lambda n: f"Робоча група {n}")
+    name_en = factory.Sequence(lambda n: f"Working group {n}")

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -14,11 +15,23 @@ from accounts.services import invitation_create
 pytestmark = pytest.mark.django_db
 
 
-def invite(coordinator, programme, email="new.person@example.org", role=Role.LEADER):
+ACCEPT = "/join/"
+
+
+def invite(coordinator, programme, email="new.person@example.org", role=Role.DONOR, group=None):
     invitation, token = invitation_create(
-        invited_by=coordinator, email=email, role=role, programme=programme
+        invited_by=coordinator, email=email, role=role, programme=programme, working_group=group
     )
-    return invitation, reverse("accounts:invitation_accept", args=[token])
+    return invitation, reverse("accounts:invitation_link", args=[token])
+
+
+def open_link(client, link):
+    """What a browser does with the emailed link: it lands on /join/ with the token kept in
+    the session, not in the URL."""
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response.url == ACCEPT
+    return ACCEPT
 
 
 def accept_data(password="Ts7-correct-horse-battery"):
@@ -26,12 +39,12 @@ def accept_data(password="Ts7-correct-horse-battery"):
 
 
 def test_coordinator_invites_by_email_and_the_link_is_in_the_message(
-    as_user, coordinator, programme, django_capture_on_commit_callbacks
+    as_user, client, coordinator, programme, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = as_user(coordinator).post(
             reverse("accounts:invitation_list"),
-            {"email": "New.Person@Example.org", "role": "leader", "programme": programme.pk},
+            {"email": "New.Person@Example.org", "role": "donor", "programme": programme.pk},
         )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -39,54 +52,75 @@ def test_coordinator_invites_by_email_and_the_link_is_in_the_message(
     assert message.to == ["new.person@example.org"]
     link = re.search(r"https?://\S+/join/\S+/", message.body).group(0)
     assert message.alternatives[0][0].count(link) == 1
+    # The token leaves the URL at once, so access logs and Referer headers never hold it.
+    response = client.get(urlsplit(link).path)
+    assert response.url == ACCEPT
     invitation = Invitation.objects.get()
     assert invitation.token_hash not in link  # only the hash is stored
 
 
 def test_invitee_accepts_once_and_gets_account_and_role(client, coordinator, programme):
-    _invitation, url = invite(coordinator, programme)
+    _invitation, link = invite(coordinator, programme)
+    url = open_link(client, link)
     response = client.post(url, accept_data())
     assert response.status_code == 302
     user = User.objects.get(email="new.person@example.org")
-    assert RoleAssignment.objects.filter(user=user, role=Role.LEADER, programme=programme).exists()
+    assert RoleAssignment.objects.filter(user=user, role=Role.DONOR, programme=programme).exists()
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
+def test_leader_is_invited_to_a_working_group(client, coordinator, programme, group):
+    _invitation, link = invite(coordinator, programme, role=Role.LEADER, group=group)
+    client.post(open_link(client, link), accept_data())
+    assignment = RoleAssignment.objects.get(user__email="new.person@example.org")
+    assert (assignment.role, assignment.working_group) == (Role.LEADER, group)
+
+
+def test_leader_invitation_without_a_group_is_refused(as_user, coordinator, programme):
+    response = as_user(coordinator).post(
+        reverse("accounts:invitation_list"),
+        {"email": "x@example.org", "role": "leader", "programme": programme.pk},
+    )
+    assert response.status_code == 200
+    assert not Invitation.objects.exists()
+
+
 def test_a_used_link_cannot_be_used_again(client, coordinator, programme):
-    _invitation, url = invite(coordinator, programme)
-    client.post(url, accept_data())
+    _invitation, link = invite(coordinator, programme)
+    client.post(open_link(client, link), accept_data())
     client.logout()
-    reused = client.post(url, {**accept_data(), "full_name": "Hacker"})
+    reused = client.post(open_link(client, link), {**accept_data(), "full_name": "Hacker"})
     assert reused.status_code == 410
     assert User.objects.filter(email="new.person@example.org").count() == 1
-    assert client.get(url).status_code == 410
+    assert client.get(open_link(client, link)).status_code == 410
 
 
 def test_an_expired_link_is_refused(client, coordinator, programme):
-    invitation, url = invite(coordinator, programme)
+    invitation, link = invite(coordinator, programme)
     Invitation.objects.filter(pk=invitation.pk).update(
         expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
-    response = client.post(url, accept_data())
+    response = client.post(open_link(client, link), accept_data())
     assert response.status_code == 410
     assert not User.objects.filter(email="new.person@example.org").exists()
 
 
 def test_a_revoked_link_is_refused(as_user, client, coordinator, programme):
-    invitation, url = invite(coordinator, programme)
+    invitation, link = invite(coordinator, programme)
     as_user(coordinator).post(reverse("accounts:invitation_revoke", args=[invitation.pk]))
     client.logout()
-    assert client.post(url, accept_data()).status_code == 410
+    assert client.post(open_link(client, link), accept_data()).status_code == 410
 
 
 def test_an_unknown_token_is_refused(client, db):
-    url = reverse("accounts:invitation_accept", args=["not-a-real-token"])
-    assert client.get(url).status_code == 410
+    link = reverse("accounts:invitation_link", args=["not-a-real-token"])
+    assert client.get(open_link(client, link)).status_code == 410
+    assert client.get(ACCEPT).status_code == 410  # nothing in the session either
 
 
 def test_a_weak_password_is_refused_and_nothing_is_created(client, coordinator, programme):
-    invitation, url = invite(coordinator, programme)
-    response = client.post(url, accept_data(password="12345"))
+    invitation, link = invite(coordinator, programme)
+    response = client.post(open_link(client, link), accept_data(password="12345"))
     assert response.status_code == 200
     assert not User.objects.filter(email="new.person@example.org").exists()
     invitation.refresh_from_db()
@@ -96,16 +130,34 @@ def test_a_weak_password_is_refused_and_nothing_is_created(client, coordinator, 
 def test_existing_user_must_sign_in_as_themselves_to_accept(
     client, as_user, coordinator, programme, donor
 ):
-    _invitation, url = invite(coordinator, programme, email=donor.email, role=Role.LEADER)
-    anonymous = client.post(url)
+    _invitation, link = invite(coordinator, programme, email=donor.email, role=Role.COORDINATOR)
+    anonymous = client.post(open_link(client, link))
     assert anonymous.status_code == 200
-    assert not RoleAssignment.objects.filter(user=donor, role=Role.LEADER).exists()
-    assert as_user(donor).post(url).status_code == 302
-    assert RoleAssignment.objects.filter(user=donor, role=Role.LEADER, programme=programme).exists()
+    assert not RoleAssignment.objects.filter(user=donor, role=Role.COORDINATOR).exists()
+    client.force_login(donor)  # keeps the session, as signing in does
+    assert client.post(ACCEPT).status_code == 302
+    assert RoleAssignment.objects.filter(
+        user=donor, role=Role.COORDINATOR, programme=programme
+    ).exists()
+
+
+def test_signed_in_as_someone_else_cannot_accept(as_user, coordinator, programme, donor):
+    _invitation, link = invite(coordinator, programme)
+    client = as_user(donor)
+    page = client.get(open_link(client, link))
+    assert "new.person@example.org" in page.text
+    assert 'name="password1"' not in page.text
+    client.post(ACCEPT, accept_data())
+    assert not User.objects.filter(email="new.person@example.org").exists()
+    assert (
+        not RoleAssignment.objects.filter(user=donor, role=Role.DONOR)
+        .exclude(programme=programme)
+        .exists()
+    )
 
 
 def test_a_new_invitation_replaces_the_pending_one(coordinator, programme):
-    first, _url = invite(coordinator, programme)
+    first, _link = invite(coordinator, programme)
     invite(coordinator, programme)
     first.refresh_from_db()
     assert first.status == Invitation.Status.REVOKED
@@ -133,7 +185,7 @@ def test_coordinator_cannot_invite_into_another_programme(as_user, coordinator, 
 def test_coordinator_cannot_revoke_another_programmes_invitation(
     as_user, coordinator, other_coordinator, other_programme
 ):
-    invitation, _url = invite(other_coordinator, other_programme)
+    invitation, _link = invite(other_coordinator, other_programme)
     response = as_user(coordinator).post(
         reverse("accounts:invitation_revoke", args=[invitation.pk])
     )
@@ -149,3 +201,12 @@ def test_there_is_no_open_sign_up(client, db):
     )
     assert not User.objects.filter(email="walk.in@example.org").exists()
     assert response.status_code in (200, 302)
+
+
+def test_an_overlong_email_is_refused_with_a_message(as_user, coordinator, programme):
+    response = as_user(coordinator).post(
+        reverse("accounts:invitation_list"),
+        {"email": "a" * 300 + "@example.org", "role": "donor", "programme": programme.pk},
+    )
+    assert response.status_code == 200
+    assert not Invitation.objects.exists()

@@ -76,3 +76,10 @@ def test_sign_in_asks_for_the_code_when_totp_is_set_up(client, coordinator):
     assert response.status_code == 302
     assert response.url == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
+
+
+def test_staff_user_without_totp_cannot_open_the_admin(as_user, db):
+    staff = UserFactory(is_staff=True)
+    response = as_user(staff).get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")

@@ -128,3 +128,22 @@ def test_password_reset_sends_a_link_in_ukrainian(client, donor):
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
     assert "пароль" in mail.outbox[0].body.lower()
+
+
+def test_admin_programme_page_query_count_does_not_grow(
+    as_user, admin_user, programme, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import EnrolmentFactory
+
+    client = as_user(admin_user)
+    url = reverse("admin:communities_programme_change", args=[programme.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    EnrolmentFactory.create_batch(30, programme=programme)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(one)

@@ -210,3 +210,63 @@ def test_organisation_list_query_count_does_not_grow(
     with django_assert_num_queries(6):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_coordinator_cannot_edit_an_organisation_another_programme_relies_on(
+    as_user, coordinator, other_programme
+):
+    partner = other_programme.implementing_partner
+    url = reverse("communities:organisation_edit", args=[partner.pk])
+    client = as_user(coordinator)
+    assert client.get(url).status_code == 403
+    response = client.post(url, {"name_uk": "Захоплено", "name_en": "Hijacked", "kind": "cso"})
+    assert response.status_code == 403
+    partner.refresh_from_db()
+    assert partner.name_en != "Hijacked"
+
+
+def test_coordinator_edits_their_own_programmes_partner(as_user, coordinator, programme):
+    partner = programme.implementing_partner
+    response = as_user(coordinator).post(
+        reverse("communities:organisation_edit", args=[partner.pk]),
+        {"name_uk": "Нова назва", "name_en": "New name", "kind": "implementing_partner"},
+    )
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.name_en == "New name"
+
+
+@pytest.mark.parametrize("query", ["\x00", "ба\x00ран", "x" * 5000, "%", "_", "'; DROP TABLE"])
+def test_odd_search_text_never_fails(as_user, coordinator, programme, query):
+    client = as_user(coordinator)
+    assert client.get(reverse("communities:community_list"), {"q": query}).status_code == 200
+    enrol = reverse("communities:programme_enrol", args=[programme.pk])
+    assert client.get(enrol, {"q": query}).status_code == 200
+    assert client.get(reverse("communities:organisation_list"), {"q": query}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "abc"},
+        {"page": "99999"},
+        {"region": "x"},
+        {"programme": "-1"},
+        {"status": "nonsense"},
+    ],
+)
+def test_bad_filter_values_never_fail(as_user, coordinator, params):
+    response = as_user(coordinator).get(reverse("communities:community_list"), params)
+    assert response.status_code == 200
+
+
+def test_a_withdrawal_in_the_future_is_refused(as_user, coordinator, programme):
+    enrolment = programme.enrolments.first()
+    response = as_user(coordinator).post(
+        reverse("communities:enrolment_withdraw", args=[programme.pk, enrolment.pk]),
+        {"withdrawn_on": "2999-01-01", "reason": "planned"},
+    )
+    assert response.status_code == 200
+    assert "майбутньому" in response.text
+    enrolment.refresh_from_db()
+    assert enrolment.withdrawn_on is None
