@@ -50,7 +50,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
             )
             return redirect("accounts:invitation_list")
     invitations = Invitation.objects.visible_to(request.user).select_related(
-        "programme", "invited_by"
+        "programme", "invited_by", "working_group"
     )[:200]
     context = {
         "form": form,

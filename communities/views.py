@@ -67,7 +67,9 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_manage = user_roles(request.user).coordinates(programme.pk)
     # Who has access is for the programme's coordinators only, never for donors.
     access = (
-        programme.role_assignments.select_related("user").order_by("role", "user__email")
+        programme.role_assignments.select_related("user", "working_group").order_by(
+            "role", "user__email"
+        )
         if can_manage
         else []
     )

@@ -210,3 +210,21 @@ def test_an_overlong_email_is_refused_with_a_message(as_user, coordinator, progr
     )
     assert response.status_code == 200
     assert not Invitation.objects.exists()
+
+
+def test_invitation_list_query_count_does_not_grow(as_user, coordinator, programme, group):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(coordinator)
+    url = reverse("accounts:invitation_list")
+    invite(coordinator, programme, email="first@example.org", role=Role.LEADER, group=group)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(49):
+        invite(coordinator, programme, email=f"p{n}@example.org", role=Role.LEADER, group=group)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(many) == len(one)
+    assert response.text.count("p48@example.org") == 1
