@@ -71,9 +71,10 @@ class Role(models.TextChoices):
     LEADER = "leader", _("Group leader")
 
 
-class RoleAssignmentQuerySet(models.QuerySet):
+class ProgrammeStaffQuerySet(models.QuerySet):
+    """Records about who has access to a programme: for its coordinators and administrators."""
+
     def visible_to(self, user):
-        """Administrators see all; coordinators the assignments in programmes they coordinate."""
         from accounts.roles import programme_ids
 
         if not user.is_authenticated:
@@ -115,7 +116,7 @@ class RoleAssignment(models.Model):
         verbose_name=_("assigned by"),
     )
 
-    objects = RoleAssignmentQuerySet.as_manager()
+    objects = ProgrammeStaffQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("role assignment")
@@ -149,17 +150,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Administrators see every invitation; coordinators those for their programmes."""
-        from accounts.roles import programme_ids
-
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        return self.filter(programme__in=programme_ids(user, roles=[Role.COORDINATOR]))
-
+class InvitationQuerySet(ProgrammeStaffQuerySet):
     def pending(self):
         return self.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
