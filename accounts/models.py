@@ -182,6 +182,15 @@ class Invitation(models.Model):
         related_name="invitations",
         verbose_name=_("working group"),
     )
+    person = models.ForeignKey(
+        "workinggroups.Person",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("person"),
+        help_text=_("The group member this account will belong to, for a leader."),
+    )
     # Only the hash is stored, so a database leak gives no usable links.
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(

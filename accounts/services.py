@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Invitation, Role, RoleAssignment, User, hash_token
 from accounts.roles import user_roles
 from communities.models import Programme
-from workinggroups.models import WorkingGroup
+from workinggroups.models import Person, WorkingGroup
+from workinggroups.services import person_link_user
 
 
 class InvitationUnusable(Exception):
@@ -34,6 +35,7 @@ def invitation_create(
     role: str,
     programme: Programme,
     working_group: WorkingGroup | None = None,
+    person: Person | None = None,
 ) -> tuple[Invitation, str]:
     """Creates an invitation and queues its email; returns it with the one-time raw token.
     Leaders are invited to a working group of the programme, other roles to the programme."""
@@ -62,6 +64,7 @@ def invitation_create(
         role=role,
         programme=programme,
         working_group=working_group,
+        person=person if role == Role.LEADER else None,
         invited_by=invited_by,
         token_hash=hash_token(token),
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
@@ -126,6 +129,8 @@ def invitation_accept(
         working_group=invitation.working_group,
         defaults={"created_by": invitation.invited_by},
     )
+    if invitation.person_id:
+        person_link_user(person=invitation.person, user=account, by=invitation.invited_by)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = account
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("communities.urls")),
+    path("", include("workinggroups.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

@@ -309,6 +309,11 @@ class Programme(models.Model):
     communities = models.ManyToManyField(
         Community, through="Enrolment", related_name="programmes", verbose_name=_("communities")
     )
+    youth_max_age = models.PositiveSmallIntegerField(
+        _("young people are aged up to"),
+        default=35,
+        help_text=_("Members up to this age count as young people in group composition."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ProgrammeQuerySet.as_manager()

@@ -1,0 +1,487 @@
+"""Member import and export as CSV or XLSX, with tablib for the file handling.
+
+An import is checked whole before anything is saved: every row is validated, errors are listed
+by row and column in the user's language, and only a file without errors is saved, in one
+transaction. A person already on record (same name, year of birth and community) is matched.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+import tablib
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import user_roles
+from communities.models import Programme, StakeholderCategory, search_key
+from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.services import membership_add
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 2000
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: object  # lazy translation
+    required: bool = False
+
+
+COLUMNS = [
+    Column("full_name", gettext_lazy("Full name"), required=True),
+    Column("sex", gettext_lazy("Sex"), required=True),
+    Column("birth_year", gettext_lazy("Year of birth")),
+    Column("phone", gettext_lazy("Phone")),
+    Column("email", gettext_lazy("Email")),
+    Column("category", gettext_lazy("Stakeholder category"), required=True),
+    Column("role", gettext_lazy("Role in the group")),
+    Column("joined_on", gettext_lazy("Joined on"), required=True),
+    Column("is_veteran", gettext_lazy("Veteran or serviceperson")),
+    Column("is_idp", gettext_lazy("Internally displaced")),
+    Column("has_disability", gettext_lazy("Person with a disability")),
+    Column("consent_given_on", gettext_lazy("Consent given on")),
+    Column("consent_purpose", gettext_lazy("Purpose of consent")),
+]
+
+YES = {"yes", "y", "true", "1", "так", "т", "+", "x"}
+NO = {"", "no", "n", "false", "0", "ні", "н", "-"}
+SEX_WORDS = {
+    Person.Sex.FEMALE: {"female", "f", "woman", "ж", "жін", "жінка", "жіноча"},
+    Person.Sex.MALE: {"male", "m", "man", "ч", "чол", "чоловік", "чоловіча"},
+    Person.Sex.NOT_STATED: {"not stated", "not_stated", "-", "не вказано"},
+}
+
+
+def _header_keys() -> dict[str, str]:
+    """Header text (any language, any case) -> column key."""
+    from django.utils import translation
+
+    keys = {}
+    for column in COLUMNS:
+        keys[column.key] = column.key
+        for language in ("uk", "en"):
+            with translation.override(language):
+                keys[search_key(str(column.label))] = column.key
+    return keys
+
+
+def _parse_bool(value: str) -> bool:
+    word = search_key(value)
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise ValidationError(_("Write “yes” or “no”."))
+
+
+DATE_FIELD = forms.DateField(
+    input_formats=["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"]
+)
+
+
+def _parse_date(value: str) -> datetime.date:
+    try:
+        return DATE_FIELD.clean(value.strip())
+    except ValidationError as exc:
+        raise ValidationError(_("Write the date as 2024-03-15 or 15.03.2024.")) from exc
+
+
+class ImportRow(forms.Form):
+    """One row of the file, as text; cleaned into person and membership fields."""
+
+    full_name = forms.CharField(max_length=200)
+    sex = forms.CharField(max_length=20)
+    birth_year = forms.IntegerField(required=False, min_value=1900)
+    phone = forms.CharField(max_length=40, required=False)
+    email = forms.EmailField(required=False, max_length=254)
+    category = forms.CharField(max_length=120)
+    role = forms.CharField(max_length=40, required=False)
+    joined_on = forms.CharField(max_length=40)
+    is_veteran = forms.CharField(max_length=10, required=False)
+    is_idp = forms.CharField(max_length=10, required=False)
+    has_disability = forms.CharField(max_length=10, required=False)
+    consent_given_on = forms.CharField(max_length=40, required=False)
+    consent_purpose = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = categories
+
+    def clean_sex(self):
+        word = search_key(self.cleaned_data["sex"])
+        for sex, words in SEX_WORDS.items():
+            if word == sex or word in words:
+                return sex
+        raise ValidationError(_("Write “female”, “male” or “not stated”."))
+
+    def clean_birth_year(self):
+        year = self.cleaned_data["birth_year"]
+        if year and year > timezone.localdate().year:
+            raise ValidationError(_("The year of birth cannot be in the future."))
+        return year
+
+    def clean_category(self):
+        category = self.categories.get(search_key(self.cleaned_data["category"]))
+        if category is None:
+            raise ValidationError(_("Unknown category: use one from the template's list."))
+        return category
+
+    def clean_role(self):
+        word = search_key(self.cleaned_data["role"] or Membership.Role.MEMBER)
+        for value, label in Membership.Role.choices:
+            if word in (value, search_key(str(label))):
+                return value
+        raise ValidationError(_("Write “leader”, “deputy”, “secretary” or “member”."))
+
+    def clean_joined_on(self):
+        joined_on = _parse_date(self.cleaned_data["joined_on"])
+        if joined_on > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."))
+        return joined_on
+
+    def clean_consent_given_on(self):
+        value = self.cleaned_data["consent_given_on"]
+        return _parse_date(value) if value.strip() else None
+
+    def _clean_flag(self, name):
+        return _parse_bool(self.cleaned_data[name])
+
+    def clean_is_veteran(self):
+        return self._clean_flag("is_veteran")
+
+    def clean_is_idp(self):
+        return self._clean_flag("is_idp")
+
+    def clean_has_disability(self):
+        return self._clean_flag("has_disability")
+
+
+@dataclass
+class ImportResult:
+    errors: list[tuple[int, str, str]] = field(default_factory=list)  # row, column, message
+    created: int = 0
+    matched: int = 0
+    added: int = 0
+    already: int = 0
+
+
+def read_table(upload) -> tablib.Dataset:
+    """The uploaded file as a dataset, or ValidationError saying what is wrong with it."""
+    name = (upload.name or "").lower()
+    if upload.size > MAX_BYTES:
+        raise ValidationError(_("The file is larger than 2 MB."))
+    content = upload.read()
+    if not content.strip():
+        raise ValidationError(_("The file is empty."))
+    if name.endswith(".csv"):
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                _("The CSV file is not in UTF-8. Save it as “CSV UTF-8” and upload it again.")
+            ) from exc
+        if "\x00" in text:
+            raise ValidationError(_("This is not a CSV file."))
+        delimiter = (
+            ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+        )
+        try:
+            return tablib.Dataset().load(text, format="csv", delimiter=delimiter)
+        except Exception as exc:
+            raise ValidationError(_("The CSV file could not be read.")) from exc
+    if name.endswith(".xlsx"):
+        if not content.startswith(b"PK"):
+            raise ValidationError(_("This is not an Excel (.xlsx) file."))
+        try:
+            return tablib.Dataset().load(content, format="xlsx")
+        except Exception as exc:
+            raise ValidationError(_("The Excel file could not be read.")) from exc
+    raise ValidationError(_("Upload a .csv or .xlsx file."))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def validate_table(dataset: tablib.Dataset, group: WorkingGroup) -> tuple[list, ImportResult]:
+    """Every row checked; returns the cleaned rows and the errors (row numbers as in the file:
+    the header is row 1)."""
+    result = ImportResult()
+    known = _header_keys()
+    headers = [known.get(search_key(str(header or ""))) for header in dataset.headers or []]
+    labels = {column.key: str(column.label) for column in COLUMNS}
+    missing = [c for c in COLUMNS if c.required and c.key not in headers]
+    if missing:
+        for column in missing:
+            result.errors.append((1, str(column.label), _("This column is missing.")))
+        return [], result
+    if dataset.height == 0:
+        result.errors.append((1, "", _("The file has no rows below the header.")))
+        return [], result
+    if dataset.height > MAX_ROWS:
+        result.errors.append((1, "", _("At most %(max)s rows at a time.") % {"max": MAX_ROWS}))
+        return [], result
+    categories = {}
+    for category in StakeholderCategory.objects.all():
+        for key in (category.code, category.name_uk, category.name_en):
+            categories[search_key(key)] = category
+    cleaned_rows, seen = [], {}
+    leaders = 1 if group.memberships.current().filter(role=Membership.Role.LEADER).exists() else 0
+    for number, raw in enumerate(dataset, start=2):
+        data = {key: _cell(value) for key, value in zip(headers, raw, strict=False) if key}
+        if not any(data.values()):
+            continue  # blank lines at the end of a sheet
+        form = ImportRow(data, categories=categories)
+        if not form.is_valid():
+            for key, errors in form.errors.items():
+                result.errors.append((number, labels.get(key, ""), " ".join(errors)))
+            continue
+        row = form.cleaned_data
+        identity = (search_key(row["full_name"]), row["birth_year"])
+        if identity in seen:
+            result.errors.append(
+                (
+                    number,
+                    labels["full_name"],
+                    _("The same person is already in row %(row)s.") % {"row": seen[identity]},
+                )
+            )
+            continue
+        seen[identity] = number
+        if row["role"] == Membership.Role.LEADER:
+            leaders += 1
+            if leaders > 1:
+                result.errors.append(
+                    (number, labels["role"], _("A group has one leader at a time."))
+                )
+                continue
+        cleaned_rows.append(row)
+    return cleaned_rows, result
+
+
+PERSON_FIELDS = (
+    "full_name",
+    "sex",
+    "birth_year",
+    "phone",
+    "email",
+    "is_veteran",
+    "is_idp",
+    "has_disability",
+    "consent_given_on",
+    "consent_purpose",
+)
+
+
+@transaction.atomic
+def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportResult) -> None:
+    """Saves validated rows: matches people already on record, adds their memberships."""
+    for row in rows:
+        person = Person.objects.filter(
+            full_name__iexact=" ".join(row["full_name"].split()),
+            birth_year=row["birth_year"],
+            community=group.community,
+        ).first()
+        if person is None:
+            fields = {name: row[name] for name in PERSON_FIELDS}
+            fields["full_name"] = " ".join(fields["full_name"].split())
+            if fields["consent_given_on"]:
+                fields["consent_recorded_by"] = by
+            person = Person.objects.create(community=group.community, **fields)
+            result.created += 1
+        else:
+            result.matched += 1
+        if group.memberships.current().filter(person=person).exists():
+            result.already += 1
+            continue
+        membership_add(
+            group=group,
+            person=person,
+            category=row["category"],
+            role=row["role"],
+            joined_on=row["joined_on"],
+            by=by,
+        )
+        result.added += 1
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("File (.csv or .xlsx)"))
+
+
+def member_import(request: HttpRequest, pk: int) -> HttpResponse:
+    from workinggroups.views import _group_for
+
+    group = _group_for(request.user, pk, manage=True)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            dataset = read_table(form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            rows, result = validate_table(dataset, group)
+            if not result.errors:
+                try:
+                    import_members(group=group, rows=rows, by=request.user, result=result)
+                except ValidationError as error:  # e.g. the group ceased meanwhile
+                    form.add_error(None, error)
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "Imported: %(added)s members added (%(created)s new people, "
+                            "%(matched)s already on record, %(already)s already members)."
+                        )
+                        % vars(result),
+                    )
+                    return redirect(group)
+    context = {"group": group, "form": form, "result": result, "columns": COLUMNS}
+    return render(request, "workinggroups/import.html", context)
+
+
+def _safe(value) -> object:
+    """Spreadsheet programs run cells that start with = + - @ as formulas: defuse them."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """An empty sheet with the columns in the user's language and one example row."""
+    if fmt not in FORMATS:
+        raise Http404
+    roles = user_roles(request.user)
+    if not (roles.is_coordinator or roles.is_leader):
+        raise PermissionDenied
+    dataset = tablib.Dataset(headers=[str(column.label) for column in COLUMNS])
+    category = StakeholderCategory.objects.filter(code="police").first()
+    dataset.append(
+        [
+            _("Olena Petrenko"),
+            Person.Sex.FEMALE.label,
+            1990,
+            "+380501234567",
+            "olena@example.org",
+            category.name if category else "",
+            Membership.Role.MEMBER.label,
+            timezone.localdate().isoformat(),
+            _("no"),
+            _("yes"),
+            _("no"),
+            timezone.localdate().isoformat(),
+            _("Taking part in the working group"),
+        ]
+    )
+    return _download(dataset, fmt, "cohesion-members-template")
+
+
+def _download(dataset: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
+    content = dataset.export(fmt)
+    if fmt == "csv":
+        content = "\ufeff" + content  # so that Excel opens UTF-8 with Cyrillic intact
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+EXPORT_HEADERS = [
+    gettext_lazy("Working group"),
+    gettext_lazy("Full name"),
+    gettext_lazy("Sex"),
+    gettext_lazy("Year of birth"),
+    gettext_lazy("Phone"),
+    gettext_lazy("Email"),
+    gettext_lazy("Community of residence"),
+    gettext_lazy("Stakeholder category"),
+    gettext_lazy("Organisation represented"),
+    gettext_lazy("Role in the group"),
+    gettext_lazy("Joined on"),
+    gettext_lazy("Left on"),
+    gettext_lazy("Veteran or serviceperson"),
+    gettext_lazy("Internally displaced"),
+    gettext_lazy("Person with a disability"),
+    gettext_lazy("Consent given on"),
+]
+
+
+def _members_dataset(memberships) -> tablib.Dataset:
+    yes, no = _("yes"), _("no")
+    dataset = tablib.Dataset(headers=[str(header) for header in EXPORT_HEADERS])
+    for m in memberships:
+        p = m.person
+        dataset.append(
+            [
+                _safe(value)
+                for value in (
+                    m.group.name,
+                    p.full_name,
+                    p.get_sex_display(),
+                    p.birth_year or "",
+                    p.phone,
+                    p.email,
+                    p.community.name if p.community else "",
+                    m.category.name,
+                    m.organisation.name if m.organisation else "",
+                    m.get_role_display(),
+                    m.joined_on.isoformat(),
+                    m.left_on.isoformat() if m.left_on else "",
+                    yes if p.is_veteran else no,
+                    yes if p.is_idp else no,
+                    yes if p.has_disability else no,
+                    p.consent_given_on.isoformat() if p.consent_given_on else "",
+                )
+            ]
+        )
+    return dataset
+
+
+def _export_memberships(user, **filters):
+    return (
+        Membership.objects.visible_to(user)
+        .filter(**filters)
+        .select_related("group", "person__community", "category", "organisation")
+        .order_by("group__community__name_uk", "left_on", "person__full_name")
+    )
+
+
+def group_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Members of one group, current and former: for the programme's coordinators only."""
+    from workinggroups.views import _group_for
+
+    if fmt not in FORMATS:
+        raise Http404
+    group = _group_for(request.user, pk, coordinate=True)
+    dataset = _members_dataset(_export_memberships(request.user, group=group))
+    return _download(dataset, fmt, f"members-group-{group.pk}")
+
+
+def programme_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in FORMATS:
+        raise Http404
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
+    if not user_roles(request.user).coordinates(programme.pk):
+        raise PermissionDenied
+    dataset = _members_dataset(_export_memberships(request.user, group__programme=programme))
+    return _download(dataset, fmt, f"members-programme-{programme.pk}")

@@ -1,0 +1,313 @@
+"""State changes for working groups, people and memberships."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, RoleAssignment, User
+from communities.models import Community, Organisation, Programme, StakeholderCategory
+from workinggroups.models import (
+    AgeBand,
+    CompositionTarget,
+    GroupStatusChange,
+    Membership,
+    Person,
+    WorkingGroup,
+)
+
+Status = WorkingGroup.Status
+
+# Which statuses may follow which: a ceased group comes back only by being re-established.
+TRANSITIONS = {
+    Status.FORMING: {Status.ACTIVE, Status.SUSPENDED, Status.CEASED},
+    Status.ACTIVE: {Status.SUSPENDED, Status.CEASED},
+    Status.SUSPENDED: {Status.ACTIVE, Status.CEASED},
+    Status.CEASED: {Status.REESTABLISHED},
+    Status.REESTABLISHED: {Status.SUSPENDED, Status.CEASED},
+}
+
+
+class PossibleDuplicate(ValidationError):
+    """The new person looks like people already on record; `matches` lists them."""
+
+    def __init__(self, matches):
+        super().__init__(_("A person with this name and year of birth is already on record."))
+        self.matches = matches
+
+
+def _not_in_future(day: datetime.date, field: str) -> None:
+    if day > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+
+
+@transaction.atomic
+def working_group_create(
+    *,
+    programme: Programme,
+    community: Community,
+    name_uk: str,
+    name_en: str,
+    established_on: datetime.date | None,
+    terms_of_reference: str = "",
+    meeting_cadence: str = WorkingGroup.Cadence.MONTHLY,
+    by: User | None,
+) -> WorkingGroup:
+    """Creates a group in a community enrolled in the programme; it starts as forming."""
+    if not programme.enrolments.current().filter(community=community).exists():
+        raise ValidationError(
+            {"community": _("The community must be enrolled in the programme first.")}
+        )
+    if WorkingGroup.objects.filter(programme=programme, community=community).exists():
+        raise ValidationError(
+            {"community": _("This community already has a working group in the programme.")}
+        )
+    group = WorkingGroup.objects.create(
+        programme=programme,
+        community=community,
+        name_uk=name_uk,
+        name_en=name_en,
+        established_on=established_on,
+        terms_of_reference=terms_of_reference,
+        meeting_cadence=meeting_cadence,
+        status=Status.FORMING,
+    )
+    GroupStatusChange.objects.create(
+        group=group,
+        status=Status.FORMING,
+        changed_on=established_on or timezone.localdate(),
+        reason=GroupStatusChange.Reason.LAUNCH,
+        recorded_by=by,
+    )
+    return group
+
+
+@transaction.atomic
+def working_group_change_status(
+    *,
+    group: WorkingGroup,
+    status: str,
+    changed_on: datetime.date,
+    reason: str,
+    note: str = "",
+    by: User | None,
+) -> GroupStatusChange:
+    """Moves a group along its lifecycle with a dated reason; the history is never rewritten,
+    so a change cannot be dated before the last one."""
+    group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
+    if status not in TRANSITIONS[group.status]:
+        raise ValidationError(
+            {
+                "status": _("A group that is “%(current)s” cannot become “%(new)s”.")
+                % {"current": group.get_status_display(), "new": Status(status).label}
+            }
+        )
+    _not_in_future(changed_on, "changed_on")
+    last = group.status_changes.order_by("-changed_on").first()
+    if last and changed_on < last.changed_on:
+        raise ValidationError(
+            {
+                "changed_on": _("The date cannot be before the last change (%(date)s).")
+                % {"date": last.changed_on.strftime("%d.%m.%Y")}
+            }
+        )
+    group.status = status
+    group.save(update_fields=["status"])
+    return GroupStatusChange.objects.create(
+        group=group, status=status, changed_on=changed_on, reason=reason, note=note, recorded_by=by
+    )
+
+
+def _clean_person_fields(fields: dict) -> dict:
+    fields = dict(fields)
+    fields["full_name"] = " ".join(fields["full_name"].split())
+    if fields.get("birth_year") and fields["birth_year"] > timezone.localdate().year:
+        raise ValidationError({"birth_year": _("The year of birth cannot be in the future.")})
+    return fields
+
+
+@transaction.atomic
+def person_create(*, fields: dict, by: User | None, allow_similar: bool = False) -> Person:
+    """Creates a person; refuses with PossibleDuplicate when someone similar exists, unless
+    the user has confirmed that this is a different person."""
+    fields = _clean_person_fields(fields)
+    if not allow_similar:
+        matches = list(
+            Person.objects.similar_to(
+                full_name=fields["full_name"],
+                birth_year=fields.get("birth_year"),
+                community_id=getattr(fields.get("community"), "pk", None),
+            )[:5]
+        )
+        if matches:
+            raise PossibleDuplicate(matches)
+    if fields.get("consent_given_on") and "consent_recorded_by" not in fields:
+        fields["consent_recorded_by"] = by
+    return Person.objects.create(**fields)
+
+
+@transaction.atomic
+def person_update(*, person: Person, fields: dict, by: User | None) -> Person:
+    """Saves changed fields; django-simple-history records who changed what."""
+    fields = _clean_person_fields(fields)
+    consent_changed = fields.get("consent_given_on") != person.consent_given_on
+    changed = [name for name, value in fields.items() if getattr(person, name) != value]
+    for name in changed:
+        setattr(person, name, fields[name])
+    if consent_changed and person.consent_given_on:
+        person.consent_recorded_by = by
+        changed.append("consent_recorded_by")
+    if changed:
+        person.save(update_fields=changed)
+    return person
+
+
+def _check_membership(*, group: WorkingGroup, person: Person, role: str, exclude_pk=None) -> None:
+    others = group.memberships.current().exclude(pk=exclude_pk)
+    if exclude_pk is None and others.filter(person=person).exists():
+        raise ValidationError(
+            _("%(person)s is already a member of the group.") % {"person": person}
+        )
+    if role == Membership.Role.LEADER and others.filter(role=Membership.Role.LEADER).exists():
+        raise ValidationError(
+            {"role": _("The group already has a leader: end that membership or change its role.")}
+        )
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    group: WorkingGroup,
+    person: Person,
+    category: StakeholderCategory,
+    organisation: Organisation | None = None,
+    role: str = Membership.Role.MEMBER,
+    joined_on: datetime.date,
+    by: User | None = None,
+) -> Membership:
+    """Seats a person in a group: one open membership per person and group, one leader."""
+    group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status == Status.CEASED:
+        raise ValidationError(_("The group has ceased: re-establish it before adding members."))
+    _not_in_future(joined_on, "joined_on")
+    _check_membership(group=group, person=person, role=role)
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                group=group,
+                person=person,
+                category=category,
+                organisation=organisation,
+                role=role,
+                joined_on=joined_on,
+            )
+    except IntegrityError as exc:  # a concurrent request seated them first
+        raise ValidationError(_("The membership changed meanwhile: reload and try again.")) from exc
+    _sync_leader_role(membership, by=by)
+    return membership
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    membership: Membership,
+    category: StakeholderCategory,
+    organisation: Organisation | None,
+    role: str,
+    by: User | None = None,
+) -> Membership:
+    """Changes an open membership's category, organisation or role."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not membership.is_current:
+        raise ValidationError(_("This membership has ended and can no longer be changed."))
+    WorkingGroup.objects.select_for_update().get(pk=membership.group_id)
+    _check_membership(
+        group=membership.group, person=membership.person, role=role, exclude_pk=membership.pk
+    )
+    membership.category, membership.organisation, membership.role = category, organisation, role
+    membership.save(update_fields=["category", "organisation", "role"])
+    _sync_leader_role(membership, by=by)
+    return membership
+
+
+@transaction.atomic
+def membership_end(
+    *, membership: Membership, left_on: datetime.date, reason: str, by: User | None = None
+) -> Membership:
+    """Ends a membership with its date and reason; the record stays."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not membership.is_current:
+        raise ValidationError(_("This membership has already ended."))
+    _not_in_future(left_on, "left_on")
+    if left_on < membership.joined_on:
+        raise ValidationError({"left_on": _("A member cannot leave before joining.")})
+    membership.left_on, membership.left_reason = left_on, reason.strip()
+    membership.save(update_fields=["left_on", "left_reason"])
+    _sync_leader_role(membership, by=by)
+    return membership
+
+
+@transaction.atomic
+def person_link_user(*, person: Person, user: User, by: User | None = None) -> None:
+    """Links a person to a user account; an open leader membership then gives the role."""
+    if person.user_id and person.user_id != user.pk:
+        raise ValidationError(_("This person is already linked to another account."))
+    if Person.objects.filter(user=user).exclude(pk=person.pk).exists():
+        raise ValidationError(_("This account already belongs to another person."))
+    person.user = user
+    person.save(update_fields=["user"])
+    for membership in person.memberships.current().filter(role=Membership.Role.LEADER):
+        _sync_leader_role(membership, by=by)
+
+
+def _sync_leader_role(membership: Membership, *, by: User | None) -> None:
+    """The leader role over a group lasts exactly as long as an open leader membership of a
+    person linked to the account."""
+    user_id = membership.person.user_id
+    if user_id is None:
+        return
+    group = membership.group
+    assignments = RoleAssignment.objects.filter(user_id=user_id, working_group=group)
+    if membership.is_current and membership.role == Membership.Role.LEADER:
+        if not assignments.exists():
+            RoleAssignment.objects.create(
+                user_id=user_id,
+                role=Role.LEADER,
+                programme_id=group.programme_id,
+                working_group=group,
+                created_by=by,
+            )
+    else:
+        assignments.filter(role=Role.LEADER).delete()
+
+
+@transaction.atomic
+def programme_set_composition_rules(
+    *,
+    programme: Programme,
+    bands: list[tuple[int, int | None]],
+    youth_max_age: int,
+    targets: dict[str, int],
+) -> None:
+    """Replaces the programme's age bands and balance targets. Bands must cover every age
+    from 0 without gaps or overlaps, the last one open-ended."""
+    expected = 0
+    for low, high in sorted(bands):
+        if expected is None or low != expected:
+            raise ValidationError({"age_bands": _("The bands must cover every age from 0.")})
+        expected = None if high is None else high + 1
+    if expected is not None:
+        raise ValidationError({"age_bands": _("The last band must be open-ended, like 60+.")})
+    programme.age_bands.all().delete()
+    AgeBand.objects.bulk_create(
+        AgeBand(programme=programme, min_age=low, max_age=high) for low, high in bands
+    )
+    programme.youth_max_age = youth_max_age
+    programme.save(update_fields=["youth_max_age"])
+    programme.composition_targets.all().delete()
+    CompositionTarget.objects.bulk_create(
+        CompositionTarget(programme=programme, measure=measure, threshold=threshold)
+        for measure, threshold in targets.items()
+    )

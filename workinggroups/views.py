@@ -1,0 +1,392 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.models import Role
+from accounts.roles import user_roles
+from accounts.services import invitation_create
+from communities.models import Community, Programme
+from workinggroups.filters import GroupFilter
+from workinggroups.forms import (
+    CompositionRulesForm,
+    EndMembershipForm,
+    MembershipForm,
+    NewMemberForm,
+    PersonForm,
+    StatusChangeForm,
+    WorkingGroupForm,
+)
+from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.selectors import composition_rules, scorecards
+from workinggroups.services import (
+    TRANSITIONS,
+    PossibleDuplicate,
+    membership_add,
+    membership_end,
+    membership_update,
+    person_create,
+    person_update,
+    programme_set_composition_rules,
+    working_group_change_status,
+    working_group_create,
+)
+
+
+def _group_for(user, pk: int, *, manage: bool = False, coordinate: bool = False) -> WorkingGroup:
+    """The group if visible (404 otherwise). `manage`: its leader or coordinator may write;
+    `coordinate`: only its programme's coordinators may."""
+    group = get_object_or_404(
+        WorkingGroup.objects.visible_to(user).select_related("programme", "community__region"),
+        pk=pk,
+    )
+    roles = user_roles(user)
+    coordinates = roles.coordinates(group.programme_id)
+    if coordinate and not coordinates:
+        raise PermissionDenied
+    if manage and not (coordinates or group.pk in roles.leader_of):
+        raise PermissionDenied
+    return group
+
+
+def _programme_for(user, pk: int, *, coordinate: bool = False) -> Programme:
+    programme = get_object_or_404(Programme.objects.visible_to(user), pk=pk)
+    if coordinate and not user_roles(user).coordinates(programme.pk):
+        raise PermissionDenied
+    return programme
+
+
+def _may_see_people(user, group: WorkingGroup) -> bool:
+    roles = user_roles(user)
+    return roles.coordinates(group.programme_id) or group.pk in roles.leader_of
+
+
+def _person_for(user, pk: int, *, write: bool = False) -> Person:
+    person = get_object_or_404(
+        Person.objects.visible_to(user).select_related("community", "user"), pk=pk
+    )
+    if write:
+        roles = user_roles(user)
+        if not (
+            roles.is_admin
+            or person.memberships.filter(
+                Q(group__programme_id__in=roles.coordinator_of)
+                | Q(group_id__in=roles.leader_of, left_on__isnull=True)
+            ).exists()
+        ):
+            raise PermissionDenied
+    return person
+
+
+@vary_on_headers("HX-Request")
+def group_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The programme's groups with their composition: gaps highlighted and filterable."""
+    programme = _programme_for(request.user, pk)
+    groups = (
+        WorkingGroup.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .select_related("community__region")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
+        .order_by("community__name_uk")
+    )
+    roles = user_roles(request.user)
+    show_composition = roles.coordinates(programme.pk) or bool(roles.leader_of)
+    rules = composition_rules(programme)
+    filterset = GroupFilter(request.GET or None, queryset=groups, required=rules.required)
+    rows = list(filterset.qs)
+    cards = scorecards(rows, rules) if show_composition else {}
+    if show_composition and filterset.is_valid():
+        rows = filterset.filter_gaps(rows, cards)
+    context = {
+        "programme": programme,
+        "filter": filterset,
+        "rows": [(group, cards.get(group.pk)) for group in rows],
+        "rules": rules,
+        "show_composition": show_composition,
+        "can_manage": roles.coordinates(programme.pk),
+    }
+    template = (
+        "workinggroups/_group_table.html" if request.htmx else "workinggroups/group_list.html"
+    )
+    return render(request, template, context)
+
+
+def my_groups(request: HttpRequest) -> HttpResponse:
+    groups = (
+        WorkingGroup.objects.visible_to(request.user)
+        .select_related("programme", "community")
+        .order_by("programme__start_date", "community__name_uk")
+    )
+    return render(request, "workinggroups/my_groups.html", {"groups": groups})
+
+
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group_for(request.user, pk)
+    roles = user_roles(request.user)
+    may_see_people = _may_see_people(request.user, group)
+    context = {
+        "group": group,
+        "history": group.status_changes.select_related("recorded_by").order_by("-changed_on"),
+        "may_see_people": may_see_people,
+        "can_coordinate": roles.coordinates(group.programme_id),
+        "member_count": group.memberships.current().count(),
+    }
+    if may_see_people:
+        rules = composition_rules(group.programme)
+        context["card"] = scorecards([group], rules)[group.pk]
+        context["rules"] = rules
+        context["members"] = (
+            group.memberships.current()
+            .select_related("person", "category", "organisation")
+            .order_by("person__full_name")
+        )
+        context["former"] = (
+            group.memberships.filter(left_on__isnull=False)
+            .select_related("person", "category")
+            .order_by("-left_on")
+        )
+    return render(request, "workinggroups/group_detail.html", context)
+
+
+def group_create(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_for(request.user, pk, coordinate=True)
+    form = WorkingGroupForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = working_group_create(programme=programme, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The working group has been created."))
+            return redirect(group)
+    return render(request, "workinggroups/group_form.html", {"form": form, "programme": programme})
+
+
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group_for(request.user, pk, coordinate=True)
+    form = WorkingGroupForm(request.POST or None, instance=group, programme=group.programme)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The working group has been saved."))
+        return redirect(group)
+    context = {"form": form, "programme": group.programme, "group": group}
+    return render(request, "workinggroups/group_form.html", context)
+
+
+def group_status(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group_for(request.user, pk, coordinate=True)
+    form = StatusChangeForm(request.POST or None, allowed=TRANSITIONS[group.status])
+    if request.method == "POST" and form.is_valid():
+        try:
+            working_group_change_status(group=group, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The group's status has been recorded."))
+            return redirect(group)
+    return render(request, "workinggroups/status_form.html", {"form": form, "group": group})
+
+
+def _person_communities(group: WorkingGroup):
+    """Communities offered as a person's residence: the programme's, where people live."""
+    return Community.objects.filter(
+        pk__in=group.programme.enrolments.values("community_id")
+    ).select_related("region")
+
+
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Adds a new person (or, after a duplicate warning, an existing one) to the group."""
+    group = _group_for(request.user, pk, manage=True)
+    form = NewMemberForm(request.POST or None, group=group, communities=_person_communities(group))
+    matches, hidden_matches = [], False
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = _chosen_or_new_person(request, form)
+            membership_add(group=group, person=person, by=request.user, **form.membership_fields())
+        except PossibleDuplicate as duplicate:
+            visible = Person.objects.visible_to(request.user)
+            matches = [p for p in duplicate.matches if visible.filter(pk=p.pk).exists()]
+            hidden_matches = len(matches) < len(duplicate.matches)
+            form.data = form.data.copy()
+            form.data["confirm_new"] = "on"
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(person)s has joined the group.") % {"person": person})
+            return redirect(group)
+    context = {"form": form, "group": group, "matches": matches, "hidden_matches": hidden_matches}
+    return render(request, "workinggroups/member_form.html", context)
+
+
+def _chosen_or_new_person(request: HttpRequest, form: NewMemberForm) -> Person:
+    existing = request.POST.get("use_person")
+    if existing:
+        if not existing.isdigit():
+            raise ValidationError(_("Choose one of the people shown."))
+        return get_object_or_404(Person.objects.visible_to(request.user), pk=int(existing))
+    return person_create(
+        fields=form.person_fields(),
+        by=request.user,
+        allow_similar=form.cleaned_data.get("confirm_new", False),
+    )
+
+
+def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership.objects.visible_to(request.user).select_related("person", "group"), pk=pk
+    )
+    group = _group_for(request.user, membership.group_id, manage=True)
+    form = MembershipForm(request.POST or None, instance=membership, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_update(
+                membership=membership,
+                category=form.cleaned_data["category"],
+                organisation=form.cleaned_data["organisation"],
+                role=form.cleaned_data["role"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The membership has been saved."))
+            return redirect(group)
+    context = {"form": form, "membership": membership, "group": group}
+    return render(request, "workinggroups/membership_form.html", context)
+
+
+def membership_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership.objects.visible_to(request.user).select_related("person", "group"), pk=pk
+    )
+    group = _group_for(request.user, membership.group_id, manage=True)
+    form = EndMembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_end(membership=membership, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("%(person)s has left the group.") % {"person": membership.person}
+            )
+            return redirect(group)
+    context = {"form": form, "membership": membership, "group": group}
+    return render(request, "workinggroups/end_membership.html", context)
+
+
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person_for(request.user, pk)
+    roles = user_roles(request.user)
+    memberships = (
+        Membership.objects.visible_to(request.user)
+        .filter(person=person)
+        .select_related("group__programme", "category", "organisation")
+        .order_by("-joined_on")
+    )
+    coordinates = roles.is_admin or any(
+        roles.coordinates(m.group.programme_id) for m in memberships
+    )
+    context = {"person": person, "memberships": memberships, "coordinates": coordinates}
+    if coordinates:
+        # Who changed what, for coordinators: the person's record and their memberships.
+        context["history"] = _history(person, memberships)
+        context["can_invite"] = (
+            person.user_id is None
+            and bool(person.email)
+            and any(m.is_current and m.role == Membership.Role.LEADER for m in memberships)
+        )
+    return render(request, "workinggroups/person_detail.html", context)
+
+
+def _history(person: Person, memberships) -> list:
+    records = list(person.history.select_related("history_user")[:50])
+    records += list(
+        Membership.history.filter(id__in=[m.pk for m in memberships]).select_related(
+            "history_user", "group"
+        )[:100]
+    )
+    entries = []
+    for record in records:
+        previous = record.prev_record
+        changes = record.diff_against(previous).changes if previous else []
+        entries.append({"record": record, "changes": changes})
+    return sorted(entries, key=lambda entry: entry["record"].history_date, reverse=True)
+
+
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person_for(request.user, pk, write=True)
+    communities = Community.objects.filter(
+        pk__in=person.memberships.values("group__programme__enrolments__community_id")
+    )
+    form = PersonForm(request.POST or None, instance=person, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        person_update(
+            person=Person.objects.get(pk=person.pk), fields=form.cleaned_data, by=request.user
+        )
+        messages.success(request, _("The record has been saved."))
+        return redirect(person)
+    return render(request, "workinggroups/person_form.html", {"form": form, "person": person})
+
+
+@require_POST
+def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invites a group's leader to sign in; accepting links the account to this person."""
+    person = _person_for(request.user, pk, write=True)
+    membership = (
+        person.memberships.current()
+        .filter(role=Membership.Role.LEADER)
+        .select_related("group__programme")
+        .first()
+    )
+    if membership is None or not user_roles(request.user).coordinates(
+        membership.group.programme_id
+    ):
+        raise PermissionDenied
+    try:
+        invitation_create(
+            invited_by=request.user,
+            email=person.email,
+            role=Role.LEADER,
+            programme=membership.group.programme,
+            working_group=membership.group,
+            person=person,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": person.email})
+    return redirect(person)
+
+
+def composition_rules_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_for(request.user, pk, coordinate=True)
+    rules = composition_rules(programme)
+    initial = {
+        "age_bands": ", ".join(
+            f"{band.min_age}+" if band.max_age is None else f"{band.min_age}-{band.max_age}"
+            for band in rules.bands
+        ),
+        "youth_max_age": programme.youth_max_age,
+        **{f"target_{measure}": value for measure, value in rules.targets.items()},
+    }
+    form = CompositionRulesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme_set_composition_rules(
+                programme=programme,
+                bands=form.cleaned_data["age_bands"],
+                youth_max_age=form.cleaned_data["youth_max_age"],
+                targets=form.targets(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The composition rules have been saved."))
+            return redirect("workinggroups:group_list", pk=programme.pk)
+    context = {"form": form, "programme": programme}
+    return render(request, "workinggroups/composition_rules.html", context)
