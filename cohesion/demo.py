@@ -9,15 +9,25 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Role, RoleAssignment, User
+from cohesion.demo_people import demo_members
 from communities.katotth import load_codifier
 from communities.models import (
     Community,
     Enrolment,
     Organisation,
     Programme,
+    StakeholderCategory,
 )
 from communities.reference import ensure_stakeholder_categories
-from workinggroups.models import WorkingGroup
+from workinggroups.models import CompositionTarget, GroupStatusChange, WorkingGroup
+from workinggroups.services import (
+    membership_add,
+    membership_end,
+    person_create,
+    person_link_user,
+    working_group_change_status,
+    working_group_create,
+)
 
 DEMO_PASSWORD = "cohesion-demo"
 FRAMEWORK = (
@@ -37,6 +47,23 @@ ZHYTOMYR_COMMUNITIES = [
     ("UA18020170000036711", "accessible", ""),  # Chervonenska
 ]
 CHORNOBAIVKA = "UA65100170000014054"
+# The 2021 network in the Pryazovia communities whose work ceased under occupation in 2022.
+PRYAZOVIA_COMMUNITIES = [
+    ("UA65040010000061104", "occupied", ""),  # Henichesk
+    ("UA65040030000056170", "occupied", ""),  # Ivanivka
+    ("UA65040070000086673", "occupied", ""),  # Novotroitske
+]
+DEMO_TARGETS = {"women_share": 40, "youth_share": 20, "veterans": 1, "idps": 1}
+CONSENT_PURPOSE = (
+    "Участь у робочій групі; знеособлена звітність перед донором / Taking part in the working "
+    "group; anonymised reporting to the donor"
+)
+TERMS_OF_REFERENCE = (
+    "Робоча група є відкритим діалоговим майданчиком і консультативно-дорадчим органом при "
+    "органі місцевого самоврядування. Вона об'єднує представників влади, поліції, ДСНС, "
+    "громадських організацій, вразливих груп, ветеранів і молоді для спільного розв'язання "
+    "питань соціальної згуртованості та громадської безпеки. Засідання проводяться щомісяця."
+)
 KHERSON_COMMUNITIES = [
     ("UA65020150000047137", "deoccupied", ""),  # Novovorontsovka
     ("UA65020070000029027", "deoccupied", ""),  # Vysokopillia
@@ -191,19 +218,164 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
     )
     _enrol(zhytomyr, ZHYTOMYR_COMMUNITIES, COUNCIL_WORD)
     _enrol(kherson, KHERSON_COMMUNITIES, ADMINISTRATION_WORD)
+    pryazovia = _programme(
+        title_uk="Мережа робочих груп у приазовських громадах Херсонщини",
+        title_en="Network of working groups in the Pryazovia communities of Kherson region",
+        summary_uk="Мережа робочих груп, що розвивалася у 2021 році в приазовських громадах "
+        "Херсонської області. Через повномасштабну війну та окупацію діяльність груп "
+        "припинилася у другій половині 2022 року.",
+        summary_en="The network of working groups developed in 2021 in the Pryazovia communities "
+        "of Kherson region. Because of the full-scale war and the occupation, the groups' work "
+        "ceased in the second half of 2022.",
+        partner=organisations["union"],
+        start=datetime.date(2021, 1, 1),
+        end=datetime.date(2022, 12, 31),
+        donors=[],
+        partners=[organisations["undp"]],
+        required=[
+            categories[code]
+            for code in ("local_government", "police", "ses", "cso", "youth", "veterans")
+        ],
+    )
+    _enrol(pryazovia, PRYAZOVIA_COMMUNITIES, COUNCIL_WORD)
 
     accounts = []
+    users = {}
     for account in DEMO_ACCOUNTS:
         user, password = _account(account)
+        users[account.role] = user
         if account.role == Role.COORDINATOR:
-            _assign(user, Role.COORDINATOR, zhytomyr)
-            _assign(user, Role.COORDINATOR, kherson)
+            for programme in (zhytomyr, kherson, pryazovia):
+                _assign(user, Role.COORDINATOR, programme)
         elif account.role == Role.DONOR:
             _assign(user, Role.DONOR, zhytomyr)
-        elif account.role == Role.LEADER:
-            _assign(user, Role.LEADER, kherson, working_group=_working_group(kherson, CHORNOBAIVKA))
         accounts.append((account, password))
+
+    coordinator = users[Role.COORDINATOR]
+    for programme, communities, established in (
+        (zhytomyr, ZHYTOMYR_COMMUNITIES, datetime.date(2020, 2, 10)),
+        (kherson, KHERSON_COMMUNITIES, datetime.date(2023, 2, 15)),
+        (pryazovia, PRYAZOVIA_COMMUNITIES, datetime.date(2021, 3, 1)),
+    ):
+        _set_targets(programme)
+        for index, (code, _status, _note) in enumerate(communities):
+            leader = users[Role.LEADER] if code == CHORNOBAIVKA else None
+            group = _demo_group(
+                programme,
+                code,
+                established + datetime.timedelta(days=7 * index),
+                coordinator,
+                leader,
+            )
+            if programme is pryazovia and group.status != WorkingGroup.Status.CEASED:
+                working_group_change_status(
+                    group=group,
+                    status=WorkingGroup.Status.CEASED,
+                    changed_on=datetime.date(2022, 7, 20),
+                    reason=GroupStatusChange.Reason.OCCUPATION,
+                    note="Діяльність припинено через окупацію громади.",
+                    by=coordinator,
+                )
     return accounts
+
+
+def _set_targets(programme: Programme) -> None:
+    for measure, threshold in DEMO_TARGETS.items():
+        CompositionTarget.objects.get_or_create(
+            programme=programme, measure=measure, defaults={"threshold": threshold}
+        )
+
+
+def _demo_group(programme, code, established, coordinator, leader_user) -> WorkingGroup:
+    """A group with 12 to 25 members; left alone if it exists already."""
+    community = Community.objects.get(katotth_code=code)
+    group = WorkingGroup.objects.filter(programme=programme, community=community).first()
+    if group is not None:
+        return group
+    group = working_group_create(
+        programme=programme,
+        community=community,
+        name_uk=f"Робоча група з питань соціальної згуртованості та громадської безпеки "
+        f"({community.name_uk} громада)",
+        name_en=f"Working Group on Social Cohesion and Public Safety ({community.name_en} hromada)",
+        established_on=established,
+        terms_of_reference=TERMS_OF_REFERENCE,
+        by=coordinator,
+    )
+    working_group_change_status(
+        group=group,
+        status=WorkingGroup.Status.ACTIVE,
+        changed_on=established + datetime.timedelta(days=30),
+        reason=GroupStatusChange.Reason.LAUNCH,
+        by=coordinator,
+    )
+    required = list(programme.required_categories.values_list("code", flat=True))
+    count = 12 + sum(map(ord, code)) % 14
+    categories = {c.code: c for c in StakeholderCategory.objects.all()}
+    today = datetime.date.today()  # noqa: DTZ011 - a calendar date for demo data
+    for index, member in enumerate(demo_members(code, required, count, established)):
+        if index == 0 and leader_user is not None:
+            member.update(full_name=leader_user.full_name, sex="male", birth_year=1984)
+        person = person_create(
+            fields={
+                "full_name": member["full_name"],
+                "sex": member["sex"],
+                "birth_year": member["birth_year"],
+                "phone": member["phone"],
+                "community": community,
+                "is_veteran": member["is_veteran"],
+                "is_idp": member["is_idp"],
+                "has_disability": member["has_disability"],
+                "consent_given_on": member["joined_on"],
+                "consent_purpose": CONSENT_PURPOSE,
+            },
+            by=coordinator,
+            allow_similar=True,
+        )
+        membership = membership_add(
+            group=group,
+            person=person,
+            category=categories[member["category"]],
+            organisation=_organisation_for(member["category"], community),
+            role=member["role"],
+            joined_on=member["joined_on"],
+            by=coordinator,
+        )
+        if index == 0 and leader_user is not None:
+            person_link_user(person=person, user=leader_user, by=coordinator)
+        if member["leaves_after_days"]:
+            left_on = member["joined_on"] + datetime.timedelta(days=member["leaves_after_days"])
+            if left_on <= today:
+                membership_end(
+                    membership=membership, left_on=left_on, reason="Переїзд", by=coordinator
+                )
+    return group
+
+
+def _organisation_for(category: str, community: Community) -> Organisation | None:
+    kinds = {
+        "local_government": Organisation.Kind.LOCAL_GOVERNMENT,
+        "military_administration": Organisation.Kind.MILITARY_ADMINISTRATION,
+        "police": Organisation.Kind.POLICE,
+        "ses": Organisation.Kind.SES,
+    }
+    if category not in kinds:
+        return None
+    local = Organisation.objects.filter(community=community, kind=kinds[category]).first()
+    if local is not None:
+        return local
+    regional = "police" if category == "police" else "ses" if category == "ses" else None
+    if regional is None:
+        return Organisation.objects.filter(
+            community=community,
+            kind__in=[
+                Organisation.Kind.LOCAL_GOVERNMENT,
+                Organisation.Kind.MILITARY_ADMINISTRATION,
+            ],
+        ).first()
+    suffix = "zt" if community.region.code == "UA18000000000041385" else "ks"
+    name_uk = ORGANISATIONS[f"{regional}_{suffix}"][0]
+    return Organisation.objects.filter(name_uk=name_uk).first()
 
 
 def _organisation(name_uk, name_en, kind, community=None) -> Organisation:
@@ -278,19 +450,3 @@ def _assign(user: User, role: str, programme: Programme, working_group=None) -> 
     RoleAssignment.objects.get_or_create(
         user=user, role=role, programme=programme, working_group=working_group
     )
-
-
-def _working_group(programme: Programme, code: str) -> WorkingGroup:
-    community = Community.objects.get(katotth_code=code)
-    group, _created = WorkingGroup.objects.get_or_create(
-        programme=programme,
-        community=community,
-        defaults={
-            "name_uk": f"Робоча група з громадської безпеки та відновлення ({community.name_uk} "
-            "громада)",
-            "name_en": f"Working Group on Public Safety and Restoration ({community.name_en} "
-            "hromada)",
-            "established_on": programme.start_date,
-        },
-    )
-    return group

@@ -9,6 +9,14 @@ from communities.models import Programme, StakeholderCategory
 from workinggroups.models import AgeBand, CompositionTarget, Membership, Person
 
 Measure = CompositionTarget.Measure
+SHORT_LABELS = {
+    Measure.WOMEN_SHARE: _("Women"),
+    Measure.YOUTH_SHARE: _("Young people"),
+    Measure.VETERANS: _("Veterans or servicepeople"),
+    Measure.IDPS: _("Internally displaced"),
+    Measure.DISABILITY: _("With a disability"),
+    Measure.MEMBERS: _("Members"),
+}
 # The same bands as the data migration, for a database whose reference rows were emptied.
 DEFAULT_BANDS = [(0, 17), (18, 24), (25, 35), (36, 59), (60, None)]
 
@@ -121,7 +129,7 @@ def build_scorecard(rows: list[dict], rules: Rules, year: int) -> Scorecard:
         Measure.MEMBERS: (card.members, False),
     }
     card.checks = [
-        Check(Measure(measure).label, measured[measure][0], threshold, measured[measure][1])
+        Check(SHORT_LABELS[measure], measured[measure][0], threshold, measured[measure][1])
         for measure, threshold in rules.targets.items()
     ]
     return card
