@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities.models import Programme, StakeholderCategory
 from workinggroups.models import AgeBand, CompositionTarget, Membership, Person

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -34,6 +34,12 @@ from workinggroups.services import (
     programme_set_composition_rules,
     working_group_change_status,
     working_group_create,
+)
+
+# Leader first, then deputy and secretary, then members.
+ROLE_ORDER = Case(
+    *[When(role=role, then=Value(index)) for index, role in enumerate(Membership.Role.values)],
+    output_field=IntegerField(),
 )
 
 
@@ -142,7 +148,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["members"] = (
             group.memberships.current()
             .select_related("person", "category", "organisation")
-            .order_by("person__full_name")
+            .order_by(ROLE_ORDER, "person__full_name")
         )
         context["former"] = (
             group.memberships.filter(left_on__isnull=False)
