@@ -6,6 +6,7 @@ from django.core.management import call_command
 from accounts.models import Role, RoleAssignment, User
 from communities.katotth import load_codifier
 from communities.models import Community, Programme, Raion, Region
+from workinggroups.models import GroupStatusChange, Person, WorkingGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -82,10 +83,13 @@ def test_seed_demo_creates_both_programmes_and_is_idempotent(codifier, settings,
     settings.DEBUG = True
     call_command("seed_demo")
     first = capsys.readouterr().out
+    first_people = Person.objects.count()
     call_command("seed_demo")
-    assert Programme.objects.count() == 2
+    assert Programme.objects.count() == 3
+    assert WorkingGroup.objects.count() == 16
+    assert Person.objects.count() == first_people
     zhytomyr = Programme.objects.get(title_en__contains="Zhytomyr")
-    kherson = Programme.objects.get(title_en__contains="Kherson")
+    kherson = Programme.objects.get(title_en__startswith="Kherson Region")
     assert sorted(zhytomyr.communities.values_list("name_uk", flat=True)) == sorted(
         [
             "Баранівська",
@@ -105,9 +109,23 @@ def test_seed_demo_creates_both_programmes_and_is_idempotent(codifier, settings,
     assert list(zhytomyr.donors.values_list("name_en", flat=True)) == ["Kingdom of the Netherlands"]
     assert list(kherson.donors.values_list("name_en", flat=True)) == ["Government of Denmark"]
     coordinator = User.objects.get(email="coordinator@cohesion.example")
-    assert RoleAssignment.objects.filter(user=coordinator, role=Role.COORDINATOR).count() == 2
+    assert RoleAssignment.objects.filter(user=coordinator, role=Role.COORDINATOR).count() == 3
     assert User.objects.filter(email__endswith="@cohesion.example").count() == 4
     assert "coordinator@cohesion.example" in first and "cohesion-demo" in first
+
+
+def test_demo_groups_have_12_to_25_members_and_a_ceased_2021_group(codifier, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    for group in WorkingGroup.objects.all():
+        assert 12 <= group.memberships.count() <= 25, group
+    ceased = WorkingGroup.objects.filter(status=WorkingGroup.Status.CEASED)
+    assert ceased.count() == 3
+    change = GroupStatusChange.objects.get(group=ceased.first(), status="ceased")
+    assert (change.changed_on.year, change.reason) == (2022, "occupation")
+    leader = User.objects.get(email="leader@cohesion.example")
+    assert leader.person.memberships.get().role == "leader"
+    assert RoleAssignment.objects.filter(user=leader, role=Role.LEADER).count() == 1
 
 
 def test_seed_demo_prints_no_passwords_without_debug(codifier, settings, capsys):
