@@ -310,18 +310,38 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _history(person: Person, memberships) -> list:
-    records = list(person.history.select_related("history_user")[:50])
+    """The person's and their memberships' recorded changes, newest first. Consecutive records
+    of each object are compared here, so the page costs the same few queries however long the
+    history (django-simple-history's prev_record would query once per record)."""
+    records = list(person.history.select_related("history_user").order_by("history_date")[:100])
     records += list(
-        Membership.history.filter(id__in=[m.pk for m in memberships]).select_related(
-            "history_user", "group"
-        )[:100]
+        Membership.history.filter(id__in=[m.pk for m in memberships])
+        .select_related("history_user", "group", "category")
+        .order_by("history_date")[:200]
     )
+    latest: dict[tuple, object] = {}
     entries = []
-    for record in records:
-        previous = record.prev_record
-        changes = record.diff_against(previous).changes if previous else []
+    for record in sorted(records, key=lambda r: r.history_date):
+        key = (record.instance_type, record.id)
+        previous = latest.get(key)
+        changes = []
+        if previous is not None:
+            model = record.instance_type
+            for change in record.diff_against(previous).changes:
+                field = model._meta.get_field(change.field)
+                if field.is_relation:
+                    changes.append((field.verbose_name, "", ""))  # ids mean nothing to people
+                else:
+                    changes.append((field.verbose_name, _shown(change.old), _shown(change.new)))
+        latest[key] = record
         entries.append({"record": record, "changes": changes})
-    return sorted(entries, key=lambda entry: entry["record"].history_date, reverse=True)
+    return list(reversed(entries))
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
 
 
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
