@@ -90,3 +90,43 @@ def as_user(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def other_group(programme):
+    """A second group of the same programme, in another community."""
+    return WorkingGroupFactory(programme=programme)
+
+
+@pytest.fixture
+def other_leader(programme, other_group):
+    """The leader of the programme's other group: a stranger to `group`."""
+    return _member(
+        Role.LEADER, programme, working_group=other_group, user__email="other.leader@example.org"
+    )
+
+
+@pytest.fixture
+def member_form_data():
+    """`member_form_data(group, **changes)`: a valid POST for adding a new person to the group."""
+    from tests.factories import category_by_code
+
+    def build(group, **changes):
+        return {
+            "full_name": "Василь Новенький",
+            "sex": "male",
+            "birth_year": "1985",
+            "phone": "+380671234567",
+            "email": "",
+            "community": str(group.community_id),
+            "other_vulnerability": "",
+            "consent_given_on": "2024-01-10",
+            "consent_purpose": "Участь у робочій групі",
+            "category": str(category_by_code("police").pk),
+            "organisation": "",
+            "role": "member",
+            "joined_on": "2024-01-10",
+            **changes,
+        }
+
+    return build

@@ -5,7 +5,8 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Role, RoleAssignment, User
 from communities.models import Community, Enrolment, Organisation, Programme, Region
-from workinggroups.models import WorkingGroup
+from communities.reference import ensure_stakeholder_categories
+from workinggroups.models import Membership, Person, WorkingGroup
 
 PASSWORD = "a-long-test-password"
 
@@ -94,3 +95,29 @@ class WorkingGroupFactory(DjangoModelFactory):
     community = factory.LazyAttribute(lambda o: EnrolmentFactory(programme=o.programme).community)
     name_uk = factory.Sequence(lambda n: f"Робоча група {n}")
     name_en = factory.Sequence(lambda n: f"Working group {n}")
+
+
+class PersonFactory(DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    # Zero-padded and followed by a word, so that one name never matches inside another.
+    full_name = factory.Sequence(lambda n: f"Особа-{n:05d} Тестова")
+    sex = Person.Sex.FEMALE
+    birth_year = 1990
+
+
+def category_by_code(code="other"):
+    """A stakeholder category from the reference list (restored if a test emptied it)."""
+    return ensure_stakeholder_categories()[code]
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    group = factory.SubFactory(WorkingGroupFactory)
+    category = factory.LazyFunction(category_by_code)
+    role = Membership.Role.MEMBER
+    joined_on = datetime.date(2023, 3, 1)
