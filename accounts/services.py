@@ -122,15 +122,18 @@ def invitation_accept(
                 _("An account with this email exists: sign in as %(email)s to accept.")
                 % {"email": invitation.email}
             ) from exc
-    RoleAssignment.objects.get_or_create(
-        user=account,
-        role=invitation.role,
-        programme=invitation.programme,
-        working_group=invitation.working_group,
-        defaults={"created_by": invitation.invited_by},
-    )
     if invitation.person_id:
+        # A member's account leads only while their leader membership is open: the link
+        # grants the role, or none if the leadership has ended since the invitation.
         person_link_user(person=invitation.person, user=account, by=invitation.invited_by)
+    else:
+        RoleAssignment.objects.get_or_create(
+            user=account,
+            role=invitation.role,
+            programme=invitation.programme,
+            working_group=invitation.working_group,
+            defaults={"created_by": invitation.invited_by},
+        )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = account
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -185,7 +185,8 @@ class CompositionRulesForm(forms.Form):
                 )
             low, high, plus = match.groups()
             bands.append((int(low), None if plus else int(high)))
-        bands.sort()
+        # Open-ended bands sort after closed ones that start at the same age.
+        bands.sort(key=lambda band: (band[0], band[1] is None, band[1] or 0))
         expected = 0
         for low, high in bands:
             if low != expected or (high is not None and high < low):

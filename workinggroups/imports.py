@@ -246,7 +246,13 @@ def validate_table(dataset: tablib.Dataset, group: WorkingGroup) -> tuple[list, 
         for key in (category.code, category.name_uk, category.name_en):
             categories[search_key(key)] = category
     cleaned_rows, seen = [], {}
-    leaders = 1 if group.memberships.current().filter(role=Membership.Role.LEADER).exists() else 0
+    current_leader = (
+        group.memberships.current()
+        .filter(role=Membership.Role.LEADER)
+        .select_related("person")
+        .first()
+    )
+    leaders = 1 if current_leader else 0
     for number, raw in enumerate(dataset, start=2):
         data = {key: _cell(value) for key, value in zip(headers, raw, strict=False) if key}
         if not any(data.values()):
@@ -268,7 +274,11 @@ def validate_table(dataset: tablib.Dataset, group: WorkingGroup) -> tuple[list, 
             )
             continue
         seen[identity] = number
-        if row["role"] == Membership.Role.LEADER:
+        is_current_leader = current_leader is not None and (
+            current_leader.person.name_key == search_key(row["full_name"])
+            and current_leader.person.birth_year == row["birth_year"]
+        )
+        if row["role"] == Membership.Role.LEADER and not is_current_leader:
             leaders += 1
             if leaders > 1:
                 result.errors.append(
@@ -293,15 +303,20 @@ PERSON_FIELDS = (
 )
 
 
+def _existing_person(row: dict, group: WorkingGroup) -> Person | None:
+    """The person already on record: same name (any case), year of birth and community."""
+    return Person.objects.filter(
+        name_key=search_key(row["full_name"]),
+        birth_year=row["birth_year"],
+        community=group.community,
+    ).first()
+
+
 @transaction.atomic
 def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportResult) -> None:
     """Saves validated rows: matches people already on record, adds their memberships."""
     for row in rows:
-        person = Person.objects.filter(
-            full_name__iexact=" ".join(row["full_name"].split()),
-            birth_year=row["birth_year"],
-            community=group.community,
-        ).first()
+        person = _existing_person(row, group)
         if person is None:
             fields = {name: row[name] for name in PERSON_FIELDS}
             fields["full_name"] = " ".join(fields["full_name"].split())

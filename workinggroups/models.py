@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import user_roles
 from cohesion.i18n import BilingualNameMixin
+from communities.models import search_key
 
 
 class WorkingGroupQuerySet(models.QuerySet):
@@ -256,7 +257,7 @@ class PersonQuerySet(models.QuerySet):
     def similar_to(self, *, full_name: str, birth_year: int | None, community_id: int | None):
         """People who look like the same person: same name (any case) and birth year, and the
         same community of residence where both are known."""
-        matches = self.filter(full_name__iexact=" ".join(full_name.split()))
+        matches = self.filter(name_key=search_key(full_name))
         if birth_year:
             matches = matches.filter(Q(birth_year=birth_year) | Q(birth_year__isnull=True))
         if community_id:
@@ -273,6 +274,9 @@ class Person(models.Model):
         NOT_STATED = "not_stated", _("Not stated")
 
     full_name = models.CharField(_("full name"), max_length=200)
+    # The name case-folded: SQLite folds only ASCII case, so matching "ОКСАНА" to "Оксана"
+    # works the same on both databases only against a pre-folded column.
+    name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
     sex = models.CharField(_("sex"), max_length=12, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(
         _("year of birth"),
@@ -315,7 +319,7 @@ class Person(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
-    history = HistoricalRecords(excluded_fields=["created_at"])
+    history = HistoricalRecords(excluded_fields=["created_at", "name_key"])
     objects = PersonQuerySet.as_manager()
 
     class Meta:
@@ -326,6 +330,12 @@ class Person(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.name_key = search_key(self.full_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("workinggroups:person_detail", args=[self.pk])

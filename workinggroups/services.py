@@ -210,6 +210,23 @@ def membership_add(
 
 
 @transaction.atomic
+def member_join(
+    *,
+    group: WorkingGroup,
+    person: Person | None = None,
+    person_fields: dict | None = None,
+    allow_similar: bool = False,
+    by: User | None = None,
+    **membership_fields,
+) -> Membership:
+    """Seats an existing person, or creates one and seats them, all or nothing: a refused
+    membership leaves no orphan person behind."""
+    if person is None:
+        person = person_create(fields=person_fields, by=by, allow_similar=allow_similar)
+    return membership_add(group=group, person=person, by=by, **membership_fields)
+
+
+@transaction.atomic
 def membership_update(
     *,
     membership: Membership,
@@ -283,6 +300,11 @@ def _sync_leader_role(membership: Membership, *, by: User | None) -> None:
         assignments.filter(role=Role.LEADER).delete()
 
 
+def _band_order(band: tuple[int, int | None]) -> tuple:
+    low, high = band
+    return (low, high is None, high or 0)
+
+
 @transaction.atomic
 def programme_set_composition_rules(
     *,
@@ -294,7 +316,7 @@ def programme_set_composition_rules(
     """Replaces the programme's age bands and balance targets. Bands must cover every age
     from 0 without gaps or overlaps, the last one open-ended."""
     expected = 0
-    for low, high in sorted(bands):
+    for low, high in sorted(bands, key=_band_order):
         if expected is None or low != expected:
             raise ValidationError({"age_bands": _("The bands must cover every age from 0.")})
         expected = None if high is None else high + 1

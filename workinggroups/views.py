@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, IntegerField, Q, Value, When
@@ -26,10 +28,9 @@ from workinggroups.selectors import composition_rules, scorecards
 from workinggroups.services import (
     TRANSITIONS,
     PossibleDuplicate,
-    membership_add,
+    member_join,
     membership_end,
     membership_update,
-    person_create,
     person_update,
     programme_set_composition_rules,
     working_group_change_status,
@@ -211,8 +212,14 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     matches, hidden_matches = [], False
     if request.method == "POST" and form.is_valid():
         try:
-            person = _chosen_or_new_person(request, form)
-            membership_add(group=group, person=person, by=request.user, **form.membership_fields())
+            membership = member_join(
+                group=group,
+                person=_chosen_person(request),
+                person_fields=form.person_fields(),
+                allow_similar=form.cleaned_data.get("confirm_new", False),
+                by=request.user,
+                **form.membership_fields(),
+            )
         except PossibleDuplicate as duplicate:
             visible = Person.objects.visible_to(request.user)
             matches = [p for p in duplicate.matches if visible.filter(pk=p.pk).exists()]
@@ -222,23 +229,22 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("%(person)s has joined the group.") % {"person": person})
+            messages.success(
+                request, _("%(person)s has joined the group.") % {"person": membership.person}
+            )
             return redirect(group)
     context = {"form": form, "group": group, "matches": matches, "hidden_matches": hidden_matches}
     return render(request, "workinggroups/member_form.html", context)
 
 
-def _chosen_or_new_person(request: HttpRequest, form: NewMemberForm) -> Person:
-    existing = request.POST.get("use_person")
-    if existing:
-        if not existing.isdigit():
-            raise ValidationError(_("Choose one of the people shown."))
-        return get_object_or_404(Person.objects.visible_to(request.user), pk=int(existing))
-    return person_create(
-        fields=form.person_fields(),
-        by=request.user,
-        allow_similar=form.cleaned_data.get("confirm_new", False),
-    )
+def _chosen_person(request: HttpRequest) -> Person | None:
+    """The existing person picked after a duplicate warning, or None for a new record."""
+    existing = request.POST.get("use_person", "")
+    if not existing:
+        return None
+    if not re.fullmatch(r"[0-9]{1,18}", existing):
+        raise ValidationError(_("Choose one of the people shown."))
+    return get_object_or_404(Person.objects.visible_to(request.user), pk=int(existing))
 
 
 def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -5,7 +5,6 @@ revealed."""
 import datetime
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from tests.factories import MembershipFactory, WorkingGroupFactory
@@ -175,13 +174,6 @@ def test_a_malformed_choice_is_a_form_error(
     assert not group.memberships.exists()
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    reason="BUG (SQLite only): PersonQuerySet.similar_to uses full_name__iexact, and SQLite's "
-    "LIKE folds only ASCII case, so 'ірина мельник' does not match 'Ірина Мельник' "
-    "(workinggroups/models.py similar_to)",
-    strict=True,
-)
 def test_a_match_ignores_the_case_of_cyrillic_names(
     as_user, coordinator, group, iryna, member_form_data
 ):

@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -331,13 +330,6 @@ def test_a_leader_row_is_refused_when_the_group_has_a_leader(as_user, coordinato
     assert counts() == before
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    reason="BUG (SQLite only): Person matching uses full_name__iexact, and SQLite's LIKE folds "
-    "only ASCII case, so a Cyrillic name in capitals is not matched (workinggroups/imports.py "
-    "import_members, models.py PersonQuerySet.similar_to)",
-    strict=True,
-)
 def test_matching_ignores_the_case_of_cyrillic_names(as_user, coordinator, group):
     PersonFactory(full_name="Оксана Шевчук", birth_year=1988, community=group.community)
     rows = [{**ROWS[0], "full_name": "ОКСАНА ШЕВЧУК"}]
@@ -355,12 +347,6 @@ def test_reimporting_the_same_file_creates_nothing_new(as_user, coordinator, gro
     assert counts() == after_first
 
 
-@pytest.mark.xfail(
-    reason="BUG: validate_table counts the group's current leader plus the file's leader row "
-    "even when they are the same person, so re-importing a file with its leader is refused "
-    "(workinggroups/imports.py validate_table)",
-    strict=True,
-)
 def test_reimporting_a_file_with_its_leader_succeeds_and_creates_nothing(
     as_user, coordinator, group
 ):

@@ -143,11 +143,6 @@ def test_accepting_a_leader_invitation_links_the_account(coordinator, programme,
     assert leader_roles(account) == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: invitation_accept grants the invitation's leader role even when the "
-    "person's leader membership ended after the invitation was sent (accounts/services.py)",
-    strict=True,
-)
 def test_accepting_after_the_leadership_ended_gives_no_role(coordinator, programme, group):
     membership = MembershipFactory(
         group=group, role=LEADER, person__email="leader.person@example.org"

@@ -106,11 +106,6 @@ def test_non_numeric_or_unknown_person_ids_never_give_a_500(
         assert not Membership.objects.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: '²'.isdigit() is True but int('²') raises ValueError, so this use_person "
-    "value gives a 500 (workinggroups/views.py _chosen_or_new_person)",
-    strict=True,
-)
 def test_a_superscript_digit_as_person_id_is_a_form_error(client_and_group, member_form_data):
     _client, group = client_and_group
     response = post(client_and_group, member_form_data(group, use_person="²"))

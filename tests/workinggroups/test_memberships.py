@@ -185,11 +185,6 @@ def test_future_join_date_message_is_in_ukrainian(as_user, coordinator, group, m
     assert not Membership.objects.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: member_add saves the new Person before membership_add refuses the date, "
-    "so a refused form leaves a person with no group (workinggroups/views.py member_add)",
-    strict=True,
-)
 def test_refused_member_add_creates_no_person(as_user, coordinator, group, member_form_data):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     as_user(coordinator).post(
@@ -199,11 +194,6 @@ def test_refused_member_add_creates_no_person(as_user, coordinator, group, membe
     assert not Person.objects.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: adding to a ceased group through the page leaves an orphan Person "
-    "(workinggroups/views.py member_add is not atomic)",
-    strict=True,
-)
 def test_adding_to_a_ceased_group_through_the_page_changes_nothing(
     as_user, coordinator, group, member_form_data
 ):

@@ -232,11 +232,6 @@ def test_composition_rules_service_refuses_bands_that_do_not_cover_every_age_onc
     assert not AgeBand.objects.filter(programme=programme).exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: two bands starting at the same age, one open-ended, crash sorted() with "
-    "TypeError (None < int) instead of a ValidationError (services.py, forms.py)",
-    strict=True,
-)
 def test_composition_rules_service_refuses_bands_with_the_same_start(programme):
     with pytest.raises(ValidationError):
         programme_set_composition_rules(
@@ -314,11 +309,6 @@ def test_invalid_composition_rules_change_nothing(as_user, coordinator, programm
     assert not programme.composition_targets.exists()
 
 
-@pytest.mark.xfail(
-    reason="BUG: '0-17, 0+' makes CompositionRulesForm.clean_age_bands sort (0, 17) against "
-    "(0, None) and raise TypeError: a 500 instead of a form error (workinggroups/forms.py)",
-    strict=True,
-)
 def test_composition_rules_page_refuses_two_bands_from_the_same_age(
     as_user, coordinator, programme
 ):
