@@ -5,6 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import Role
+from communities.reference import ensure_stakeholder_categories
 from tests.factories import (
     EnrolmentFactory,
     ProgrammeFactory,
@@ -12,6 +13,7 @@ from tests.factories import (
     UserFactory,
     WorkingGroupFactory,
 )
+from workinggroups.reference import ensure_default_age_bands
 
 
 def give_totp(user):
@@ -20,6 +22,21 @@ def give_totp(user):
 
     TOTP.activate(user, generate_totp_secret())
     return user
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows(request):
+    """Live-server tests end with a flush that takes the rows migrations load (stakeholder
+    categories, default age bands) with it; put them back, inside the test's transaction, for
+    every database test, whatever order the tests run in."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    if marker is not None and marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("db")
+    ensure_stakeholder_categories()
+    ensure_default_age_bands()
 
 
 @pytest.fixture(autouse=True)

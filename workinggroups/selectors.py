@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Programme, StakeholderCategory
 from workinggroups.models import AgeBand, CompositionTarget, Membership, Person
+from workinggroups.reference import DEFAULT_BANDS
 
 Measure = CompositionTarget.Measure
 SHORT_LABELS = {
@@ -18,8 +19,6 @@ SHORT_LABELS = {
     Measure.DISABILITY: _("With a disability"),
     Measure.MEMBERS: _("Members"),
 }
-# The same bands as the data migration, for a database whose reference rows were emptied.
-DEFAULT_BANDS = [(0, 17), (18, 24), (25, 35), (36, 59), (60, None)]
 
 
 @dataclass(frozen=True)

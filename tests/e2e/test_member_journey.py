@@ -7,7 +7,9 @@ from cohesion.demo import DEMO_PASSWORD
 from cohesion.demo import seed_demo as run_seed_demo
 from workinggroups.models import Membership
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a live-server test must not take the reference rows
+# that migrations load (stakeholder categories, age bands) away from the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PHONE = {"width": 390, "height": 844}
 

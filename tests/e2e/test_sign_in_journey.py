@@ -13,7 +13,9 @@ from accounts.models import User
 from cohesion.demo import DEMO_PASSWORD
 from cohesion.demo import seed_demo as run_seed_demo
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a live-server test must not take the reference rows
+# that migrations load (stakeholder categories, age bands) away from the tests that follow.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -1,14 +1,10 @@
 from django.db import migrations
 
-# The default bands cover every age. The source texts speak of young people under 18, 19-24
-# and 25-35; 18 joins the 18-24 band so that no age falls between two bands.
-DEFAULT_BANDS = [(0, 17), (18, 24), (25, 35), (36, 59), (60, None)]
+from workinggroups.reference import ensure_default_age_bands
 
 
 def load(apps, schema_editor):
-    AgeBand = apps.get_model("workinggroups", "AgeBand")
-    for low, high in DEFAULT_BANDS:
-        AgeBand.objects.get_or_create(programme=None, min_age=low, defaults={"max_age": high})
+    ensure_default_age_bands(apps.get_model("workinggroups", "AgeBand"))
 
 
 class Migration(migrations.Migration):
