@@ -25,13 +25,6 @@ class WorkingGroupQuerySet(models.QuerySet):
             Q(programme_id__in=roles.coordinator_of | roles.donor_of) | Q(pk__in=roles.leader_of)
         )
 
-    def managed_by(self, user):
-        """Groups whose members the user may change: coordinators' and the leader's own."""
-        roles = user_roles(user)
-        if roles.is_admin:
-            return self.all()
-        return self.filter(Q(programme_id__in=roles.coordinator_of) | Q(pk__in=roles.leader_of))
-
 
 class WorkingGroup(BilingualNameMixin, models.Model):
     """The standing group of a programme in one community, with a lifecycle kept as dated
@@ -249,10 +242,7 @@ class PersonQuerySet(models.QuerySet):
         roles = user_roles(user)
         if roles.is_admin:
             return self.all()
-        memberships = Membership.objects.filter(
-            Q(group__programme_id__in=roles.coordinator_of) | Q(group_id__in=roles.leader_of)
-        )
-        return self.filter(pk__in=memberships.values("person_id"))
+        return self.filter(pk__in=Membership.objects.visible_to(user).values("person_id"))
 
     def similar_to(self, *, full_name: str, birth_year: int | None, community_id: int | None):
         """People who look like the same person: same name (any case) and birth year, and the
