@@ -8,6 +8,7 @@ ALLOWED_HOSTS and EMAIL_URL.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "communities",
     "workinggroups",
+    "meetings",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +126,37 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Europe/Kyiv"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Reminders (meetings/tasks.py). Each run is idempotent: reminders are rows, unique per kind,
+# subject and recipient, so a run that repeats or overlaps sends nothing twice.
+MEETING_ANNOUNCE_DAYS_BEFORE = env.int("MEETING_ANNOUNCE_DAYS_BEFORE", default=3)
+NO_MEETING_REMINDER_DAY = env.int("NO_MEETING_REMINDER_DAY", default=10)
+CELERY_BEAT_SCHEDULE = {
+    "announce-meetings": {
+        "task": "meetings.tasks.announce_upcoming_meetings",
+        "schedule": crontab(minute=0, hour="*"),
+        "options": {"expires": 50 * 60},
+    },
+    "record-missing": {
+        "task": "meetings.tasks.remind_missing_records",
+        "schedule": crontab(minute=0, hour=9),
+        "options": {"expires": 6 * 3600},
+    },
+    "no-meeting-planned": {
+        "task": "meetings.tasks.remind_unplanned_months",
+        "schedule": crontab(minute=0, hour=9),
+        "options": {"expires": 6 * 3600},
+    },
+    "overdue-digest": {
+        "task": "meetings.tasks.send_overdue_digests",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+        "options": {"expires": 6 * 3600},
+    },
+    "deliver-reminders": {
+        "task": "meetings.tasks.deliver_pending_reminders",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -185,6 +217,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Files that only some people may see (meeting pre-reads): never served directly.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+PREREAD_MAX_BYTES = env.int("PREREAD_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,0 +1,59 @@
+"""iCalendar for meetings: the group's subscription feed and the invitation attached to an
+announcement. Times are given in Europe/Kyiv with its VTIMEZONE included."""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from meetings.models import Meeting
+
+PRODID = "-//Cohesion//Working group meetings//UK"
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    return calendar
+
+
+def _event(meeting: Meeting, *, description: str = "") -> Event:
+    local = timezone.localtime(meeting.starts_at)  # Europe/Kyiv, the project's time zone
+    event = Event()
+    event.add("uid", f"meeting-{meeting.pk}@cohesion")
+    event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+    event.add("dtstart", local)
+    event.add("dtend", local + datetime.timedelta(minutes=meeting.duration_minutes))
+    event.add("summary", meeting.group.name)
+    if meeting.place:
+        event.add("location", meeting.place)
+    if meeting.online_link:
+        event.add("url", meeting.online_link)
+    if description:
+        event.add("description", description)
+    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
+    event.add("sequence", int(meeting.created_at.timestamp()) % 100000)
+    return event
+
+
+def feed(group, meetings) -> bytes:
+    """The group's meetings as a subscribable calendar."""
+    calendar = _calendar(group.name)
+    for meeting in meetings:
+        calendar.add_component(_event(meeting))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def invitation(meeting: Meeting, *, description: str = "") -> bytes:
+    """A single-event calendar to attach to an announcement email."""
+    calendar = _calendar(meeting.group.name)
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(_event(meeting, description=description))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,434 @@
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import user_roles
+
+
+def private_storage():
+    # Pre-reads live outside MEDIA_URL: they are served only through a view that checks who
+    # may see the meeting.
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Meetings of the groups the user may see (donors included: they follow whether a
+        meeting happened, not who came)."""
+        from workinggroups.models import WorkingGroup
+
+        return self.filter(group__in=WorkingGroup.objects.visible_to(user))
+
+    def managed_by(self, user):
+        """Meetings the user may plan and record: their programme's (coordinator) or their own
+        group's (leader)."""
+        roles = user_roles(user)
+        if not user.is_authenticated:
+            return self.none()
+        if roles.is_admin:
+            return self.all()
+        return self.filter(
+            Q(group__programme_id__in=roles.coordinator_of) | Q(group_id__in=roles.leader_of)
+        )
+
+    def upcoming(self):
+        return self.filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now())
+
+
+class Meeting(models.Model):
+    """A group's meeting, planned and then held, cancelled or postponed."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+        POSTPONED = "postponed", _("Postponed")
+
+    class Reason(models.TextChoices):
+        AIR_RAID = "air_raid", _("Air-raid alert")
+        POWER_OUTAGE = "power_outage", _("Power outage")
+        SECURITY = "security", _("Security situation")
+        OTHER = "other", _("Other")
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("In person and online")
+
+    group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        verbose_name=_("working group"),
+    )
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), default=90)
+    format = models.CharField(
+        _("format"), max_length=12, choices=Format.choices, default=Format.IN_PERSON
+    )
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    online_link = models.URLField(_("online link"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    status_reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices, blank=True)
+    status_note = models.CharField(_("note"), max_length=300, blank=True)
+    # Sanitised HTML (nh3) written by the service, never raw user input.
+    minutes = models.TextField(_("minutes"), blank=True)
+    agenda_sent_at = models.DateTimeField(_("agenda sent at"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("record logged at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-starts_at"]
+        indexes = [
+            models.Index(fields=["group", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5, duration_minutes__lte=720),
+                name="meeting_duration_sensible",
+                violation_error_message=_("A meeting lasts between 5 minutes and 12 hours."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["cancelled", "postponed"]) | ~Q(status_reason=""),
+                name="meeting_cancellation_has_reason",
+                violation_error_message=_("Give the reason for cancelling or postponing."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group} · {timezone.localtime(self.starts_at):%d.%m.%Y %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("meetings:detail", args=[self.pk])
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timezone.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_past(self) -> bool:
+        return self.starts_at < timezone.now()
+
+    @property
+    def needs_record(self) -> bool:
+        """Planned, its time has passed, and nobody has logged what happened."""
+        return self.status == self.Status.PLANNED and self.is_past
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("meeting")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("item"), max_length=300)
+    # An open action carried over from an earlier meeting.
+    action_item = models.ForeignKey(
+        "meetings.ActionItem",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+        verbose_name=_("open action"),
+    )
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "action_item"],
+                condition=Q(action_item__isnull=False),
+                name="agenda_item_action_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class PreRead(models.Model):
+    """A document for members to read before the meeting, stored privately."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="prereads", verbose_name=_("meeting")
+    )
+    file = models.FileField(_("file"), upload_to="prereads/%Y/%m/", storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pre-read")
+        verbose_name_plural = _("pre-reads")
+        ordering = ["meeting", "uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("meeting")
+    )
+    membership = models.ForeignKey(
+        "workinggroups.Membership",
+        on_delete=models.PROTECT,
+        related_name="attendance",
+        verbose_name=_("member"),
+    )
+    status = models.CharField(_("attendance"), max_length=8, choices=Status.choices)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "membership"], name="attendance_once_per_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.membership.person} · {self.get_status_display()}"
+
+
+class GuestCount(models.Model):
+    """Guests are counted by stakeholder category, without names."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="guests", verbose_name=_("meeting")
+    )
+    category = models.ForeignKey(
+        "communities.StakeholderCategory",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("stakeholder category"),
+    )
+    count = models.PositiveSmallIntegerField(_("guests"))
+
+    class Meta:
+        verbose_name = _("guests")
+        verbose_name_plural = _("guests")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "category"], name="guest_count_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.category}: {self.count}"
+
+
+class Decision(models.Model):
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("meeting")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.TextField(_("decision"))
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["meeting", "position", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=ActionItem.Status.OPEN)
+
+    def overdue(self, today=None):
+        return self.open().filter(due_on__lt=today or timezone.localdate())
+
+
+class ActionItem(models.Model):
+    """A follow-up agreed at a meeting; open ones are carried into the next agenda."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.CASCADE,
+        related_name="action_items",
+        verbose_name=_("working group"),
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_items",
+        verbose_name=_("agreed at"),
+    )
+    description = models.CharField(_("action"), max_length=500)
+    owner = models.ForeignKey(
+        "workinggroups.Membership",
+        on_delete=models.PROTECT,
+        related_name="action_items",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["group", "status", "due_on"])]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < timezone.localdate()
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A group's private calendar subscription: whoever has the URL sees the group's meeting
+    times, so the leader can revoke it and get a new one."""
+
+    group = models.OneToOneField(
+        "workinggroups.WorkingGroup",
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("working group"),
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    renewed_at = models.DateTimeField(_("renewed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        return str(self.group)
+
+
+class Reminder(models.Model):
+    """One email to one person for one reason. The unique constraint on kind, subject and
+    recipient is what makes every reminder go out exactly once, however often or however
+    concurrently the tasks run."""
+
+    class Kind(models.TextChoices):
+        ANNOUNCEMENT = "announcement", _("Meeting announcement")
+        RECORD_MISSING = "record_missing", _("Meeting record missing")
+        NO_MEETING_PLANNED = "no_meeting", _("No meeting planned this month")
+        OVERDUE_DIGEST = "overdue_digest", _("Weekly digest of overdue actions")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped (unsubscribed)")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # What the reminder is about, e.g. "meeting:42", "group:7:2026-11", "group:7:2026-W47".
+    subject_key = models.CharField(_("subject"), max_length=100)
+    email = models.EmailField(_("recipient"))
+    group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("working group"),
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("meeting"),
+    )
+    person = models.ForeignKey(
+        "workinggroups.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    language = models.CharField(_("language"), max_length=8, default="uk")
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_key", "email"], name="reminder_exactly_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.email}"
+
+
+class EmailOptOut(models.Model):
+    """An address that asked, through the signed link in a reminder, not to get reminders."""
+
+    email = models.EmailField(_("email"), unique=True)
+    created_at = models.DateTimeField(_("unsubscribed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unsubscribed address")
+        verbose_name_plural = _("unsubscribed addresses")
+
+    def __str__(self):
+        return self.email

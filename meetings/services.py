@@ -1,0 +1,348 @@
+"""State changes for meetings, their agenda, pre-reads, records and action items."""
+
+import datetime
+import os
+import uuid
+
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape, linebreaks
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from communities.models import StakeholderCategory
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
+    Decision,
+    GuestCount,
+    Meeting,
+    PreRead,
+    new_feed_token,
+)
+from workinggroups.models import WorkingGroup
+
+MINUTES_TAGS = {
+    "p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+
+
+def sanitise_minutes(text: str) -> str:
+    """Minutes as safe HTML: plain text keeps its paragraphs; HTML keeps its structure but
+    loses scripts, styles, event handlers and javascript: links (nh3)."""
+    text = (text or "").replace("\x00", "").strip()
+    if "<" not in text:
+        return linebreaks(escape(text)) if text else ""
+    return nh3.clean(
+        text,
+        tags=MINUTES_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def _operating(group: WorkingGroup) -> None:
+    if group.status in (WorkingGroup.Status.CEASED, WorkingGroup.Status.SUSPENDED):
+        raise ValidationError(
+            _("The group is %(status)s: it holds no meetings.")
+            % {"status": group.get_status_display().lower()}
+        )
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    group: WorkingGroup,
+    starts_at: datetime.datetime,
+    duration_minutes: int = 90,
+    format: str = Meeting.Format.IN_PERSON,
+    place: str = "",
+    online_link: str = "",
+    agenda: list[str] | None = None,
+    by: User | None = None,
+) -> Meeting:
+    """Plans a meeting; its agenda starts with the group's open actions, carried over."""
+    _operating(group)
+    if starts_at < timezone.now() - datetime.timedelta(hours=1):
+        raise ValidationError({"starts_at": _("A planned meeting cannot be in the past.")})
+    if format != Meeting.Format.ONLINE and not place.strip():
+        raise ValidationError({"place": _("Say where the meeting takes place.")})
+    if format != Meeting.Format.IN_PERSON and not online_link:
+        raise ValidationError({"online_link": _("Give the link for joining online.")})
+    meeting = Meeting.objects.create(
+        group=group,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        format=format,
+        place=place.strip(),
+        online_link=online_link,
+        created_by=by,
+    )
+    for position, title in enumerate(item.strip() for item in agenda or []):
+        if title:
+            AgendaItem.objects.create(meeting=meeting, position=position, title=title[:300])
+    meeting_carry_open_actions(meeting=meeting)
+    return meeting
+
+
+def meeting_carry_open_actions(*, meeting: Meeting) -> int:
+    """Adds the group's open actions to a planned meeting's agenda, each once."""
+    carried = set(
+        meeting.agenda_items.filter(action_item__isnull=False).values_list(
+            "action_item_id", flat=True
+        )
+    )
+    position = meeting.agenda_items.count()
+    added = 0
+    for action in meeting.group.action_items.open().exclude(pk__in=carried).order_by("due_on"):
+        position += 1
+        AgendaItem.objects.create(
+            meeting=meeting,
+            position=1000 + position,  # after the items the leader wrote
+            title=(_("Open action: %(action)s") % {"action": action.description})[:300],
+            action_item=action,
+        )
+        added += 1
+    return added
+
+
+def propose_next(group: WorkingGroup, today: datetime.date | None = None) -> datetime.datetime:
+    """The next month's meeting on the same weekday of the same week and at the same time as
+    the group's last one (the second Tuesday at 15:00 stays the second Tuesday at 15:00)."""
+    today = today or timezone.localdate()
+    last = group.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("-starts_at").first()
+    if last is None:
+        base = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0)
+        return base + datetime.timedelta(days=7)
+    local = timezone.localtime(last.starts_at)
+    week = (local.day - 1) // 7  # 0 = first such weekday of the month
+    year, month = local.year, local.month
+    while True:
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+        first = datetime.date(year, month, 1)
+        offset = (local.weekday() - first.weekday()) % 7
+        day = 1 + offset + 7 * min(week, 3)
+        candidate = datetime.date(year, month, day)
+        if candidate > today:
+            naive = datetime.datetime.combine(candidate, local.time())
+            return timezone.make_aware(naive)
+
+
+@transaction.atomic
+def meeting_update(*, meeting: Meeting, by: User | None = None, **fields) -> Meeting:
+    """Changes when or where a planned meeting takes place."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status != Meeting.Status.PLANNED:
+        raise ValidationError(_("Only a planned meeting can be changed."))
+    for name, value in fields.items():
+        setattr(meeting, name, value)
+    meeting.full_clean(exclude=["group", "created_by", "minutes"])
+    meeting.save(update_fields=list(fields))
+    return meeting
+
+
+@transaction.atomic
+def meeting_call_off(
+    *, meeting: Meeting, status: str, reason: str, note: str = "", by: User | None = None
+) -> Meeting:
+    """Cancels or postpones a planned meeting, with the reason (an air-raid alert, say)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status != Meeting.Status.PLANNED:
+        raise ValidationError(_("Only a planned meeting can be cancelled or postponed."))
+    if status not in (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED):
+        raise ValidationError(_("Choose “cancelled” or “postponed”."))
+    if reason not in Meeting.Reason.values:
+        raise ValidationError({"reason": _("Choose a reason.")})
+    meeting.status, meeting.status_reason, meeting.status_note = status, reason, note.strip()
+    meeting.save(update_fields=["status", "status_reason", "status_note"])
+    return meeting
+
+
+@transaction.atomic
+def meeting_log(
+    *,
+    meeting: Meeting,
+    attendance: dict[int, str],
+    guests: dict[int, int],
+    minutes: str,
+    decisions: list[str],
+    new_actions: list[dict],
+    by: User | None = None,
+) -> Meeting:
+    """Records a held meeting in one go: attendance of each current member, guests by
+    category, sanitised minutes, decisions and new actions. Logging again replaces the record."""
+    meeting = Meeting.objects.select_for_update().select_related("group").get(pk=meeting.pk)
+    if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED):
+        raise ValidationError(_("This meeting was called off; schedule a new one instead."))
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("The meeting has not started yet."))
+    members = set(members_on(meeting).values_list("pk", flat=True))
+    unknown = set(attendance) - members
+    if unknown:
+        raise ValidationError(_("Attendance can only be given for the group's members."))
+    if set(attendance.values()) - set(Attendance.Status.values):
+        raise ValidationError(_("Mark each member present, absent or excused."))
+    if not any(status == Attendance.Status.PRESENT for status in attendance.values()) and not any(
+        guests.values()
+    ):
+        raise ValidationError(_("Mark who was present: a held meeting has participants."))
+    categories = set(StakeholderCategory.objects.values_list("pk", flat=True))
+    if set(guests) - categories or any(count < 0 or count > 500 for count in guests.values()):
+        raise ValidationError(_("Guest numbers must be between 0 and 500 per category."))
+
+    meeting.attendance.all().delete()
+    Attendance.objects.bulk_create(
+        Attendance(meeting=meeting, membership_id=pk, status=status)
+        for pk, status in attendance.items()
+    )
+    meeting.guests.all().delete()
+    GuestCount.objects.bulk_create(
+        GuestCount(meeting=meeting, category_id=pk, count=count)
+        for pk, count in guests.items()
+        if count
+    )
+    meeting.decisions.all().delete()
+    Decision.objects.bulk_create(
+        Decision(meeting=meeting, position=index, text=text.strip())
+        for index, text in enumerate(decisions)
+        if text.strip()
+    )
+    for action in new_actions:
+        owner = action["owner"]
+        if owner.group_id != meeting.group_id or not owner.is_current:
+            raise ValidationError(_("An action's owner must be a current member of the group."))
+        ActionItem.objects.create(
+            group=meeting.group,
+            meeting=meeting,
+            description=action["description"].strip()[:500],
+            owner=owner,
+            due_on=action["due_on"],
+        )
+    meeting.minutes = sanitise_minutes(minutes)
+    meeting.status = Meeting.Status.HELD
+    meeting.status_reason = ""
+    meeting.recorded_at = timezone.now()
+    meeting.save(update_fields=["minutes", "status", "status_reason", "recorded_at"])
+    return meeting
+
+
+@transaction.atomic
+def action_item_set_status(*, action: ActionItem, status: str, by: User | None = None) -> None:
+    """Closes (done or dropped) or reopens an action."""
+    if status not in ActionItem.Status.values:
+        raise ValidationError(_("Unknown status."))
+    action.status = status
+    action.closed_on = None if status == ActionItem.Status.OPEN else timezone.localdate()
+    action.save(update_fields=["status", "closed_on"])
+
+
+# Pre-reads: what people share before a meeting. The content is sniffed, not trusted from the
+# browser's Content-Type, and stored under a random name outside the public media.
+ALLOWED_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+    ".pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        (b"PK\x03\x04",),
+    ),
+    ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    ".txt": ("text/plain; charset=utf-8", ()),
+}
+
+
+def _sniff(upload: UploadedFile) -> str:
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension not in ALLOWED_TYPES:
+        raise ValidationError(
+            _("Upload a PDF, Word, Excel, PowerPoint, OpenDocument, text or image file.")
+        )
+    content_type, signatures = ALLOWED_TYPES[extension]
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    if signatures and not head.startswith(signatures):
+        raise ValidationError(_("The file's content does not match its type (%(ext)s).")
+                              % {"ext": extension})  # fmt: skip
+    if not signatures:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError:
+            # A multi-byte character cut at 2048 bytes is fine; anything else is not text.
+            try:
+                head[:-3].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ValidationError(_("A text file must be UTF-8.")) from exc
+        if b"\x00" in head:
+            raise ValidationError(_("This is not a text file."))
+    return content_type
+
+
+@transaction.atomic
+def preread_add(*, meeting: Meeting, upload: UploadedFile, by: User | None = None) -> PreRead:
+    """Stores a pre-read after checking its size and that its content matches its type."""
+    if upload.size > settings.PREREAD_MAX_BYTES:
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.")
+            % {"mb": settings.PREREAD_MAX_BYTES // (1024 * 1024)}
+        )
+    if upload.size == 0:
+        raise ValidationError(_("The file is empty."))
+    content_type = _sniff(upload)
+    original = os.path.basename(upload.name)[:255]
+    upload.name = f"{uuid.uuid4().hex}{os.path.splitext(original)[1].lower()}"
+    return PreRead.objects.create(
+        meeting=meeting,
+        file=upload,
+        original_name=original,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=by,
+    )
+
+
+@transaction.atomic
+def preread_remove(*, preread: PreRead) -> None:
+    preread.file.delete(save=False)
+    preread.delete()
+
+
+@transaction.atomic
+def calendar_feed_renew(*, group: WorkingGroup) -> CalendarFeed:
+    """Gives the group a new secret feed address; the old one stops working at once."""
+    feed, created = CalendarFeed.objects.get_or_create(group=group)
+    if not created:
+        feed.token = new_feed_token()
+        feed.renewed_at = timezone.now()
+        feed.save(update_fields=["token", "renewed_at"])
+    return feed
+
+
+def members_on(meeting: Meeting):
+    """Memberships open on the day of the meeting: the people whose attendance is recorded."""
+    day = timezone.localtime(meeting.starts_at).date()
+    return (
+        meeting.group.memberships.filter(joined_on__lte=day)
+        .exclude(left_on__lt=day)
+        .select_related("person")
+        .order_by("person__full_name")
+    )
