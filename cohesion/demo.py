@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from cohesion.demo_meetings import seed_group_meetings
 from cohesion.demo_people import demo_members
 from communities.katotth import load_codifier
 from communities.models import (
@@ -19,6 +21,8 @@ from communities.models import (
     StakeholderCategory,
 )
 from communities.reference import ensure_stakeholder_categories
+from meetings.models import Meeting
+from meetings.services import meeting_schedule, propose_next
 from workinggroups.models import CompositionTarget, GroupStatusChange, WorkingGroup
 from workinggroups.services import (
     membership_add,
@@ -267,6 +271,15 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
                 coordinator,
                 leader,
             )
+            _demo_meetings(
+                programme,
+                group,
+                pryazovia=programme is pryazovia,
+                zhytomyr=programme is zhytomyr,
+                coordinator=coordinator,
+            )
+            if leader is not None:
+                _leader_current_meetings(group, coordinator)
             if programme is pryazovia and group.status != WorkingGroup.Status.CEASED:
                 working_group_change_status(
                     group=group,
@@ -277,6 +290,43 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
                     by=coordinator,
                 )
     return accounts
+
+
+def _leader_current_meetings(group, coordinator) -> None:
+    """The demo leader's working page has something to do: last month's meeting is not yet
+    logged and next month's is planned but its agenda not sent."""
+    now = timezone.now()
+    if group.meetings.filter(starts_at__gte=now - datetime.timedelta(days=45)).exists():
+        return
+    Meeting.objects.create(
+        group=group,
+        starts_at=timezone.localtime(now - datetime.timedelta(days=14)).replace(
+            hour=15, minute=0, second=0, microsecond=0
+        ),
+        place=f"Зала засідань, {group.community.name_uk} громада",
+        created_by=coordinator,
+    )
+    meeting_schedule(
+        group=group,
+        starts_at=propose_next(group),
+        place=f"Зала засідань, {group.community.name_uk} громада",
+        agenda=["Стан укриттів у громаді", "Пропозиції до плану громадської безпеки"],
+        by=coordinator,
+    )
+
+
+def _demo_meetings(programme, group, *, pryazovia, zhytomyr, coordinator) -> None:
+    """6 to 18 months of meetings; the Kherson groups meet under air-raid alerts, and the
+    Pryazovia groups stop when the occupation begins."""
+    start = (group.established_on + datetime.timedelta(days=35)).replace(day=1)
+    if pryazovia:
+        last = datetime.date(2022, 2, 1)  # occupied from March 2022
+    elif zhytomyr:
+        last = programme.end_date
+    else:
+        last = programme.end_date
+        start = max(start, datetime.date(2023, 7, 1))  # the last 18 months of the programme
+    seed_group_meetings(group, first=start, last=last, by=coordinator, air_raids=not zhytomyr)
 
 
 def _set_targets(programme: Programme) -> None:

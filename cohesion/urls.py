@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("communities.urls")),
     path("", include("workinggroups.urls")),
+    path("", include("meetings.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

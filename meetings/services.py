@@ -219,8 +219,8 @@ def meeting_log(
     )
     for action in new_actions:
         owner = action["owner"]
-        if owner.group_id != meeting.group_id or not owner.is_current:
-            raise ValidationError(_("An action's owner must be a current member of the group."))
+        if owner.pk not in members:
+            raise ValidationError(_("An action's owner must be a member of the group."))
         ActionItem.objects.create(
             group=meeting.group,
             meeting=meeting,

@@ -1,0 +1,165 @@
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.forms import DateInput
+from meetings.models import ActionItem, Attendance, Meeting
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class MeetingForm(forms.ModelForm):
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One item per line. Open actions from earlier meetings are added for you."),
+    )
+    online_link = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Meeting
+        fields = ["starts_at", "duration_minutes", "format", "place", "online_link"]
+        widgets = {"starts_at": DateTimeInput()}
+        help_texts = {"starts_at": _("Kyiv time")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        if self.instance.pk:
+            del self.fields["agenda"]
+
+    def agenda_items(self) -> list[str]:
+        return [line for line in self.cleaned_data.get("agenda", "").splitlines() if line.strip()]
+
+
+class CallOffForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("What happened"),
+        choices=[
+            (Meeting.Status.CANCELLED, _("Cancelled")),
+            (Meeting.Status.POSTPONED, _("Postponed")),
+        ],
+    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=Meeting.Reason.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("New agenda item"), max_length=300)
+
+
+class PreReadForm(forms.Form):
+    file = forms.FileField(label=_("Pre-read"))
+
+
+class LogMeetingForm(forms.Form):
+    """The whole record of a held meeting on one screen: one radio group per member, a number
+    per guest category, minutes, decisions and up to three new actions."""
+
+    minutes = forms.CharField(
+        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    decisions = forms.CharField(
+        label=_("Decisions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One decision per line."),
+    )
+    NEW_ACTIONS = 3
+
+    def __init__(self, *args, members, categories, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members, self.categories = list(members), list(categories)
+        recorded = {a.membership_id: a.status for a in meeting.attendance.all()}
+        for membership in self.members:
+            self.fields[f"attendance_{membership.pk}"] = forms.ChoiceField(
+                label=membership.person.full_name,
+                choices=Attendance.Status.choices,
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                initial=recorded.get(membership.pk, Attendance.Status.PRESENT),
+            )
+        guests = {g.category_id: g.count for g in meeting.guests.all()}
+        for category in self.categories:
+            self.fields[f"guests_{category.pk}"] = forms.IntegerField(
+                label=category.name,
+                required=False,
+                min_value=0,
+                max_value=500,
+                initial=guests.get(category.pk) or None,
+            )
+        owners = [(m.pk, m.person.full_name) for m in self.members if m.is_current]
+        due = timezone.localdate() + datetime.timedelta(days=30)
+        for index in range(self.NEW_ACTIONS):
+            self.fields[f"action_{index}_description"] = forms.CharField(
+                label=_("New action"), max_length=500, required=False
+            )
+            self.fields[f"action_{index}_owner"] = forms.TypedChoiceField(
+                label=_("Owner"), choices=[("", "—"), *owners], coerce=int, required=False
+            )
+            self.fields[f"action_{index}_due_on"] = forms.DateField(
+                label=_("Due"), required=False, widget=DateInput(), initial=due
+            )
+        if not self.is_bound:
+            self.fields["minutes"].initial = meeting.minutes
+            self.fields["decisions"].initial = "\n".join(d.text for d in meeting.decisions.all())
+
+    def attendance_fields(self):
+        return [self[f"attendance_{m.pk}"] for m in self.members]
+
+    def guest_fields(self):
+        return [self[f"guests_{c.pk}"] for c in self.categories]
+
+    def action_rows(self):
+        return [
+            (
+                self[f"action_{i}_description"],
+                self[f"action_{i}_owner"],
+                self[f"action_{i}_due_on"],
+            )
+            for i in range(self.NEW_ACTIONS)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        by_pk = {m.pk: m for m in self.members}
+        self.new_actions = []
+        for index in range(self.NEW_ACTIONS):
+            description = cleaned.get(f"action_{index}_description", "").strip()
+            owner = cleaned.get(f"action_{index}_owner")
+            due_on = cleaned.get(f"action_{index}_due_on")
+            if not description:
+                continue
+            if not owner or owner not in by_pk:
+                self.add_error(f"action_{index}_owner", _("Choose who will do it."))
+            elif not due_on:
+                self.add_error(f"action_{index}_due_on", _("Give a due date."))
+            else:
+                self.new_actions.append(
+                    {"description": description, "owner": by_pk[owner], "due_on": due_on}
+                )
+        return cleaned
+
+    def attendance(self) -> dict[int, str]:
+        return {m.pk: self.cleaned_data[f"attendance_{m.pk}"] for m in self.members}
+
+    def guests(self) -> dict[int, int]:
+        return {
+            c.pk: self.cleaned_data.get(f"guests_{c.pk}") or 0
+            for c in self.categories
+            if self.cleaned_data.get(f"guests_{c.pk}")
+        }
+
+    def decision_lines(self) -> list[str]:
+        return [line for line in self.cleaned_data["decisions"].splitlines() if line.strip()]
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionItem.Status.choices)

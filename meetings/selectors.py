@@ -1,0 +1,118 @@
+"""Monthly compliance: did each group hold its meeting, month by month?"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from meetings.models import Meeting
+from workinggroups.models import GroupStatusChange, WorkingGroup
+
+HELD, PLANNED, MISSED, DUE, NOT_EXPECTED = "held", "planned", "missed", "due", "not_expected"
+LABELS = {
+    HELD: _("held"),
+    PLANNED: _("planned"),
+    MISSED: _("missed"),
+    DUE: _("due this month"),
+    NOT_EXPECTED: _("not expected"),
+}
+OPERATING = {WorkingGroup.Status.ACTIVE, WorkingGroup.Status.REESTABLISHED}
+
+
+def month_starts(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def status_on(changes: list[GroupStatusChange], day: datetime.date) -> str | None:
+    """The group's status on a day, from its dated history (None before the first record)."""
+    status = None
+    for change in changes:  # sorted by date
+        if change.changed_on > day:
+            break
+        status = change.status
+    return status
+
+
+@dataclass
+class GroupRow:
+    group: WorkingGroup
+    cells: list[str] = field(default_factory=list)
+
+    @property
+    def expected(self) -> int:
+        return sum(cell in (HELD, MISSED) for cell in self.cells)
+
+    @property
+    def held(self) -> int:
+        return self.cells.count(HELD)
+
+    @property
+    def rate(self) -> float | None:
+        """Held over expected months; months the group was suspended, ceased or not yet
+        formed are left out, and so is the current month until it is held."""
+        return round(100 * self.held / self.expected) if self.expected else None
+
+
+@dataclass
+class Compliance:
+    months: list[datetime.date]
+    rows: list[GroupRow]
+
+    @property
+    def rate(self) -> float | None:
+        expected = sum(row.expected for row in self.rows)
+        held = sum(row.held for row in self.rows)
+        return round(100 * held / expected) if expected else None
+
+
+def compliance(programme, groups, *, first=None, last=None, today=None) -> Compliance:
+    """The grid of groups by months. Three queries whatever the number of groups: the groups
+    (passed in), their status histories and their meetings in the period.
+
+    A month is expected when the group was active or re-established on its 15th; it is held
+    when a meeting of the group was held in it, planned when one is still planned, missed
+    when it has passed without either, and due while it is the current month."""
+    today = today or timezone.localdate()
+    first = first or programme.start_date
+    last = min(last or programme.end_date, today)
+    months = month_starts(first, last) if first <= last else []
+    groups = list(groups)
+    ids = [group.pk for group in groups]
+    changes: dict[int, list] = {pk: [] for pk in ids}
+    for change in GroupStatusChange.objects.filter(group_id__in=ids).order_by(
+        "changed_on", "recorded_at"
+    ):
+        changes[change.group_id].append(change)
+    meetings: dict[tuple[int, datetime.date], set[str]] = {}
+    if months:
+        start = timezone.make_aware(datetime.datetime.combine(months[0], datetime.time()))
+        end_month = (months[-1] + datetime.timedelta(days=32)).replace(day=1)
+        end = timezone.make_aware(datetime.datetime.combine(end_month, datetime.time()))
+        for group_id, starts_at, status in Meeting.objects.filter(
+            group_id__in=ids, starts_at__gte=start, starts_at__lt=end
+        ).values_list("group_id", "starts_at", "status"):
+            month = timezone.localtime(starts_at).date().replace(day=1)
+            meetings.setdefault((group_id, month), set()).add(status)
+    this_month = today.replace(day=1)
+    rows = []
+    for group in groups:
+        row = GroupRow(group)
+        for month in months:
+            statuses = meetings.get((group.pk, month), set())
+            if Meeting.Status.HELD in statuses:
+                row.cells.append(HELD)
+            elif status_on(changes[group.pk], month.replace(day=15)) not in OPERATING:
+                row.cells.append(NOT_EXPECTED)
+            elif Meeting.Status.PLANNED in statuses and month >= this_month:
+                row.cells.append(PLANNED)
+            elif month == this_month:
+                row.cells.append(DUE)
+            else:
+                row.cells.append(MISSED)
+        rows.append(row)
+    return Compliance(months=months, rows=rows)

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("groups/<int:pk>/meetings/", views.group_meetings, name="group_meetings"),
+    path("groups/<int:pk>/meetings/new/", views.meeting_create, name="create"),
+    path("groups/<int:pk>/calendar/renew/", views.feed_renew, name="feed_renew"),
+    path("programmes/<int:pk>/compliance/", views.programme_compliance, name="compliance"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="detail"),
+    path("meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
+    path("meetings/<int:pk>/call-off/", views.meeting_call_off_view, name="call_off"),
+    path("meetings/<int:pk>/record/", views.meeting_log_view, name="log"),
+    path("meetings/<int:pk>/agenda/", views.agenda_add, name="agenda_add"),
+    path("agenda/<int:pk>/remove/", views.agenda_remove, name="agenda_remove"),
+    path("meetings/<int:pk>/prereads/", views.preread_upload, name="preread_upload"),
+    path("prereads/<int:pk>/", views.preread_download, name="preread_download"),
+    path("prereads/<int:pk>/remove/", views.preread_delete, name="preread_delete"),
+    path("actions/<int:pk>/status/", views.action_status, name="action_status"),
+    path("calendar/<str:token>.ics", views.feed, name="feed"),
+]

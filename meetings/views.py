@@ -1,0 +1,324 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.roles import user_roles
+from communities.models import Programme, StakeholderCategory
+from meetings import ical
+from meetings.forms import (
+    ActionStatusForm,
+    AgendaItemForm,
+    CallOffForm,
+    LogMeetingForm,
+    MeetingForm,
+    PreReadForm,
+)
+from meetings.models import ActionItem, AgendaItem, Attendance, CalendarFeed, Meeting, PreRead
+from meetings.selectors import LABELS, compliance
+from meetings.services import (
+    action_item_set_status,
+    calendar_feed_renew,
+    meeting_call_off,
+    meeting_log,
+    meeting_schedule,
+    meeting_update,
+    members_on,
+    preread_add,
+    preread_remove,
+    propose_next,
+)
+from workinggroups.models import WorkingGroup
+from workinggroups.views import _group_for
+
+
+def _meeting_for(user, pk: int, *, manage: bool = False) -> Meeting:
+    """The meeting if its group is visible (404 otherwise); `manage` needs its leader or a
+    coordinator of its programme (403 otherwise)."""
+    meeting = get_object_or_404(
+        Meeting.objects.visible_to(user).select_related("group__programme", "group__community"),
+        pk=pk,
+    )
+    if manage and not Meeting.objects.managed_by(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return meeting
+
+
+def _manages(user, group: WorkingGroup) -> bool:
+    roles = user_roles(user)
+    return roles.coordinates(group.programme_id) or group.pk in roles.leader_of
+
+
+def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The leader's working page: the next meeting, what is missing, overdue actions."""
+    group = _group_for(request.user, pk)
+    manages = _manages(request.user, group)
+    now = timezone.now()
+    meetings = list(
+        group.meetings.annotate(
+            present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT))
+        ).order_by("-starts_at")[:24]
+    )
+    upcoming = [m for m in meetings if m.status == Meeting.Status.PLANNED and m.starts_at >= now]
+    context = {
+        "group": group,
+        "manages": manages,
+        "meetings": meetings,
+        "next_meeting": upcoming[-1] if upcoming else None,
+        "unlogged": [m for m in meetings if m.needs_record],
+        "proposed": propose_next(group) if manages and group.is_operating else None,
+    }
+    if manages:
+        actions = group.action_items.open().select_related("owner__person").order_by("due_on")
+        context["open_actions"] = actions
+        context["feed"] = CalendarFeed.objects.filter(group=group).first()
+    return render(request, "meetings/group_meetings.html", context)
+
+
+def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group_for(request.user, pk, manage=True)
+    initial = {"starts_at": timezone.localtime(propose_next(group)), "format": "in_person"}
+    last = group.meetings.exclude(place="").order_by("-starts_at").first()
+    if last:
+        initial.update(place=last.place, duration_minutes=last.duration_minutes)
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "agenda"}
+        try:
+            meeting = meeting_schedule(
+                group=group, agenda=form.agenda_items(), by=request.user, **data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The meeting has been planned."))
+            return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"form": form, "group": group})
+
+
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for(request.user, pk, manage=True)
+    form = MeetingForm(request.POST or None, instance=Meeting.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The meeting has been saved."))
+            return redirect(meeting)
+    context = {"form": form, "group": meeting.group, "meeting": meeting}
+    return render(request, "meetings/meeting_form.html", context)
+
+
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for(request.user, pk)
+    manages = _manages(request.user, meeting.group)
+    context = {
+        "meeting": meeting,
+        "manages": manages,
+        "agenda": meeting.agenda_items.all(),
+        "decisions": meeting.decisions.all(),
+        "attendance_counts": dict(
+            meeting.attendance.values_list("status").annotate(n=Count("pk")).order_by()
+        ),
+        "guests": meeting.guests.select_related("category"),
+    }
+    if manages:
+        context.update(
+            prereads=meeting.prereads.all(),
+            attendance=meeting.attendance.select_related("membership__person").order_by(
+                "membership__person__full_name"
+            ),
+            actions=meeting.action_items.select_related("owner__person"),
+            agenda_form=AgendaItemForm(),
+            preread_form=PreReadForm(),
+        )
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+def meeting_call_off_view(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for(request.user, pk, manage=True)
+    form = CallOffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting_call_off(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The meeting has been called off."))
+            return redirect("meetings:group_meetings", pk=meeting.group_id)
+    return render(request, "meetings/call_off.html", {"form": form, "meeting": meeting})
+
+
+def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One screen for a phone: attendance checklist, guests, minutes, decisions, actions."""
+    meeting = _meeting_for(request.user, pk, manage=True)
+    form = LogMeetingForm(
+        request.POST or None,
+        members=members_on(meeting),
+        categories=StakeholderCategory.objects.all(),
+        meeting=meeting,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting_log(
+                meeting=meeting,
+                attendance=form.attendance(),
+                guests=form.guests(),
+                minutes=form.cleaned_data["minutes"],
+                decisions=form.decision_lines(),
+                new_actions=form.new_actions,
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The meeting record has been saved."))
+            return redirect(meeting)
+    return render(request, "meetings/log.html", {"form": form, "meeting": meeting})
+
+
+@require_POST
+def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for(request.user, pk, manage=True)
+    form = AgendaItemForm(request.POST)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.error(request, _("Only a planned meeting's agenda can change."))
+    elif form.is_valid():
+        position = meeting.agenda_items.filter(action_item__isnull=True).count()
+        AgendaItem.objects.create(
+            meeting=meeting, position=position, title=form.cleaned_data["title"]
+        )
+    else:
+        messages.error(request, " ".join(form.errors.get("title", [])))
+    return redirect(meeting)
+
+
+@require_POST
+def agenda_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        AgendaItem.objects.filter(meeting__in=Meeting.objects.visible_to(request.user)), pk=pk
+    )
+    meeting = _meeting_for(request.user, item.meeting_id, manage=True)
+    if meeting.status == Meeting.Status.PLANNED:
+        item.delete()
+    return redirect(meeting)
+
+
+@require_POST
+def preread_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for(request.user, pk, manage=True)
+    form = PreReadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            preread_add(meeting=meeting, upload=form.cleaned_data["file"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The pre-read has been added."))
+    else:
+        messages.error(request, " ".join(form.errors.get("file", [])))
+    return redirect(meeting)
+
+
+def preread_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Served only to those who manage the meeting: its group's leader and coordinators."""
+    preread = get_object_or_404(
+        PreRead.objects.filter(meeting__in=Meeting.objects.managed_by(request.user)), pk=pk
+    )
+    try:
+        handle = preread.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=preread.original_name,
+        content_type=preread.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def preread_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    preread = get_object_or_404(
+        PreRead.objects.filter(meeting__in=Meeting.objects.managed_by(request.user)), pk=pk
+    )
+    meeting = preread.meeting
+    preread_remove(preread=preread)
+    return redirect(meeting)
+
+
+@require_POST
+def action_status(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(
+        ActionItem.objects.filter(group__in=WorkingGroup.objects.visible_to(request.user)), pk=pk
+    )
+    if not _manages(request.user, action.group):
+        raise PermissionDenied
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        action_item_set_status(action=action, status=form.cleaned_data["status"], by=request.user)
+    return redirect("meetings:group_meetings", pk=action.group_id)
+
+
+def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Groups by months: held, planned, missed, due, or not expected."""
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
+    today = timezone.localdate()
+    # The last twelve months of the programme by default; the whole period on request.
+    last = min(programme.end_date, today)
+    first = programme.start_date
+    if request.GET.get("period") != "all":
+        first = max(first, (last.replace(day=1) - datetime.timedelta(days=335)).replace(day=1))
+    groups = (
+        WorkingGroup.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .select_related("community")
+        .order_by("community__name_uk")
+    )
+    grid = compliance(programme, groups, first=first, last=last, today=today)
+    context = {
+        "programme": programme,
+        "grid": grid,
+        "labels": LABELS,
+        "all": first == programme.start_date,
+    }
+    return render(request, "meetings/compliance.html", context)
+
+
+@require_POST
+def feed_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group_for(request.user, pk, manage=True)
+    calendar_feed_renew(group=group)
+    messages.success(request, _("The calendar has a new address; the old one no longer works."))
+    return redirect("meetings:group_meetings", pk=group.pk)
+
+
+@login_not_required
+@never_cache
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The group's private calendar: the token in the URL is the only key."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("group"), token=token)
+    since = timezone.now() - datetime.timedelta(days=180)
+    meetings = (
+        feed.group.meetings.filter(starts_at__gte=since)
+        .exclude(status=Meeting.Status.POSTPONED)
+        .select_related("group")
+        .prefetch_related(Prefetch("agenda_items"))
+    )
+    response = HttpResponse(
+        ical.feed(feed.group, meetings), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="meetings.ics"'
+    return response
