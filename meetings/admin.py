@@ -1,0 +1,74 @@
+from django.contrib import admin
+
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    CalendarFeed,
+    Decision,
+    EmailOptOut,
+    Meeting,
+    PreRead,
+    Reminder,
+)
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    raw_id_fields = ["action_item"]
+
+
+class DecisionInline(admin.TabularInline):
+    model = Decision
+    extra = 0
+
+
+class PreReadInline(admin.TabularInline):
+    model = PreRead
+    extra = 0
+    readonly_fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    fields = readonly_fields
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["group", "starts_at", "status", "status_reason", "recorded_at"]
+    list_filter = ["status", "status_reason", "group__programme"]
+    search_fields = ["group__name_uk", "group__community__name_uk"]
+    date_hierarchy = "starts_at"
+    raw_id_fields = ["group"]
+    list_select_related = ["group"]
+    inlines = [AgendaItemInline, DecisionInline, PreReadInline]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["description", "group", "due_on", "status"]
+    list_filter = ["status", "group__programme"]
+    search_fields = ["description"]
+    raw_id_fields = ["group", "meeting", "owner"]
+    list_select_related = ["group"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Coordinators' view of what went out and what failed (administrators see it here)."""
+
+    list_display = ["kind", "email", "subject_key", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["email", "subject_key"]
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+    list_select_related = ["group"]
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin):
+    list_display = ["email", "created_at"]
+    search_fields = ["email"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["group", "renewed_at"]
+    readonly_fields = ["token", "renewed_at"]
+    raw_id_fields = ["group"]
