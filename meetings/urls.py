@@ -9,6 +9,7 @@ urlpatterns = [
     path("groups/<int:pk>/meetings/new/", views.meeting_create, name="create"),
     path("groups/<int:pk>/calendar/renew/", views.feed_renew, name="feed_renew"),
     path("programmes/<int:pk>/compliance/", views.programme_compliance, name="compliance"),
+    path("programmes/<int:pk>/reminders/", views.programme_reminders, name="reminders"),
     path("meetings/<int:pk>/", views.meeting_detail, name="detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("meetings/<int:pk>/call-off/", views.meeting_call_off_view, name="call_off"),

@@ -22,7 +22,15 @@ from meetings.forms import (
     MeetingForm,
     PreReadForm,
 )
-from meetings.models import ActionItem, AgendaItem, Attendance, CalendarFeed, Meeting, PreRead
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    CalendarFeed,
+    Meeting,
+    PreRead,
+    Reminder,
+)
 from meetings.selectors import LABELS, compliance
 from meetings.services import (
     action_item_set_status,
@@ -295,6 +303,23 @@ def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
         "all": first == programme.start_date,
     }
     return render(request, "meetings/compliance.html", context)
+
+
+def programme_reminders(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the reminders did: failures first, for the programme's coordinators."""
+    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
+    if not user_roles(request.user).coordinates(programme.pk):
+        raise PermissionDenied
+    reminders = Reminder.objects.filter(group__programme=programme).select_related(
+        "group__community", "meeting"
+    )
+    context = {
+        "programme": programme,
+        "failed": reminders.filter(status=Reminder.Status.FAILED).order_by("-created_at")[:200],
+        "recent": reminders.exclude(status=Reminder.Status.FAILED).order_by("-created_at")[:50],
+        "counts": dict(reminders.values_list("status").annotate(n=Count("pk")).order_by()),
+    }
+    return render(request, "meetings/reminders.html", context)
 
 
 @require_POST

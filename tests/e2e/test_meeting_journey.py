@@ -1,6 +1,7 @@
 """A group leader, on a phone, logs a held meeting in one screen."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cohesion.demo import DEMO_PASSWORD
@@ -38,12 +39,12 @@ def test_leader_logs_a_held_meeting_on_a_phone(phone: Page, live_server, demo):
 
     # The working page says what is missing: last month's record.
     page.locator("a[href$='/record/']").first.click()
-    meeting = Meeting.objects.get(status=Meeting.Status.PLANNED, starts_at__lt=page_now())
+    meeting = Meeting.objects.get(status=Meeting.Status.PLANNED, starts_at__lt=timezone.now())
     rows = page.locator("main li.list-group-item")
     expect(rows.first).to_be_visible()
     # Two members were away: mark the second one absent and the third excused.
-    rows.nth(1).locator("label", has_text="Відсутн").click()
-    rows.nth(2).locator("label", has_text="поважн").click()
+    rows.nth(1).locator("input[value=absent] + label").click()
+    rows.nth(2).locator("input[value=excused] + label").click()
     page.locator("textarea[name=minutes]").fill("Обговорили укриття.<script>alert('x')</script>")
     page.locator("textarea[name=decisions]").fill("Перевірити укриття в школі")
     page.locator("input[name=action_0_description]").fill("Зустрітися з ДСНС")
@@ -58,9 +59,3 @@ def test_leader_logs_a_held_meeting_on_a_phone(phone: Page, live_server, demo):
     assert statuses.count(Attendance.Status.ABSENT) == 1
     assert statuses.count(Attendance.Status.EXCUSED) == 1
     assert meeting.action_items.get().description == "Зустрітися з ДСНС"
-
-
-def page_now():
-    from django.utils import timezone
-
-    return timezone.now()

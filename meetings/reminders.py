@@ -1,0 +1,498 @@
+"""Reminder emails: planning them as rows and delivering each row once.
+
+Planning inserts one Reminder row per kind, subject and recipient; the unique constraint on
+those three makes a repeated or overlapping run insert nothing new. Delivery claims a row with
+one conditional UPDATE, so of two workers holding the same id only one sends. Every function
+takes `now` so that tests can travel in time.
+"""
+
+import calendar
+import datetime
+import smtplib
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from meetings import ical, services
+from meetings.models import ActionItem, EmailOptOut, Meeting, Reminder
+from workinggroups.models import Membership, Person, WorkingGroup
+
+# A claim older than this belongs to a worker that died mid-send: another may take the row.
+CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
+# A row planned this long ago and never tried lost its queue message (broker restart, say).
+LOST_AFTER = datetime.timedelta(minutes=10)
+# Longer than the whole retry chain of deliver_reminder: a retried row idle for this long
+# lost its retry message.
+RETRY_LOST_AFTER = datetime.timedelta(hours=2)
+# A row that killed this many workers is not tried again (see reminders_requeue_stalled).
+MAX_ATTEMPTS = 6
+# The record-missing reminder looks back this far, so that a beat missed for a few days still
+# reminds, but switching reminders on does not nag about last year's meetings.
+RECORD_LOOKBACK_DAYS = 7
+UNSUBSCRIBE_SALT = "reminder-unsubscribe"
+UNSUBSCRIBE_MAX_AGE = datetime.timedelta(days=365)
+# Transient failures worth retrying; smtplib.SMTPException is an OSError, named for clarity.
+RETRYABLE = (OSError, smtplib.SMTPException)
+
+Kind = Reminder.Kind
+Status = Reminder.Status
+# Groups that hold no meetings get no reminders of any kind.
+PAUSED = (WorkingGroup.Status.SUSPENDED, WorkingGroup.Status.CEASED)
+OPERATING = (WorkingGroup.Status.ACTIVE, WorkingGroup.Status.REESTABLISHED)
+
+
+# Planning ----------------------------------------------------------------------------------
+
+
+def plan_announcements(*, now: datetime.datetime | None = None) -> list[int]:
+    """Plans the announcement of every planned meeting starting within
+    MEETING_ANNOUNCE_DAYS_BEFORE days to each current member; returns the ids to deliver."""
+    now = now or timezone.now()
+    horizon = now + datetime.timedelta(days=settings.MEETING_ANNOUNCE_DAYS_BEFORE)
+    meeting_ids = (
+        Meeting.objects.filter(
+            status=Meeting.Status.PLANNED, starts_at__gt=now, starts_at__lte=horizon
+        )
+        .exclude(group__status__in=PAUSED)
+        .order_by("pk")  # the same order in every worker: row locks cannot deadlock
+        .values_list("pk", flat=True)
+    )
+    ids: list[int] = []
+    for meeting_id in meeting_ids:
+        ids += _announce(meeting_id, now)
+    return ids
+
+
+def meeting_send_agenda(
+    *, meeting: Meeting, by=None, now: datetime.datetime | None = None
+) -> list[int]:
+    """The leader's "send the agenda now": announces the meeting to every current member at
+    once (each still only once) and queues the emails after commit."""
+    from meetings.tasks import queue_deliveries
+
+    now = now or timezone.now()
+    if meeting.status != Meeting.Status.PLANNED or meeting.starts_at <= now:
+        raise ValidationError(_("Only a meeting that is planned and still ahead is announced."))
+    if meeting.group.status in PAUSED:
+        raise ValidationError(_("The group is not meeting at present."))
+    ids = _announce(meeting.pk, now)
+    queue_deliveries(ids)
+    meeting.refresh_from_db(fields=["agenda_sent_at"])
+    return ids
+
+
+def _announce(meeting_id: int, now: datetime.datetime) -> list[int]:
+    with transaction.atomic():
+        # The lock keeps two workers from carrying the same open action into the agenda twice.
+        meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting_id)
+        if meeting.status != Meeting.Status.PLANNED:
+            return []
+        services.meeting_carry_open_actions(meeting=meeting)
+        members = (
+            Membership.objects.current()
+            .filter(group_id=meeting.group_id)
+            .select_related("person__user")
+            .order_by("pk")
+        )
+        rows = [
+            _row(Kind.ANNOUNCEMENT, f"meeting:{meeting.pk}", member.person, meeting.group_id,
+                 meeting_id=meeting.pk, now=now)
+            for member in members
+        ]  # fmt: skip
+        ids = _plan(Kind.ANNOUNCEMENT, rows)
+        Meeting.objects.filter(pk=meeting.pk, agenda_sent_at__isnull=True).update(
+            agenda_sent_at=now
+        )
+    return ids
+
+
+def plan_record_missing(*, now: datetime.datetime | None = None) -> list[int]:
+    """From the day after a meeting that is still "planned" (nothing logged), plans one
+    reminder to its group's leader; returns the ids to deliver."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    meetings = list(
+        Meeting.objects.filter(
+            status=Meeting.Status.PLANNED,
+            starts_at__gte=_start_of(today - datetime.timedelta(days=RECORD_LOOKBACK_DAYS)),
+            starts_at__lt=_start_of(today),
+        )
+        .exclude(group__status__in=PAUSED)
+        .order_by("pk")
+    )
+    leaders = _leaders({meeting.group_id for meeting in meetings})
+    rows = [
+        _row(Kind.RECORD_MISSING, f"meeting:{meeting.pk}", leaders[meeting.group_id].person,
+             meeting.group_id, meeting_id=meeting.pk, now=now)
+        for meeting in meetings
+        if meeting.group_id in leaders
+    ]  # fmt: skip
+    return _plan(Kind.RECORD_MISSING, rows)
+
+
+def plan_no_meeting(*, now: datetime.datetime | None = None) -> list[int]:
+    """From NO_MEETING_REMINDER_DAY of the month, plans one reminder to the leader of each
+    active or re-established group with no meeting planned or held this month."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    last_day = calendar.monthrange(today.year, today.month)[1]
+    if today.day < min(settings.NO_MEETING_REMINDER_DAY, last_day):
+        return []
+    month_start = today.replace(day=1)
+    next_month = month_start + datetime.timedelta(days=last_day)
+    covered = Meeting.objects.filter(
+        status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
+        starts_at__gte=_start_of(month_start),
+        starts_at__lt=_start_of(next_month),
+    ).values("group_id")
+    group_ids = list(
+        WorkingGroup.objects.filter(status__in=OPERATING)
+        .exclude(pk__in=covered)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    leaders = _leaders(group_ids)
+    rows = [
+        _row(Kind.NO_MEETING_PLANNED, f"group:{group_id}:{today:%Y-%m}",
+             leaders[group_id].person, group_id, now=now)
+        for group_id in group_ids
+        if group_id in leaders
+    ]  # fmt: skip
+    return _plan(Kind.NO_MEETING_PLANNED, rows)
+
+
+def plan_overdue_digests(*, now: datetime.datetime | None = None) -> list[int]:
+    """Plans this ISO week's digest of overdue open actions to the leader of each group that
+    has any; returns the ids to deliver."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    year, week, _weekday = today.isocalendar()
+    group_ids = sorted(
+        set(
+            ActionItem.objects.overdue(today)
+            .exclude(group__status__in=PAUSED)
+            .values_list("group_id", flat=True)
+        )
+    )
+    leaders = _leaders(group_ids)
+    rows = [
+        _row(Kind.OVERDUE_DIGEST, f"group:{group_id}:{year}-W{week:02d}",
+             leaders[group_id].person, group_id, now=now)
+        for group_id in group_ids
+        if group_id in leaders
+    ]  # fmt: skip
+    return _plan(Kind.OVERDUE_DIGEST, rows)
+
+
+def reminders_requeue_stalled(*, now: datetime.datetime | None = None) -> list[int]:
+    """The ids of rows whose delivery was lost (queue message gone, worker died mid-send);
+    a row that has already been tried MAX_ATTEMPTS times is marked failed instead."""
+    now = now or timezone.now()
+    stalled = Reminder.objects.filter(
+        Q(status=Status.PENDING, attempts=0, created_at__lt=now - LOST_AFTER)
+        | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=now - RETRY_LOST_AFTER)
+        | Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    )
+    stalled.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=Status.FAILED, last_error="Gave up after repeated interrupted attempts."
+    )
+    return list(
+        stalled.filter(attempts__lt=MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight of the day in the project's time zone (Europe/Kyiv)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _leaders(group_ids) -> dict[int, Membership]:
+    """Each group's current leader membership (at most one per group, by constraint)."""
+    return {
+        membership.group_id: membership
+        for membership in Membership.objects.current()
+        .filter(role=Membership.Role.LEADER, group_id__in=group_ids)
+        .select_related("person__user")
+    }
+
+
+def recipient(person: Person) -> tuple[str, str]:
+    """The address (the person's own, else their account's, lower-cased) and language (their
+    account's choice, else the site's) to write to; an empty address means none."""
+    user = person.user
+    email = (person.email or (user.email if user else "")).strip().lower()
+    language = (user.language if user else "") or settings.LANGUAGE_CODE
+    return email, language
+
+
+def _row(kind, subject_key, person, group_id, *, meeting_id=None, now) -> Reminder | None:
+    email, language = recipient(person)
+    if not email:
+        return None
+    return Reminder(
+        kind=kind,
+        subject_key=subject_key,
+        email=email,
+        group_id=group_id,
+        meeting_id=meeting_id,
+        person=person,
+        language=language,
+        created_at=now,
+    )
+
+
+def _plan(kind: str, rows: list[Reminder | None]) -> list[int]:
+    """Inserts the rows that do not exist yet (opted-out addresses as "skipped") and returns
+    the ids of this plan's rows that are still waiting for their first attempt."""
+    rows = [row for row in rows if row is not None]
+    if not rows:
+        return []
+    opted_out = opted_out_among({row.email for row in rows})
+    for row in rows:
+        if row.email in opted_out:
+            row.status = Status.SKIPPED
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        Reminder.objects.filter(
+            kind=kind,
+            subject_key__in={row.subject_key for row in rows},
+            email__in={row.email for row in rows},
+            status=Status.PENDING,
+            attempts=0,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def opted_out_among(emails: set[str]) -> set[str]:
+    """The addresses (lower-cased) among `emails` that unsubscribed."""
+    return set(
+        EmailOptOut.objects.annotate(address=Lower("email"))
+        .filter(address__in={email.lower() for email in emails})
+        .values_list("address", flat=True)
+    )
+
+
+# Unsubscribing -----------------------------------------------------------------------------
+
+
+def unsubscribe_token(email: str) -> str:
+    return signing.dumps(email.strip().lower(), salt=UNSUBSCRIBE_SALT)
+
+
+def email_for_token(token: str) -> str:
+    """The address a token was made for; raises signing.BadSignature (or its subclass
+    SignatureExpired) for a tampered or expired token."""
+    email = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=UNSUBSCRIBE_MAX_AGE)
+    if not isinstance(email, str) or "@" not in email:
+        raise signing.BadSignature("Not an address.")
+    return email
+
+
+def unsubscribe_url(email: str) -> str:
+    return _absolute(reverse("meetings:unsubscribe", args=[unsubscribe_token(email)]))
+
+
+@transaction.atomic
+def email_opt_out(*, email: str) -> EmailOptOut:
+    """Stops all reminders to the address, including those already planned."""
+    email = email.strip().lower()
+    opt_out, _created = EmailOptOut.objects.get_or_create(email=email)
+    Reminder.objects.filter(email=email, status=Status.PENDING).update(status=Status.SKIPPED)
+    return opt_out
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# Delivery ----------------------------------------------------------------------------------
+
+
+def deliver(reminder_id: int, *, now: datetime.datetime | None = None) -> bool:
+    """Sends one reminder if this call wins the claim on its row; True when it was sent.
+    A transient failure puts the row back to pending and re-raises, for Celery to retry."""
+    now = now or timezone.now()
+    claimed = (
+        Reminder.objects.filter(pk=reminder_id)
+        .filter(
+            Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed != 1:
+        return False  # gone, done, or being sent by another worker right now
+    reminder = Reminder.objects.select_related("group", "meeting", "person").get(pk=reminder_id)
+    if opted_out_among({reminder.email}):
+        _finish(reminder_id, Status.SKIPPED)
+        return False
+    reason = _not_needed(reminder, now)
+    if reason:
+        _finish(reminder_id, Status.SKIPPED, error=reason)
+        return False
+    try:
+        _message(reminder, now).send()
+    except RETRYABLE as exc:
+        _finish(reminder_id, Status.PENDING, error=_describe(exc))
+        raise
+    except Exception as exc:
+        # Not transient (a template or data error): retrying would only fail again.
+        _finish(reminder_id, Status.FAILED, error=_describe(exc))
+        raise
+    Reminder.objects.filter(pk=reminder_id).update(status=Status.SENT, sent_at=now, last_error="")
+    return True
+
+
+def reminder_give_up(*, reminder_id: int, error: BaseException | str = "") -> None:
+    """Marks a reminder whose retries ran out as failed, so that coordinators see it."""
+    Reminder.objects.filter(pk=reminder_id, status__in=[Status.PENDING, Status.SENDING]).update(
+        status=Status.FAILED, last_error=_describe(error)
+    )
+
+
+def _finish(reminder_id: int, status: str, *, error: str = "") -> None:
+    Reminder.objects.filter(pk=reminder_id, status=Status.SENDING).update(
+        status=status, last_error=error
+    )
+
+
+def _describe(error: BaseException | str) -> str:
+    if isinstance(error, BaseException):
+        error = f"{type(error).__name__}: {error}"
+    return error[:500]
+
+
+def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
+    """Why the reminder no longer applies (things changed since it was planned), or ""."""
+    group, meeting = reminder.group, reminder.meeting
+    if group.status in PAUSED:
+        return "Not sent: the group is not meeting at present."
+    if reminder.kind == Kind.ANNOUNCEMENT:
+        if meeting is None or meeting.status != Meeting.Status.PLANNED or meeting.starts_at <= now:
+            return "Not sent: the meeting is no longer ahead and planned."
+    elif reminder.kind == Kind.RECORD_MISSING:
+        if meeting is None or meeting.status != Meeting.Status.PLANNED:
+            return "Not sent: the meeting has been logged or called off."
+    elif reminder.kind == Kind.NO_MEETING_PLANNED:
+        year, month = map(int, reminder.subject_key.rsplit(":", 1)[1].split("-"))
+        start = datetime.date(year, month, 1)
+        end = start + datetime.timedelta(days=calendar.monthrange(year, month)[1])
+        if group.meetings.filter(
+            status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
+            starts_at__gte=_start_of(start),
+            starts_at__lt=_start_of(end),
+        ).exists():
+            return "Not sent: a meeting has been planned for the month."
+    elif reminder.kind == Kind.OVERDUE_DIGEST:
+        if not group.action_items.overdue(timezone.localdate(now)).exists():
+            return "Not sent: no overdue actions left."
+    return ""
+
+
+def _message(reminder: Reminder, now: datetime.datetime) -> EmailMultiAlternatives:
+    """The email in the recipient's language: text and HTML parts, the unsubscribe link, and
+    for an announcement the iCalendar invitation."""
+    with translation.override(reminder.language):
+        context = {
+            "reminder": reminder,
+            "group": reminder.group,
+            "unsubscribe_url": unsubscribe_url(reminder.email),
+            "site_url": settings.SITE_URL.rstrip("/"),
+            **CONTEXTS[reminder.kind](reminder, now),
+        }
+        template = f"emails/meeting_{reminder.kind}"
+        subject = render_to_string(f"{template}_subject.txt", context)
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string(f"{template}_body.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[reminder.email],
+            headers={
+                # RFC 8058 one-click unsubscribe; the view accepts the POST without CSRF.
+                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
+        if reminder.kind == Kind.ANNOUNCEMENT:
+            message.attach(
+                "meeting.ics",
+                ical.invitation(reminder.meeting, description=_agenda_text(context["agenda"])),
+                "text/calendar; method=PUBLISH; charset=utf-8",
+            )
+    return message
+
+
+def _agenda_text(agenda: list[str]) -> str:
+    if not agenda:
+        return ""
+    return _("Agenda") + ":\n" + "\n".join(f"{n}. {title}" for n, title in enumerate(agenda, 1))
+
+
+def _announcement_context(reminder: Reminder, now: datetime.datetime) -> dict:
+    # Only what a member needs to come prepared: nobody's names or contacts.
+    meeting = reminder.meeting
+    return {
+        "meeting": meeting,
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "ends_at": timezone.localtime(meeting.ends_at),
+        "agenda": list(meeting.agenda_items.values_list("title", flat=True)),
+        "prereads": list(meeting.prereads.values_list("original_name", flat=True)),
+    }
+
+
+def _record_missing_context(reminder: Reminder, now: datetime.datetime) -> dict:
+    meeting = reminder.meeting
+    return {
+        "meeting": meeting,
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "log_url": _absolute(reverse("meetings:log", args=[meeting.pk])),
+        "meeting_url": _absolute(meeting.get_absolute_url()),
+    }
+
+
+def _no_meeting_context(reminder: Reminder, now: datetime.datetime) -> dict:
+    year, month = map(int, reminder.subject_key.rsplit(":", 1)[1].split("-"))
+    return {
+        "month": datetime.date(year, month, 1),
+        "schedule_url": _absolute(reverse("meetings:create", args=[reminder.group_id])),
+    }
+
+
+def _overdue_digest_context(reminder: Reminder, now: datetime.datetime) -> dict:
+    # The leader needs to know whom to ask about each action: the owner's name, not contacts.
+    today = timezone.localdate(now)
+    actions = [
+        {
+            "description": action.description,
+            "owner": action.owner.person.full_name,
+            "due_on": action.due_on,
+            "days_overdue": (today - action.due_on).days,
+        }
+        for action in reminder.group.action_items.overdue(today)
+        .select_related("owner__person")
+        .order_by("due_on", "pk")
+    ]
+    return {
+        "actions": actions,
+        "group_url": _absolute(reverse("meetings:group_meetings", args=[reminder.group_id])),
+    }
+
+
+CONTEXTS = {
+    Kind.ANNOUNCEMENT: _announcement_context,
+    Kind.RECORD_MISSING: _record_missing_context,
+    Kind.NO_MEETING_PLANNED: _no_meeting_context,
+    Kind.OVERDUE_DIGEST: _overdue_digest_context,
+}
