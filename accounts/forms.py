@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from communities.models import Programme
-from workinggroups.models import WorkingGroup
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -22,21 +21,15 @@ class UserChangeAdminForm(UserChangeForm):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
-    working_group = forms.ModelChoiceField(
-        label=_("Working group"),
-        queryset=WorkingGroup.objects.none(),
-        required=False,
-        help_text=_("For a group leader: the group they will lead."),
+    # Leaders are invited from their person record (workinggroups.views.person_invite).
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[(r.value, r.label) for r in Role if r != Role.LEADER]
     )
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
 
     def __init__(self, *args, programmes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes
-        self.fields["working_group"].queryset = WorkingGroup.objects.filter(
-            programme__in=programmes
-        ).select_related("programme")
 
 
 class AcceptInvitationForm(forms.Form):

@@ -44,9 +44,11 @@ def invitation_create(
     if not invitation_can_send(user=invited_by, programme=programme):
         raise ValidationError(_("You can only invite people to programmes you coordinate."))
     if role == Role.LEADER:
-        if working_group is None or working_group.programme_id != programme.pk:
+        # A leader is a member of the group: the role follows their leader membership, so
+        # leaders are invited from their person record, never as bare accounts.
+        if person is None or working_group is None or working_group.programme_id != programme.pk:
             raise ValidationError(
-                {"working_group": _("Choose the working group of this programme to lead.")}
+                {"role": _("Invite a group leader from their page in the group's member list.")}
             )
     else:
         working_group = None

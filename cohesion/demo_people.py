@@ -153,7 +153,9 @@ def demo_members(seed: str, required: list[str], count: int, established: dateti
             else ("secretary" if index == 2 else "member"),
             "joined_on": established + datetime.timedelta(days=rng.randint(0, 60)),
             # One in ten left the group some months later.
+            # Past the twelfth seat, one in ten left some months later, so that every group
+            # keeps at least twelve current members.
             "leaves_after_days": rng.randint(120, 300)
-            if index > 3 and rng.random() < 0.1
+            if index >= 12 and rng.random() < 0.1
             else None,
         }

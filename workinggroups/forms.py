@@ -45,6 +45,12 @@ class WorkingGroupForm(forms.ModelForm):
                 .select_related("region")
             )
 
+    def clean_established_on(self):
+        established_on = self.cleaned_data["established_on"]
+        if established_on and established_on > timezone.localdate():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return established_on
+
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=WorkingGroup.Status.choices)

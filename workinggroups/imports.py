@@ -6,6 +6,7 @@ transaction. A person already on record (same name, year of birth and community)
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 import tablib
@@ -303,20 +304,28 @@ PERSON_FIELDS = (
 )
 
 
-def _existing_person(row: dict, group: WorkingGroup) -> Person | None:
-    """The person already on record: same name (any case), year of birth and community."""
-    return Person.objects.filter(
-        name_key=search_key(row["full_name"]),
-        birth_year=row["birth_year"],
-        community=group.community,
-    ).first()
+def _existing_person(row: dict, group: WorkingGroup, by) -> Person | None:
+    """The person already on record and visible to the importer: same name (any case), year
+    of birth and community. People of other programmes are never matched, or an upload could
+    pull their record into this group."""
+    return (
+        Person.objects.visible_to(by)
+        .filter(
+            name_key=search_key(row["full_name"]),
+            birth_year=row["birth_year"],
+            community=group.community,
+        )
+        .first()
+    )
 
 
 @transaction.atomic
 def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportResult) -> None:
     """Saves validated rows: matches people already on record, adds their memberships."""
+    # Two identical uploads at once must not both create the same people.
+    group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
     for row in rows:
-        person = _existing_person(row, group)
+        person = _existing_person(row, group, by)
         if person is None:
             fields = {name: row[name] for name in PERSON_FIELDS}
             fields["full_name"] = " ".join(fields["full_name"].split())
@@ -376,9 +385,17 @@ def member_import(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workinggroups/import.html", context)
 
 
+PHONE_OR_NUMBER = re.compile(r"^[+-]?[\d\s()./-]+$")
+
+
 def _safe(value) -> object:
-    """Spreadsheet programs run cells that start with = + - @ as formulas: defuse them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Spreadsheet programs run cells that start with = + - @ as formulas: defuse them, but
+    leave phone numbers such as +380501234567 as they are."""
+    if (
+        isinstance(value, str)
+        and value[:1] in ("=", "+", "-", "@")
+        and not PHONE_OR_NUMBER.match(value)
+    ):
         return "'" + value
     return value
 

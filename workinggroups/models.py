@@ -266,7 +266,8 @@ class Person(models.Model):
     full_name = models.CharField(_("full name"), max_length=200)
     # The name case-folded: SQLite folds only ASCII case, so matching "ОКСАНА" to "Оксана"
     # works the same on both databases only against a pre-folded column.
-    name_key = models.CharField(max_length=200, editable=False, db_index=True, default="")
+    # Case folding can lengthen text (ß becomes ss), so the key has room to spare.
+    name_key = models.CharField(max_length=600, editable=False, db_index=True, default="")
     sex = models.CharField(_("sex"), max_length=12, choices=Sex.choices)
     birth_year = models.PositiveSmallIntegerField(
         _("year of birth"),

@@ -60,6 +60,8 @@ def working_group_create(
         raise ValidationError(
             {"community": _("The community must be enrolled in the programme first.")}
         )
+    if established_on:
+        _not_in_future(established_on, "established_on")
     if WorkingGroup.objects.filter(programme=programme, community=community).exists():
         raise ValidationError(
             {"community": _("This community already has a working group in the programme.")}
@@ -134,8 +136,10 @@ def person_create(*, fields: dict, by: User | None, allow_similar: bool = False)
     the user has confirmed that this is a different person."""
     fields = _clean_person_fields(fields)
     if not allow_similar:
+        # Only people the user may see count as possible duplicates: naming someone from
+        # another programme would reveal that they take part there.
         matches = list(
-            Person.objects.similar_to(
+            Person.objects.visible_to(by).similar_to(
                 full_name=fields["full_name"],
                 birth_year=fields.get("birth_year"),
                 community_id=getattr(fields.get("community"), "pk", None),
@@ -162,6 +166,35 @@ def person_update(*, person: Person, fields: dict, by: User | None) -> Person:
     if changed:
         person.save(update_fields=changed)
     return person
+
+
+def _check_join_date(*, group: WorkingGroup, person: Person, joined_on: datetime.date) -> None:
+    """A membership starts after the person was born, after the group was founded and after
+    their last membership of the same group ended: periods never overlap."""
+    if person.birth_year and joined_on.year < person.birth_year:
+        raise ValidationError({"joined_on": _("The person was not born yet on that date.")})
+    if group.established_on and joined_on < group.established_on:
+        raise ValidationError(
+            {
+                "joined_on": _("The group was founded on %(date)s.")
+                % {"date": group.established_on.strftime("%d.%m.%Y")}
+            }
+        )
+    last_left = (
+        group.memberships.filter(person=person, left_on__isnull=False)
+        .order_by("-left_on")
+        .values_list("left_on", flat=True)
+        .first()
+    )
+    if last_left and joined_on < last_left:
+        raise ValidationError(
+            {
+                "joined_on": _(
+                    "The person was a member until %(date)s: rejoining starts after that."
+                )
+                % {"date": last_left.strftime("%d.%m.%Y")}
+            }
+        )
 
 
 def _check_membership(*, group: WorkingGroup, person: Person, role: str, exclude_pk=None) -> None:
@@ -192,6 +225,7 @@ def membership_add(
     if group.status == Status.CEASED:
         raise ValidationError(_("The group has ceased: re-establish it before adding members."))
     _not_in_future(joined_on, "joined_on")
+    _check_join_date(group=group, person=person, joined_on=joined_on)
     _check_membership(group=group, person=person, role=role)
     try:
         with transaction.atomic():

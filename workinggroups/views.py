@@ -101,13 +101,19 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("community__name_uk")
     )
     roles = user_roles(request.user)
-    show_composition = roles.coordinates(programme.pk) or bool(roles.leader_of)
+    coordinates = roles.coordinates(programme.pk)
+    # Composition is people's data: for the programme's coordinators, and for a leader only
+    # about their own group (a donor who also leads elsewhere sees no other group's).
+    show_composition = coordinates or programme.pk in roles.leader_in
     rules = composition_rules(programme)
     filterset = GroupFilter(request.GET or None, queryset=groups, required=rules.required)
     rows = list(filterset.qs)
-    cards = scorecards(rows, rules) if show_composition else {}
+    cards = scorecards(
+        [g for g in rows if coordinates or g.pk in roles.leader_of] if show_composition else [],
+        rules,
+    )
     if show_composition and filterset.is_valid():
-        rows = filterset.filter_gaps(rows, cards)
+        rows = filterset.filter_gaps([g for g in rows if g.pk in cards], cards)
     context = {
         "programme": programme,
         "filter": filterset,
@@ -209,7 +215,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Adds a new person (or, after a duplicate warning, an existing one) to the group."""
     group = _group_for(request.user, pk, manage=True)
     form = NewMemberForm(request.POST or None, group=group, communities=_person_communities(group))
-    matches, hidden_matches = [], False
+    matches = []
     if request.method == "POST" and form.is_valid():
         try:
             membership = member_join(
@@ -221,9 +227,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.membership_fields(),
             )
         except PossibleDuplicate as duplicate:
-            visible = Person.objects.visible_to(request.user)
-            matches = [p for p in duplicate.matches if visible.filter(pk=p.pk).exists()]
-            hidden_matches = len(matches) < len(duplicate.matches)
+            matches = duplicate.matches
             form.data = form.data.copy()
             form.data["confirm_new"] = "on"
         except ValidationError as error:
@@ -233,7 +237,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("%(person)s has joined the group.") % {"person": membership.person}
             )
             return redirect(group)
-    context = {"form": form, "group": group, "matches": matches, "hidden_matches": hidden_matches}
+    context = {"form": form, "group": group, "matches": matches}
     return render(request, "workinggroups/member_form.html", context)
 
 
@@ -319,11 +323,13 @@ def _history(person: Person, memberships) -> list:
     """The person's and their memberships' recorded changes, newest first. Consecutive records
     of each object are compared here, so the page costs the same few queries however long the
     history (django-simple-history's prev_record would query once per record)."""
-    records = list(person.history.select_related("history_user").order_by("history_date")[:100])
+    # The newest records, so that a long history shows its latest changes; each object's
+    # oldest shown record is then compared with nothing and listed as it stands.
+    records = list(person.history.select_related("history_user").order_by("-history_date")[:100])
     records += list(
         Membership.history.filter(id__in=[m.pk for m in memberships])
         .select_related("history_user", "group", "category")
-        .order_by("history_date")[:200]
+        .order_by("-history_date")[:200]
     )
     latest: dict[tuple, object] = {}
     entries = []
@@ -357,11 +363,15 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = PersonForm(request.POST or None, instance=person, communities=communities)
     if request.method == "POST" and form.is_valid():
-        person_update(
-            person=Person.objects.get(pk=person.pk), fields=form.cleaned_data, by=request.user
-        )
-        messages.success(request, _("The record has been saved."))
-        return redirect(person)
+        try:
+            person_update(
+                person=Person.objects.get(pk=person.pk), fields=form.cleaned_data, by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The record has been saved."))
+            return redirect(person)
     return render(request, "workinggroups/person_form.html", {"form": form, "person": person})
 
 

@@ -18,9 +18,21 @@ pytestmark = pytest.mark.django_db
 ACCEPT = "/join/"
 
 
-def invite(coordinator, programme, email="new.person@example.org", role=Role.DONOR, group=None):
+def invite(
+    coordinator,
+    programme,
+    email="new.person@example.org",
+    role=Role.DONOR,
+    group=None,
+    person=None,
+):
     invitation, token = invitation_create(
-        invited_by=coordinator, email=email, role=role, programme=programme, working_group=group
+        invited_by=coordinator,
+        email=email,
+        role=role,
+        programme=programme,
+        working_group=group,
+        person=person,
     )
     return invitation, reverse("accounts:invitation_link", args=[token])
 
@@ -69,11 +81,28 @@ def test_invitee_accepts_once_and_gets_account_and_role(client, coordinator, pro
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_leader_is_invited_to_a_working_group(client, coordinator, programme, group):
-    _invitation, link = invite(coordinator, programme, role=Role.LEADER, group=group)
+def test_leader_is_invited_from_their_member_record(client, coordinator, programme, group):
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(
+        group=group, role="leader", person__email="new.person@example.org"
+    )
+    _invitation, link = invite(
+        coordinator, programme, role=Role.LEADER, group=group, person=membership.person
+    )
     client.post(open_link(client, link), accept_data())
     assignment = RoleAssignment.objects.get(user__email="new.person@example.org")
     assert (assignment.role, assignment.working_group) == (Role.LEADER, group)
+    membership.person.refresh_from_db()
+    assert membership.person.user == assignment.user
+
+
+def test_a_bare_leader_invitation_is_refused(coordinator, programme, group):
+    import pytest as _pytest
+    from django.core.exceptions import ValidationError
+
+    with _pytest.raises(ValidationError):
+        invite(coordinator, programme, role=Role.LEADER, group=group)
 
 
 def test_leader_invitation_without_a_group_is_refused(as_user, coordinator, programme):
@@ -218,12 +247,12 @@ def test_invitation_list_query_count_does_not_grow(as_user, coordinator, program
 
     client = as_user(coordinator)
     url = reverse("accounts:invitation_list")
-    invite(coordinator, programme, email="first@example.org", role=Role.LEADER, group=group)
+    invite(coordinator, programme, email="first@example.org")
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     for n in range(49):
-        invite(coordinator, programme, email=f"p{n}@example.org", role=Role.LEADER, group=group)
+        invite(coordinator, programme, email=f"p{n}@example.org")
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert len(many) == len(one)

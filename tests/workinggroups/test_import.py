@@ -186,7 +186,16 @@ def test_valid_xlsx_imports_every_row(as_user, coordinator, group):
 
 def test_imported_leader_with_an_account_gets_the_leader_role(as_user, coordinator, group):
     user = UserFactory()
-    PersonFactory(full_name="Оксана Шевчук", birth_year=1988, community=group.community, user=user)
+    person = PersonFactory(
+        full_name="Оксана Шевчук", birth_year=1988, community=group.community, user=user
+    )
+    # A former member, so the coordinator sees the record and the import matches it.
+    MembershipFactory(
+        group=group,
+        person=person,
+        joined_on=datetime.date(2019, 6, 1),
+        left_on=datetime.date(2020, 1, 1),
+    )
     post(as_user(coordinator), group, csv_upload())
     assert RoleAssignment.objects.filter(user=user, role=Role.LEADER, working_group=group).exists()
 
@@ -331,10 +340,30 @@ def test_a_leader_row_is_refused_when_the_group_has_a_leader(as_user, coordinato
 
 
 def test_matching_ignores_the_case_of_cyrillic_names(as_user, coordinator, group):
-    PersonFactory(full_name="Оксана Шевчук", birth_year=1988, community=group.community)
+    person = PersonFactory(full_name="Оксана Шевчук", birth_year=1988, community=group.community)
+    MembershipFactory(
+        group=group,
+        person=person,
+        joined_on=datetime.date(2019, 6, 1),
+        left_on=datetime.date(2020, 1, 1),
+    )
     rows = [{**ROWS[0], "full_name": "ОКСАНА ШЕВЧУК"}]
     assert post(as_user(coordinator), group, csv_upload(rows)).status_code == 302
     assert Person.objects.count() == 1
+
+
+def test_import_never_matches_a_person_the_importer_cannot_see(as_user, leader, group, other_group):
+    hidden = MembershipFactory(
+        group=other_group,
+        person__full_name="Оксана Шевчук",
+        person__birth_year=1988,
+        person__community=group.community,
+        person__phone="+380990001122",
+    ).person
+    assert post(as_user(leader), group, csv_upload([ROWS[0]])).status_code == 302
+    joined = group.memberships.get(person__full_name="Оксана Шевчук").person
+    assert joined != hidden
+    assert as_user(leader).get(hidden.get_absolute_url()).status_code == 404
 
 
 def test_reimporting_the_same_file_creates_nothing_new(as_user, coordinator, group):
