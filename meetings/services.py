@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import re
 import uuid
 
 import nh3
@@ -9,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
@@ -34,11 +36,15 @@ MINUTES_TAGS = {
 }  # fmt: skip
 
 
+LOOKS_LIKE_HTML = re.compile(r"</?[a-zA-Z][^>]*>")
+
+
 def sanitise_minutes(text: str) -> str:
     """Minutes as safe HTML: plain text keeps its paragraphs; HTML keeps its structure but
     loses scripts, styles, event handlers and javascript: links (nh3)."""
     text = (text or "").replace("\x00", "").strip()
-    if "<" not in text:
+    # "Прийшло <5 людей" is plain text: only something that looks like a tag makes it HTML.
+    if not LOOKS_LIKE_HTML.search(text):
         return linebreaks(escape(text)) if text else ""
     return nh3.clean(
         text,
@@ -57,6 +63,23 @@ def _operating(group: WorkingGroup) -> None:
         )
 
 
+PLANNING_HORIZON = datetime.timedelta(days=2 * 366)
+
+
+def _check_when_and_where(*, group, starts_at, format, place, online_link) -> None:
+    """A meeting needs a place to go to (in person) and a link to follow (online), and a date
+    between the group's founding and two years from now."""
+    earliest = group.established_on or group.programme.start_date
+    if timezone.localtime(starts_at).date() < earliest:
+        raise ValidationError({"starts_at": _("The date is before the group was founded.")})
+    if starts_at > timezone.now() + PLANNING_HORIZON:
+        raise ValidationError({"starts_at": _("Plan meetings at most two years ahead.")})
+    if format != Meeting.Format.ONLINE and not (place or "").strip():
+        raise ValidationError({"place": _("Say where the meeting takes place.")})
+    if format != Meeting.Format.IN_PERSON and not online_link:
+        raise ValidationError({"online_link": _("Give the link for joining online.")})
+
+
 @transaction.atomic
 def meeting_schedule(
     *,
@@ -73,10 +96,9 @@ def meeting_schedule(
     _operating(group)
     if starts_at < timezone.now() - datetime.timedelta(hours=1):
         raise ValidationError({"starts_at": _("A planned meeting cannot be in the past.")})
-    if format != Meeting.Format.ONLINE and not place.strip():
-        raise ValidationError({"place": _("Say where the meeting takes place.")})
-    if format != Meeting.Format.IN_PERSON and not online_link:
-        raise ValidationError({"online_link": _("Give the link for joining online.")})
+    _check_when_and_where(
+        group=group, starts_at=starts_at, format=format, place=place, online_link=online_link
+    )
     meeting = Meeting.objects.create(
         group=group,
         starts_at=starts_at,
@@ -146,6 +168,13 @@ def meeting_update(*, meeting: Meeting, by: User | None = None, **fields) -> Mee
         raise ValidationError(_("Only a planned meeting can be changed."))
     for name, value in fields.items():
         setattr(meeting, name, value)
+    _check_when_and_where(
+        group=meeting.group,
+        starts_at=meeting.starts_at,
+        format=meeting.format,
+        place=meeting.place,
+        online_link=meeting.online_link,
+    )
     meeting.full_clean(exclude=["group", "created_by", "minutes"])
     meeting.save(update_fields=list(fields))
     return meeting
@@ -302,8 +331,8 @@ def preread_add(*, meeting: Meeting, upload: UploadedFile, by: User | None = Non
     """Stores a pre-read after checking its size and that its content matches its type."""
     if upload.size > settings.PREREAD_MAX_BYTES:
         raise ValidationError(
-            _("The file is larger than %(mb)s MB.")
-            % {"mb": settings.PREREAD_MAX_BYTES // (1024 * 1024)}
+            _("The file is larger than %(size)s.")
+            % {"size": filesizeformat(settings.PREREAD_MAX_BYTES)}
         )
     if upload.size == 0:
         raise ValidationError(_("The file is empty."))

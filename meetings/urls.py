@@ -20,5 +20,5 @@ urlpatterns = [
     path("prereads/<int:pk>/", views.preread_download, name="preread_download"),
     path("prereads/<int:pk>/remove/", views.preread_delete, name="preread_delete"),
     path("actions/<int:pk>/status/", views.action_status, name="action_status"),
-    path("calendar/<str:token>.ics", views.feed, name="feed"),
+    path("calendar/<slug:token>.ics", views.feed, name="feed"),
 ]

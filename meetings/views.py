@@ -3,7 +3,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -340,7 +340,6 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         feed.group.meetings.filter(starts_at__gte=since)
         .exclude(status=Meeting.Status.POSTPONED)
         .select_related("group")
-        .prefetch_related(Prefetch("agenda_items"))
     )
     response = HttpResponse(
         ical.feed(feed.group, meetings), content_type="text/calendar; charset=utf-8"

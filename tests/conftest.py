@@ -147,3 +147,14 @@ def member_form_data():
         }
 
     return build
+
+
+@pytest.fixture
+def private_media(settings, tmp_path, monkeypatch):
+    """PRIVATE_MEDIA_ROOT in a temporary directory. The pre-read field built its storage from
+    the setting at import time, so the storage is rebuilt (by the app's own factory) as well."""
+    from meetings.models import PreRead, private_storage
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    monkeypatch.setattr(PreRead._meta.get_field("file"), "storage", private_storage())
+    return settings.PRIVATE_MEDIA_ROOT

@@ -121,3 +121,63 @@ class MembershipFactory(DjangoModelFactory):
     category = factory.LazyFunction(category_by_code)
     role = Membership.Role.MEMBER
     joined_on = datetime.date(2023, 3, 1)
+
+
+# Meetings ------------------------------------------------------------------------------------
+
+
+def _kyiv(day: datetime.date, hour: int = 15) -> datetime.datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
+
+
+def _in_days(days: int) -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
+class MeetingFactory(DjangoModelFactory):
+    """A planned meeting a week ahead at 15:00 Kyiv time."""
+
+    class Meta:
+        model = "meetings.Meeting"
+
+    group = factory.SubFactory(WorkingGroupFactory, status="active")
+    starts_at = factory.LazyFunction(lambda: _kyiv(_in_days(7)))
+    duration_minutes = 90
+    format = "in_person"
+    place = "Центр надання адміністративних послуг, зала засідань"
+
+
+class AgendaItemFactory(DjangoModelFactory):
+    class Meta:
+        model = "meetings.AgendaItem"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    position = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Питання порядку денного {n}")
+
+
+class ActionItemFactory(DjangoModelFactory):
+    """An open action owned by a member of the group, due in a week."""
+
+    class Meta:
+        model = "meetings.ActionItem"
+
+    group = factory.SubFactory(WorkingGroupFactory, status="active")
+    owner = factory.SubFactory(MembershipFactory, group=factory.SelfAttribute("..group"))
+    description = factory.Sequence(lambda n: f"Підготувати звернення до громади {n}")
+    due_on = factory.LazyFunction(lambda: _in_days(7))
+
+
+class ReminderFactory(DjangoModelFactory):
+    class Meta:
+        model = "meetings.Reminder"
+
+    kind = "announcement"
+    meeting = factory.SubFactory(MeetingFactory)
+    group = factory.SelfAttribute("meeting.group")
+    subject_key = factory.LazyAttribute(lambda o: f"meeting:{o.meeting.pk}")
+    email = factory.Sequence(lambda n: f"recipient{n}@example.org")
