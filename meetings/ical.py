@@ -37,7 +37,7 @@ def _event(meeting: Meeting, *, description: str = "") -> Event:
     if description:
         event.add("description", description)
     event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
-    event.add("sequence", int(meeting.created_at.timestamp()) % 100000)
+    event.add("sequence", meeting.sequence)
     return event
 
 

@@ -82,6 +82,8 @@ class Meeting(models.Model):
     # Sanitised HTML (nh3) written by the service, never raw user input.
     minutes = models.TextField(_("minutes"), blank=True)
     agenda_sent_at = models.DateTimeField(_("agenda sent at"), null=True, blank=True)
+    # iCalendar SEQUENCE: raised on every change so calendar apps take the new time or place.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
     recorded_at = models.DateTimeField(_("record logged at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -367,7 +369,7 @@ class Reminder(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
-        SKIPPED = "skipped", _("Skipped (unsubscribed)")
+        SKIPPED = "skipped", _("Not sent (unsubscribed or no longer needed)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     # What the reminder is about, e.g. "meeting:42", "group:7:2026-11", "group:7:2026-W47".

@@ -72,6 +72,7 @@ def plan_announcements(*, now: datetime.datetime | None = None) -> list[int]:
     return ids
 
 
+@transaction.atomic
 def meeting_send_agenda(
     *, meeting: Meeting, by=None, now: datetime.datetime | None = None
 ) -> list[int]:
@@ -84,6 +85,8 @@ def meeting_send_agenda(
         raise ValidationError(_("Only a meeting that is planned and still ahead is announced."))
     if meeting.group.status in PAUSED:
         raise ValidationError(_("The group is not meeting at present."))
+    if not any(recipient(m.person)[0] for m in _members(meeting.group_id)):
+        raise ValidationError(_("No current member of the group has an email address."))
     ids = _announce(meeting.pk, now)
     queue_deliveries(ids)
     meeting.refresh_from_db(fields=["agenda_sent_at"])
@@ -97,22 +100,28 @@ def _announce(meeting_id: int, now: datetime.datetime) -> list[int]:
         if meeting.status != Meeting.Status.PLANNED:
             return []
         services.meeting_carry_open_actions(meeting=meeting)
-        members = (
-            Membership.objects.current()
-            .filter(group_id=meeting.group_id)
-            .select_related("person__user")
-            .order_by("pk")
-        )
+        members = _members(meeting.group_id)
         rows = [
             _row(Kind.ANNOUNCEMENT, f"meeting:{meeting.pk}", member.person, meeting.group_id,
                  meeting_id=meeting.pk, now=now)
             for member in members
         ]  # fmt: skip
+        if not any(rows):
+            return []  # nobody to write to: the agenda stays "not sent"
         ids = _plan(Kind.ANNOUNCEMENT, rows)
         Meeting.objects.filter(pk=meeting.pk, agenda_sent_at__isnull=True).update(
             agenda_sent_at=now
         )
     return ids
+
+
+def _members(group_id: int):
+    return (
+        Membership.objects.current()
+        .filter(group_id=group_id)
+        .select_related("person__user")
+        .order_by("pk")
+    )
 
 
 def plan_record_missing(*, now: datetime.datetime | None = None) -> list[int]:
@@ -332,7 +341,11 @@ def deliver(reminder_id: int, *, now: datetime.datetime | None = None) -> bool:
     )
     if claimed != 1:
         return False  # gone, done, or being sent by another worker right now
-    reminder = Reminder.objects.select_related("group", "meeting", "person").get(pk=reminder_id)
+    reminder = (
+        Reminder.objects.select_related("group", "meeting__group").filter(pk=reminder_id).first()
+    )
+    if reminder is None:
+        return False  # deleted (with its meeting, say) since the claim
     if opted_out_among({reminder.email}):
         _finish(reminder_id, Status.SKIPPED)
         return False
@@ -393,9 +406,11 @@ def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
             starts_at__lt=_start_of(end),
         ).exists():
             return "Not sent: a meeting has been planned for the month."
-    elif reminder.kind == Kind.OVERDUE_DIGEST:
-        if not group.action_items.overdue(timezone.localdate(now)).exists():
-            return "Not sent: no overdue actions left."
+    elif (
+        reminder.kind == Kind.OVERDUE_DIGEST
+        and not group.action_items.overdue(timezone.localdate(now)).exists()
+    ):
+        return "Not sent: no overdue actions left."
     return ""
 
 

@@ -115,8 +115,11 @@ def meeting_schedule(
     return meeting
 
 
+@transaction.atomic
 def meeting_carry_open_actions(*, meeting: Meeting) -> int:
-    """Adds the group's open actions to a planned meeting's agenda, each once."""
+    """Adds the group's open actions to a planned meeting's agenda, each once. The meeting row
+    is locked so that two callers at once (a worker and the leader's button) cannot both add."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     carried = set(
         meeting.agenda_items.filter(action_item__isnull=False).values_list(
             "action_item_id", flat=True
@@ -176,7 +179,8 @@ def meeting_update(*, meeting: Meeting, by: User | None = None, **fields) -> Mee
         online_link=meeting.online_link,
     )
     meeting.full_clean(exclude=["group", "created_by", "minutes"])
-    meeting.save(update_fields=list(fields))
+    meeting.sequence += 1
+    meeting.save(update_fields=[*fields, "sequence"])
     return meeting
 
 
@@ -193,7 +197,8 @@ def meeting_call_off(
     if reason not in Meeting.Reason.values:
         raise ValidationError({"reason": _("Choose a reason.")})
     meeting.status, meeting.status_reason, meeting.status_note = status, reason, note.strip()
-    meeting.save(update_fields=["status", "status_reason", "status_note"])
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "status_reason", "status_note", "sequence"])
     return meeting
 
 

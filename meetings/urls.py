@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import unsubscribe, views
 
 app_name = "meetings"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("prereads/<int:pk>/remove/", views.preread_delete, name="preread_delete"),
     path("actions/<int:pk>/status/", views.action_status, name="action_status"),
     path("calendar/<slug:token>.ics", views.feed, name="feed"),
+    path("meetings/<int:pk>/send-agenda/", views.send_agenda, name="send_agenda"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
 ]

@@ -31,6 +31,7 @@ from meetings.models import (
     PreRead,
     Reminder,
 )
+from meetings.reminders import meeting_send_agenda
 from meetings.selectors import LABELS, compliance
 from meetings.services import (
     action_item_set_status,
@@ -193,6 +194,19 @@ def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The meeting record has been saved."))
             return redirect(meeting)
     return render(request, "meetings/log.html", {"form": form, "meeting": meeting})
+
+
+@require_POST
+def send_agenda(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sends the agenda and invitation to the members now (each once, however often pressed)."""
+    meeting = _meeting_for(request.user, pk, manage=True)
+    try:
+        meeting_send_agenda(meeting=meeting, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The agenda is on its way to the members."))
+    return redirect(meeting)
 
 
 @require_POST

@@ -21,6 +21,7 @@ from meetings.models import (
     GuestCount,
     Meeting,
     PreRead,
+    Reminder,
 )
 from meetings.services import (
     calendar_feed_renew,
@@ -62,7 +63,7 @@ def world(programme, group, private_media):
     leading, member, third = (
         MembershipFactory(
             group=group,
-            person=PersonFactory(full_name=name),
+            person=PersonFactory(full_name=name, email=f"member{index}@example.org"),
             role=Membership.Role.LEADER if index == 0 else Membership.Role.MEMBER,
         )
         for index, name in enumerate(NAMES)
@@ -150,6 +151,7 @@ WRITES = [
     "preread_delete",
     "action_status",
     "feed_renew",
+    "send_agenda",
 ]
 
 
@@ -189,6 +191,7 @@ def writes(w):
             lambda: {"title": "Ремонт укриття"},
         ),
         "agenda_remove": (reverse("meetings:agenda_remove", args=[w.agenda_item.pk]), dict),
+        "send_agenda": (reverse("meetings:send_agenda", args=[w.planned.pk]), dict),
         "preread_upload": (
             reverse("meetings:preread_upload", args=[w.planned.pk]),
             lambda: {"file": pdf("dodatok.pdf")},
@@ -214,6 +217,7 @@ def snapshot(w):
             Decision,
             ActionItem,
             CalendarFeed,
+            Reminder,
         )
     ]
     files = sorted(str(path) for path in w.root.rglob("*") if path.is_file())
@@ -365,7 +369,7 @@ def test_writes_list_covers_every_meetings_url():
 
     reads = {"group_meetings", "detail", "compliance", "reminders", "feed", "preread_download"}
     posts = {"create", "edit", "call_off", "log", "agenda_add", "agenda_remove"}
-    posts |= {"preread_upload", "preread_delete", "action_status", "feed_renew"}
+    posts |= {"preread_upload", "preread_delete", "action_status", "feed_renew", "send_agenda"}
     elsewhere = {"unsubscribe"}  # reached from reminder emails: tested with the reminders
     assert {pattern.name for pattern in urlpatterns} - elsewhere == reads | posts
     assert posts == set(WRITES)

@@ -1,0 +1,29 @@
+"""The signed link at the foot of every reminder: stop reminders to this address."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from meetings.models import EmailOptOut
+from meetings.reminders import email_for_token, email_opt_out
+
+
+@login_not_required
+@csrf_exempt  # the signed token is the credential; mail clients POST it (RFC 8058 one-click)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for confirmation, POST records the opt-out; a bad or expired link gets 400."""
+    try:
+        email = email_for_token(token)
+    except signing.BadSignature:
+        return render(request, "meetings/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        email_opt_out(email=email)
+        done = True
+    else:
+        done = EmailOptOut.objects.filter(email__iexact=email).exists()
+    context = {"email": email, "done": done}
+    return render(request, "meetings/unsubscribe.html", context)

@@ -1,0 +1,238 @@
+"""End to end: real Celery workers on the real Redis deliver planned reminders through a real
+SMTP server, each exactly once although every delivery task is sent twice and two workers
+race for them. Needs PostgreSQL (the workers are other processes: they must see the test
+database) and Redis; CI has both, a local SQLite run skips it."""
+
+import datetime
+import email
+import email.policy
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from celery import Celery
+from django.db import connection
+from django.utils import timezone
+
+from meetings import reminders
+from meetings.models import Reminder
+from tests.factories import (
+    ActionItemFactory,
+    MeetingFactory,
+    MembershipFactory,
+    WorkingGroupFactory,
+)
+from workinggroups.models import Membership, WorkingGroup
+
+
+def _broker_url() -> str:
+    """REDIS_URL's server, database 14: the test suite's cache (REDIS_URL's own database) is
+    flushed around every test, which would take queued messages with it."""
+    server = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14")
+    return urlunsplit((server.scheme, server.netloc, "/14", "", ""))
+
+
+BROKER_URL = _broker_url()
+WORKERS = 2
+DEADLINE = 60  # seconds for the workers to drain the queue
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the worker processes must share the test database: PostgreSQL only",
+    ),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def redis_client():
+    import redis
+
+    client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no Redis at {BROKER_URL}")
+    yield client
+    client.close()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or 5432
+    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def workers(smtp_server, redis_client):
+    """Starts WORKERS solo-pool workers on a queue of their own; yields the queue name and a
+    `stop()` that shuts them down warmly (finishing the task in hand)."""
+    _inbox, port = smtp_server
+    queue = f"reminders-test-{uuid.uuid4().hex[:12]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cohesion.settings",
+        "DATABASE_URL": _database_url(),
+        "CONN_MAX_AGE": "0",
+        "REDIS_URL": BROKER_URL,
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    celery = Path(sys.executable).with_name("celery")
+    root = Path(__file__).resolve().parents[2]
+    logs = tempfile.TemporaryDirectory(prefix="reminder-workers-")
+    processes = []
+    for n in range(WORKERS):
+        log = open(Path(logs.name) / f"worker{n}.log", "wb")  # noqa: SIM115 - closed below
+        command = [
+            str(celery), "-A", "cohesion", "worker", "--pool=solo", "--concurrency=1",
+            "-Q", queue, "-n", f"{queue}-{n}@%h", "--loglevel=INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ]  # fmt: skip
+        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        processes.append((process, log))
+
+    def stop():
+        for process, _log in processes:
+            if process.poll() is None:
+                process.terminate()  # warm shutdown: the task in hand completes
+        for process, log in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            log.close()
+
+    def output() -> str:
+        for _process, log in processes:
+            log.flush()
+        return "\n".join(
+            path.read_text(errors="replace")[-3000:] for path in sorted(Path(logs.name).iterdir())
+        )
+
+    try:
+        yield queue, stop, output
+    finally:
+        stop()
+        for key in redis_client.scan_iter(match=f"*{queue}*"):
+            redis_client.delete(key)
+        logs.cleanup()
+
+
+def _in_flight(redis_client, queue: str) -> int:
+    """Messages of the queue waiting or taken but not yet acknowledged."""
+    waiting = redis_client.llen(queue)
+    unacked = sum(queue.encode() in value for value in redis_client.hvals("unacked"))
+    return waiting + unacked
+
+
+def _plan_one_of_each_kind() -> list[int]:
+    now = timezone.now()
+    today = timezone.localdate(now)
+    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE)
+    leader = MembershipFactory(
+        group=group, role=Membership.Role.LEADER, person__email="l@example.org"
+    )
+    for n in range(3):
+        MembershipFactory(group=group, person__email=f"member{n}@example.org")
+    MeetingFactory(group=group, starts_at=now + datetime.timedelta(days=2))
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    MeetingFactory(group=group, starts_at=start_of_today - datetime.timedelta(hours=12))
+    ActionItemFactory(group=group, owner=leader, due_on=today - datetime.timedelta(days=1))
+    quiet = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE)
+    MembershipFactory(group=quiet, role=Membership.Role.LEADER, person__email="q@example.org")
+    late_in_month = timezone.localtime(now).replace(day=28, hour=9)
+    return (
+        reminders.plan_announcements(now=now)
+        + reminders.plan_record_missing(now=now)
+        + reminders.plan_no_meeting(now=late_in_month)
+        + reminders.plan_overdue_digests(now=now)
+    )
+
+
+def test_real_workers_deliver_each_reminder_exactly_once(smtp_server, redis_client, workers):
+    inbox, _port = smtp_server
+    queue, stop, output = workers
+    ids = _plan_one_of_each_kind()
+    assert len(ids) >= 7
+    assert set(Reminder.objects.values_list("kind", flat=True)) == set(Reminder.Kind.values)
+
+    # The producer is not eager: a plain app on the same broker sends to the workers' queue.
+    producer = Celery("reminders-producer", broker=BROKER_URL, set_as_current=False)
+    producer.conf.task_serializer = "json"
+    try:
+        for _round in range(2):
+            for reminder_id in ids:
+                producer.send_task(
+                    "meetings.tasks.deliver_reminder", args=[reminder_id], queue=queue
+                )
+    finally:
+        producer.close()
+
+    deadline = time.monotonic() + DEADLINE
+    quiet_polls = 0
+    while quiet_polls < 3:  # empty three polls running: no message between pop and unacked
+        assert time.monotonic() < deadline, f"workers did not drain the queue:\n{output()}"
+        quiet_polls = quiet_polls + 1 if _in_flight(redis_client, queue) == 0 else 0
+        time.sleep(0.3)
+    stop()
+    assert _in_flight(redis_client, queue) == 0
+
+    statuses = set(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True))
+    assert statuses == {Reminder.Status.SENT}, output()
+    received = [(message["To"], message["Subject"]) for message in inbox.messages]
+    assert len(received) == len(ids), output()
+    assert len(set(received)) == len(received)
+    assert sorted(to for to, _subject in received) == sorted(
+        Reminder.objects.filter(pk__in=ids).values_list("email", flat=True)
+    )
+    announcement = next(
+        message for message in inbox.messages if message.get_content_type() == "multipart/mixed"
+    )
+    parts = [part.get_content_type() for part in announcement.walk()]
+    assert {"text/plain", "text/html", "text/calendar"} <= set(parts)
