@@ -15,7 +15,8 @@ COPY . .
 RUN DEBUG=true python manage.py compilemessages -v0 \
  && DEBUG=false SECRET_KEY=build-only STATIC_MANIFEST=true python manage.py collectstatic --noinput -v0
 
-RUN useradd --create-home cohesion && mkdir -p /app/media && chown cohesion /app/media
+RUN useradd --create-home cohesion && mkdir -p /app/media /app/private-media \
+ && chown cohesion /app/media /app/private-media
 USER cohesion
 EXPOSE 8000
 CMD ["gunicorn", "cohesion.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
