@@ -326,7 +326,10 @@ def _demo_meetings(programme, group, *, pryazovia, zhytomyr, coordinator) -> Non
     else:
         last = programme.end_date
         start = max(start, datetime.date(2023, 7, 1))  # the last 18 months of the programme
-    seed_group_meetings(group, first=start, last=last, by=coordinator, air_raids=not zhytomyr)
+    # Air-raid alerts belong to the full-scale war: the 2023-2024 Kherson meetings.
+    seed_group_meetings(
+        group, first=start, last=last, by=coordinator, air_raids=not (zhytomyr or pryazovia)
+    )
 
 
 def _set_targets(programme: Programme) -> None:

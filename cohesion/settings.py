@@ -148,7 +148,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "overdue-digest": {
         "task": "meetings.tasks.send_overdue_digests",
-        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+        # Daily, so that a Monday outage does not lose the week's digest; the subject key is
+        # the ISO week, so each leader still gets one a week.
+        "schedule": crontab(minute=0, hour=8),
         "options": {"expires": 6 * 3600},
     },
     "deliver-reminders": {
@@ -235,6 +237,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A hung SMTP session must end well before a reminder's claim expires (15 minutes), or a
+# second worker could take the reminder over and send it again.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cohesion <noreply@cohesion.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

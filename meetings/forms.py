@@ -1,7 +1,10 @@
 import datetime
+import re
+from html import unescape
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from communities.forms import DateInput
@@ -60,6 +63,15 @@ class PreReadForm(forms.Form):
     file = forms.FileField(label=_("Pre-read"))
 
 
+def minutes_as_text(html: str) -> str:
+    """Saved minutes back as the text a leader typed: paragraphs and line breaks kept, tags
+    gone, so that correcting a record on a phone shows no raw HTML."""
+    text = re.sub(r"</p>\s*", "\n\n", html or "")
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    text = re.sub(r"</li>\s*", "\n", text)
+    return unescape(strip_tags(text)).strip()
+
+
 class LogMeetingForm(forms.Form):
     """The whole record of a held meeting on one screen: one radio group per member, a number
     per guest category, minutes, decisions and up to three new actions."""
@@ -108,7 +120,7 @@ class LogMeetingForm(forms.Form):
                 label=_("Due"), required=False, widget=DateInput(), initial=due
             )
         if not self.is_bound:
-            self.fields["minutes"].initial = meeting.minutes
+            self.fields["minutes"].initial = minutes_as_text(meeting.minutes)
             self.fields["decisions"].initial = "\n".join(d.text for d in meeting.decisions.all())
 
     def attendance_fields(self):

@@ -28,7 +28,7 @@ def _event(meeting: Meeting, *, description: str = "") -> Event:
     event.add("uid", f"meeting-{meeting.pk}@cohesion")
     event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
     event.add("dtstart", local)
-    event.add("dtend", local + datetime.timedelta(minutes=meeting.duration_minutes))
+    event.add("dtend", timezone.localtime(meeting.ends_at))  # right across a clock change
     event.add("summary", meeting.group.name)
     if meeting.place:
         event.add("location", meeting.place)

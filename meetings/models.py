@@ -134,8 +134,12 @@ class Meeting(models.Model):
 
     @property
     def needs_record(self) -> bool:
-        """Planned, its time has passed, and nobody has logged what happened."""
-        return self.status == self.Status.PLANNED and self.is_past
+        """Its time has passed and nobody has logged what happened, or the minutes are missing."""
+        if not self.is_past:
+            return False
+        return self.status == self.Status.PLANNED or (
+            self.status == self.Status.HELD and not self.minutes.strip()
+        )
 
 
 class AgendaItem(models.Model):

@@ -131,7 +131,8 @@ def plan_record_missing(*, now: datetime.datetime | None = None) -> list[int]:
     today = timezone.localdate(now)
     meetings = list(
         Meeting.objects.filter(
-            status=Meeting.Status.PLANNED,
+            # Nothing logged, or attendance logged without minutes: both need the leader.
+            Q(status=Meeting.Status.PLANNED) | Q(status=Meeting.Status.HELD, minutes=""),
             starts_at__gte=_start_of(today - datetime.timedelta(days=RECORD_LOOKBACK_DAYS)),
             starts_at__lt=_start_of(today),
         )
@@ -163,8 +164,14 @@ def plan_no_meeting(*, now: datetime.datetime | None = None) -> list[int]:
         starts_at__gte=_start_of(month_start),
         starts_at__lt=_start_of(next_month),
     ).values("group_id")
+    # Only groups of programmes running today: a group whose programme has ended is not
+    # expected to meet, as in the compliance grid.
     group_ids = list(
-        WorkingGroup.objects.filter(status__in=OPERATING)
+        WorkingGroup.objects.filter(
+            status__in=OPERATING,
+            programme__start_date__lte=today,
+            programme__end_date__gte=today,
+        )
         .exclude(pk__in=covered)
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -394,7 +401,7 @@ def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
         if meeting is None or meeting.status != Meeting.Status.PLANNED or meeting.starts_at <= now:
             return "Not sent: the meeting is no longer ahead and planned."
     elif reminder.kind == Kind.RECORD_MISSING:
-        if meeting is None or meeting.status != Meeting.Status.PLANNED:
+        if meeting is None or not meeting.needs_record:
             return "Not sent: the meeting has been logged or called off."
     elif reminder.kind == Kind.NO_MEETING_PLANNED:
         year, month = map(int, reminder.subject_key.rsplit(":", 1)[1].split("-"))

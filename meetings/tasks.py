@@ -65,6 +65,9 @@ def deliver_pending_reminders() -> int:
     retry_backoff=30,
     retry_jitter=True,
     max_retries=5,
+    # Far below the 15-minute claim, so that no other worker takes over a send in progress.
+    soft_time_limit=120,
+    time_limit=180,
 )
 def deliver_reminder(self, reminder_id: int) -> bool:
     """Sends one reminder at most once; transient SMTP errors are retried with backoff and

@@ -1,5 +1,6 @@
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -150,6 +151,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             actions=meeting.action_items.select_related("owner__person"),
             agenda_form=AgendaItemForm(),
             preread_form=PreReadForm(),
+            preread_limit=settings.PREREAD_MAX_BYTES,
         )
     return render(request, "meetings/meeting_detail.html", context)
 

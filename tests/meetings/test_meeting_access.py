@@ -409,3 +409,11 @@ def test_leader_plans_a_meeting_with_its_agenda_and_the_open_actions(as_user, le
     titles = list(meeting.agenda_items.values_list("title", "action_item"))
     assert titles[:2] == [("Безпека", None), ("Освітлення", None)]
     assert [action for _title, action in titles[2:]] == [world.action.pk]
+
+
+def test_donor_sees_small_attendance_counts_as_less_than_five(as_user, donor, world):
+    response = as_user(donor).get(reverse("meetings:detail", args=[world.held.pk]))
+    assert response.status_code == 200
+    assert "&lt;5" in response.text
+    for name in NAMES:
+        assert name not in response.text

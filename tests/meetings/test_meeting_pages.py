@@ -63,7 +63,7 @@ def test_working_page_shows_the_next_meeting_what_is_missing_and_overdue_actions
     soon = MeetingFactory(group=active, starts_at=in_days(5))
     MeetingFactory(group=active, starts_at=in_days(40))
     unlogged = MeetingFactory(group=active, starts_at=in_days(-3))
-    MeetingFactory(group=active, starts_at=in_days(-33), status="held")
+    MeetingFactory(group=active, starts_at=in_days(-33), status="held", minutes="<p>Протокол</p>")
     MeetingFactory(group=active, starts_at=in_days(-20), status="cancelled", status_reason="other")
     overdue = ActionItemFactory(group=active, due_on=timezone.localdate() - datetime.timedelta(1))
     later = ActionItemFactory(group=active, due_on=timezone.localdate() + datetime.timedelta(9))
@@ -592,3 +592,11 @@ def test_an_odd_agenda_item_is_refused(leader_client, active, title):
     url = reverse("meetings:agenda_add", args=[meeting.pk])
     assert leader_client.post(url, {"title": title}).status_code == 302
     assert not meeting.agenda_items.exists()
+
+
+def test_minutes_come_back_as_text_when_the_record_is_corrected():
+    from meetings.forms import minutes_as_text
+    from meetings.services import sanitise_minutes
+
+    typed = "Обговорили укриття.\n\nПрийшло <5 людей & гості."
+    assert minutes_as_text(sanitise_minutes(typed)) == typed

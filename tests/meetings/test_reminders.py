@@ -52,7 +52,13 @@ NOW = kyiv(2026, 11, 16)
 def team():
     """An active group with a leader, three members with contacts, one without an email and
     one who left."""
-    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, name_uk="Мар'янівська група")
+    # A programme running in November 2026, when these tests travel to.
+    group = WorkingGroupFactory(
+        status=WorkingGroup.Status.ACTIVE,
+        name_uk="Мар'янівська група",
+        programme__start_date=datetime.date(2026, 1, 1),
+        programme__end_date=datetime.date(2027, 12, 31),
+    )
     leader = MembershipFactory(
         group=group,
         role=LEADER,
@@ -316,11 +322,23 @@ def test_leader_is_reminded_the_day_after_a_meeting_left_unlogged(team, mailoutb
 
 def test_no_record_reminder_for_a_logged_meeting_or_a_suspended_group(team):
     group = team["group"]
-    MeetingFactory(group=group, starts_at=kyiv(2026, 11, 15, 18), status=Meeting.Status.HELD)
+    MeetingFactory(
+        group=group,
+        starts_at=kyiv(2026, 11, 15, 18),
+        status=Meeting.Status.HELD,
+        minutes="<p>Протокол</p>",
+    )
     suspended = WorkingGroupFactory(status=WorkingGroup.Status.SUSPENDED)
     MembershipFactory(group=suspended, role=LEADER, person__email="s@example.org")
     MeetingFactory(group=suspended, starts_at=kyiv(2026, 11, 15, 18))
     assert reminders.plan_record_missing(now=NOW) == []
+
+
+def test_a_held_meeting_without_minutes_still_needs_its_record(team):
+    MeetingFactory(
+        group=team["group"], starts_at=kyiv(2026, 11, 15, 18), status=Meeting.Status.HELD
+    )
+    assert len(reminders.plan_record_missing(now=NOW)) == 1
 
 
 def test_leader_without_a_personal_email_is_written_to_at_their_account(team):
@@ -390,6 +408,17 @@ def test_a_cancelled_meeting_leaves_the_month_without_a_meeting(team):
 def test_groups_not_operating_get_no_monthly_reminder(team, status):
     WorkingGroup.objects.filter(pk=team["group"].pk).update(status=status)
     assert reminders.plan_no_meeting(now=NOW) == []
+
+
+def test_a_group_whose_programme_has_ended_is_not_reminded(team, settings):
+    settings.NO_MEETING_REMINDER_DAY = 10
+    programme = team["group"].programme
+    programme.start_date, programme.end_date = (
+        datetime.date(2023, 1, 1),
+        datetime.date(2024, 12, 31),
+    )
+    programme.save()
+    assert reminders.plan_no_meeting(now=kyiv(2026, 11, 16)) == []
 
 
 def test_re_established_group_gets_the_monthly_reminder(team, mailoutbox):
