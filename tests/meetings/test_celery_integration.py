@@ -184,7 +184,12 @@ def _plan_one_of_each_kind() -> list[int]:
     start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     MeetingFactory(group=group, starts_at=start_of_today - datetime.timedelta(hours=12))
     ActionItemFactory(group=group, owner=leader, due_on=today - datetime.timedelta(days=1))
-    quiet = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE)
+    # The monthly reminder is only for groups of a programme that is running.
+    quiet = WorkingGroupFactory(
+        status=WorkingGroup.Status.ACTIVE,
+        programme__start_date=today - datetime.timedelta(days=365),
+        programme__end_date=today + datetime.timedelta(days=365),
+    )
     MembershipFactory(group=quiet, role=Membership.Role.LEADER, person__email="q@example.org")
     late_in_month = timezone.localtime(now).replace(day=28, hour=9)
     return (
