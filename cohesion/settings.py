@@ -222,6 +222,8 @@ MEDIA_URL = "/media/"
 # Files that only some people may see (meeting pre-reads): never served directly.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 PREREAD_MAX_BYTES = env.int("PREREAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Pre-reads travel with the meeting announcement up to this total size per email.
+PREREAD_ATTACH_MAX_BYTES = env.int("PREREAD_ATTACH_MAX_BYTES", default=15 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

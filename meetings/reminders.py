@@ -453,7 +453,24 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMultiAlternativ
                 ical.invitation(reminder.meeting, description=_agenda_text(context["agenda"])),
                 "text/calendar; method=PUBLISH; charset=utf-8",
             )
+            _attach_prereads(message, reminder.meeting)
     return message
+
+
+def _attach_prereads(message: EmailMultiAlternatives, meeting: Meeting) -> None:
+    """The members get the pre-reads with the announcement (most have no account to fetch
+    them), up to PREREAD_ATTACH_MAX_BYTES in all; larger sets stay with the leader."""
+    budget = settings.PREREAD_ATTACH_MAX_BYTES
+    for preread in meeting.prereads.order_by("uploaded_at"):
+        if preread.size > budget:
+            continue
+        try:
+            with preread.file.open("rb") as handle:
+                content = handle.read()
+        except FileNotFoundError:
+            continue
+        message.attach(preread.original_name, content, preread.content_type)
+        budget -= preread.size
 
 
 def _agenda_text(agenda: list[str]) -> str:

@@ -271,6 +271,26 @@ def test_announcement_carries_a_kyiv_time_invitation(team, mailoutbox):
     assert calendar["METHOD"] == "PUBLISH"
 
 
+def test_announcement_carries_the_prereads_within_the_size_budget(
+    team, mailoutbox, settings, private_media
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings.services import preread_add
+
+    meeting = MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
+    small = b"%PDF-1.4 short"
+    preread_add(meeting=meeting, upload=SimpleUploadedFile("План.pdf", small, "application/pdf"))
+    big = b"%PDF-1.4 " + b"x" * 2000
+    preread_add(meeting=meeting, upload=SimpleUploadedFile("Звіт.pdf", big, "application/pdf"))
+    settings.PREREAD_ATTACH_MAX_BYTES = len(small) + 100  # room for the first only
+    deliver_all(reminders.plan_announcements(now=NOW))
+    attachments = {name: content for name, content, _type in mailoutbox[0].attachments}
+    assert attachments["План.pdf"] == small
+    assert "Звіт.pdf" not in attachments
+    assert "Звіт.pdf" in mailoutbox[0].body  # still named, for the leader to share
+
+
 def test_email_is_in_the_recipients_language(team, mailoutbox):
     team["members"][0].person.user = UserFactory(language="en")
     team["members"][0].person.save(update_fields=["user"])
