@@ -8,8 +8,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import user_roles
-
 
 def private_storage():
     # Pre-reads live outside MEDIA_URL: they are served only through a view that checks who
@@ -28,14 +26,9 @@ class MeetingQuerySet(models.QuerySet):
     def managed_by(self, user):
         """Meetings the user may plan and record: their programme's (coordinator) or their own
         group's (leader)."""
-        roles = user_roles(user)
-        if not user.is_authenticated:
-            return self.none()
-        if roles.is_admin:
-            return self.all()
-        return self.filter(
-            Q(group__programme_id__in=roles.coordinator_of) | Q(group_id__in=roles.leader_of)
-        )
+        from workinggroups.models import WorkingGroup
+
+        return self.filter(group__in=WorkingGroup.objects.managed_by(user))
 
     def upcoming(self):
         return self.filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now())

@@ -25,6 +25,16 @@ class WorkingGroupQuerySet(models.QuerySet):
             Q(programme_id__in=roles.coordinator_of | roles.donor_of) | Q(pk__in=roles.leader_of)
         )
 
+    def managed_by(self, user):
+        """Groups whose people and meetings the user may see and change: every group of the
+        programmes they coordinate, and the groups they lead."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user_roles(user)
+        if roles.is_admin:
+            return self.all()
+        return self.filter(Q(programme_id__in=roles.coordinator_of) | Q(pk__in=roles.leader_of))
+
 
 class WorkingGroup(BilingualNameMixin, models.Model):
     """The standing group of a programme in one community, with a lifecycle kept as dated
@@ -345,14 +355,8 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(left_on__isnull=True)
 
     def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        roles = user_roles(user)
-        if roles.is_admin:
-            return self.all()
-        return self.filter(
-            Q(group__programme_id__in=roles.coordinator_of) | Q(group_id__in=roles.leader_of)
-        )
+        """Memberships of the groups the user manages; donors see none."""
+        return self.filter(group__in=WorkingGroup.objects.managed_by(user))
 
 
 class Membership(models.Model):
