@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Role, RoleAssignment, User
 from cohesion.demo_meetings import seed_group_meetings
 from cohesion.demo_people import demo_members
+from cohesion.demo_plans import seed_kherson_plan, seed_zhytomyr_plan
 from communities.katotth import load_codifier
 from communities.models import (
     Community,
@@ -280,6 +281,10 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
             )
             if leader is not None:
                 _leader_current_meetings(group, coordinator)
+            if programme is zhytomyr:
+                seed_zhytomyr_plan(group, coordinator, index)
+            elif programme is kherson:
+                seed_kherson_plan(group, coordinator, index)
             if programme is pryazovia and group.status != WorkingGroup.Status.CEASED:
                 working_group_change_status(
                     group=group,

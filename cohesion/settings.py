@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "communities",
     "workinggroups",
     "meetings",
+    "safetyplans",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    "render-waiting-plan-pdfs": {
+        "task": "safetyplans.tasks.render_waiting_documents",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -224,6 +230,8 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-
 PREREAD_MAX_BYTES = env.int("PREREAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Pre-reads travel with the meeting announcement up to this total size per email.
 PREREAD_ATTACH_MAX_BYTES = env.int("PREREAD_ATTACH_MAX_BYTES", default=15 * 1024 * 1024)
+# The scan of a council's signed decision approving a safety plan.
+PLAN_DECISION_MAX_BYTES = env.int("PLAN_DECISION_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("communities.urls")),
     path("", include("workinggroups.urls")),
     path("", include("meetings.urls")),
+    path("", include("safetyplans.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

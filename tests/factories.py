@@ -181,3 +181,86 @@ class ReminderFactory(DjangoModelFactory):
     group = factory.SelfAttribute("meeting.group")
     subject_key = factory.LazyAttribute(lambda o: f"meeting:{o.meeting.pk}")
     email = factory.Sequence(lambda n: f"recipient{n}@example.org")
+
+
+class SafetyPlanFactory(DjangoModelFactory):
+    """A plan for 2024 with an empty first draft (version 1)."""
+
+    class Meta:
+        model = "safetyplans.SafetyPlan"
+        skip_postgeneration_save = True
+
+    group = factory.SubFactory(WorkingGroupFactory, status="active")
+    period_start = datetime.date(2024, 1, 1)
+    period_end = datetime.date(2024, 12, 31)
+
+    @factory.post_generation
+    def first_version(obj, create, extracted, **kwargs):
+        if create:
+            from safetyplans.models import PlanVersion
+
+            PlanVersion.objects.create(
+                plan=obj, number=1, context_summary=kwargs.get("context", "Контекст громади.")
+            )
+
+
+class PriorityFactory(DjangoModelFactory):
+    class Meta:
+        model = "safetyplans.Priority"
+
+    version = factory.LazyAttribute(lambda o: SafetyPlanFactory().versions.get())
+    position = factory.Sequence(lambda n: n)
+    issue = factory.Sequence(lambda n: f"Неосвітлена вулиця {n}")
+    category = "street_lighting"
+    likelihood = 3
+    impact = 4
+    evidence = "safety_audit"
+
+
+class ActionFactory(DjangoModelFactory):
+    class Meta:
+        model = "safetyplans.Action"
+
+    priority = factory.SubFactory(PriorityFactory)
+    version = factory.SelfAttribute("priority.version")
+    position = factory.Sequence(lambda n: n)
+    activity = factory.Sequence(lambda n: f"Встановити ліхтарі на вулиці Шевченка {n}")
+    responsible_other = "Виконавчий комітет сільської ради"
+    starts_on = datetime.date(2024, 3, 1)
+    ends_on = datetime.date(2024, 6, 30)
+    budget_uah = 10000
+    funding_source = "local_budget"
+    indicator = "Ліхтарі працюють"
+
+
+def plan_in_state(status: str, *, group=None, actions: int = 1, by=None):
+    """A plan whose newest version is in `status`, reached through the services as a user
+    would: draft, in_review, returned, approved or superseded (then version 2 is approved and
+    version 1 superseded). Returns (plan, version in that status)."""
+    from safetyplans import services
+    from safetyplans.models import PlanVersion
+
+    plan = SafetyPlanFactory(**({"group": group} if group else {}))
+    version = plan.versions.get()
+    priority = PriorityFactory(version=version)
+    for _ in range(actions):
+        ActionFactory(priority=priority)
+    if status == "draft":
+        return plan, version
+    services.version_submit(version=version, by=by)
+    if status == "in_review":
+        return plan, PlanVersion.objects.get(pk=version.pk)
+    if status == "returned":
+        return plan, services.version_return(version=version, comments="Уточніть бюджет.", by=by)
+    approval = {
+        "approving_body": "Сесія сільської ради",
+        "decision_number": "12-VIII",
+        "decision_date": datetime.date(2024, 2, 1),
+    }
+    approved = services.version_approve(version=version, by=by, **approval)
+    if status == "approved":
+        return plan, approved
+    draft = services.plan_revise(plan=plan, by=by)
+    services.version_submit(version=draft, by=by)
+    services.version_approve(version=draft, by=by, **approval)
+    return plan, PlanVersion.objects.get(pk=version.pk)

@@ -1,0 +1,258 @@
+"""Reading safety plans: a version's content in a fixed number of queries, the comparison of
+two versions, implementation progress and the programme overview."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, F, Prefetch, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safetyplans.models import Action, ActionTracking, PlanVersion, Priority, SafetyPlan
+
+
+@dataclass
+class Progress:
+    actions: int = 0
+    done: int = 0
+    cancelled: int = 0
+    overdue: int = 0
+    percent: int = 0  # the mean progress of the actions that are not cancelled
+
+    @property
+    def open(self) -> int:
+        return self.actions - self.done - self.cancelled
+
+
+@dataclass
+class VersionContent:
+    priorities: list
+    actions: list
+    budget: Decimal
+    progress: Progress | None = None
+    overdue: list = field(default_factory=list)
+
+
+def _actions(version: PlanVersion, *, tracking: bool):
+    queryset = version.actions.select_related("responsible", "priority").prefetch_related(
+        "partners", Prefetch("decisions", queryset=_decisions())
+    )
+    if tracking:
+        queryset = queryset.select_related("tracking")
+    return queryset.order_by("priority__position", "position", "pk")
+
+
+def _decisions():
+    from meetings.models import Decision
+
+    return Decision.objects.select_related("meeting")
+
+
+def version_content(version: PlanVersion, *, today=None) -> VersionContent:
+    """Priorities, each with its actions, and the totals; for an approved version also the
+    implementation progress. Five queries whatever the size of the plan."""
+    tracking = version.status == PlanVersion.Status.APPROVED
+    priorities = list(
+        version.priorities.select_related("evidence_decision__meeting").order_by("position", "pk")
+    )
+    actions = list(_actions(version, tracking=tracking))
+    by_priority = {p.pk: p for p in priorities}
+    for priority in priorities:
+        priority.action_list = []
+    for action in actions:
+        by_priority[action.priority_id].action_list.append(action)
+    budget = sum((a.budget_uah or Decimal(0) for a in actions), Decimal(0))
+    content = VersionContent(priorities=priorities, actions=actions, budget=budget)
+    if tracking:
+        trackings = [getattr(a, "tracking", None) for a in actions]
+        content.progress = progress_of([t for t in trackings if t], today=today)
+        today = today or timezone.localdate()
+        content.overdue = [
+            a for a, t in zip(actions, trackings, strict=True) if t and t.is_overdue(today)
+        ]
+    return content
+
+
+def progress_of(trackings, *, today=None) -> Progress:
+    today = today or timezone.localdate()
+    result = Progress(actions=len(trackings))
+    counted = []
+    for tracking in trackings:
+        if tracking.status == ActionTracking.Status.DONE:
+            result.done += 1
+        elif tracking.status == ActionTracking.Status.CANCELLED:
+            result.cancelled += 1
+            continue
+        if tracking.is_overdue(today):
+            result.overdue += 1
+        counted.append(tracking.progress)
+    result.percent = round(sum(counted) / len(counted)) if counted else 0
+    return result
+
+
+# --- comparing versions ---------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class ItemDiff:
+    added: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    changed: list = field(default_factory=list)  # (old, new, [Change])
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+@dataclass
+class VersionDiff:
+    old: PlanVersion
+    new: PlanVersion
+    context: Change | None
+    priorities: ItemDiff
+    actions: ItemDiff
+
+    @property
+    def empty(self) -> bool:
+        return self.context is None and self.priorities.empty and self.actions.empty
+
+
+def _display(obj, name: str) -> str:
+    value = getattr(obj, name)
+    getter = getattr(obj, f"get_{name}_display", None)
+    if getter and value not in (None, ""):
+        return str(getter())
+    if value is None or value == "":
+        return "—"
+    if hasattr(value, "strftime"):
+        return f"{value:%d.%m.%Y}"
+    return str(value)
+
+
+PRIORITY_COMPARED = (
+    "issue", "category", "description", "likelihood", "impact", "evidence", "evidence_note",
+)  # fmt: skip
+ACTION_COMPARED = (
+    "activity", "responsible_other", "partners_other", "starts_on", "ends_on", "budget_uah",
+    "funding_source", "indicator",
+)  # fmt: skip
+
+
+def _field_changes(old, new, names) -> list[Change]:
+    changes = []
+    for name in names:
+        if getattr(old, name) != getattr(new, name):
+            label = str(type(new)._meta.get_field(name).verbose_name)
+            changes.append(Change(label.capitalize(), _display(old, name), _display(new, name)))
+    return changes
+
+
+def _priority_changes(old: Priority, new: Priority) -> list[Change]:
+    changes = _field_changes(old, new, PRIORITY_COMPARED)
+    if old.evidence_decision_id != new.evidence_decision_id:
+        changes.append(
+            Change(
+                _("Meeting decision"),
+                str(old.evidence_decision or "—"),
+                str(new.evidence_decision or "—"),
+            )
+        )
+    return changes
+
+
+def _names(items) -> str:
+    return ", ".join(sorted(str(i) for i in items)) or "—"
+
+
+def _action_changes(old: Action, new: Action) -> list[Change]:
+    changes = _field_changes(old, new, ACTION_COMPARED)
+    if old.priority.key != new.priority.key:
+        changes.append(Change(_("Priority"), str(old.priority), str(new.priority)))
+    if old.responsible_id != new.responsible_id:
+        changes.append(
+            Change(
+                _("Responsible organisation"),
+                str(old.responsible or "—"),
+                str(new.responsible or "—"),
+            )
+        )
+    old_partners, new_partners = list(old.partners.all()), list(new.partners.all())
+    if {p.pk for p in old_partners} != {p.pk for p in new_partners}:
+        changes.append(Change(_("Partners"), _names(old_partners), _names(new_partners)))
+    old_decisions, new_decisions = list(old.decisions.all()), list(new.decisions.all())
+    if {d.pk for d in old_decisions} != {d.pk for d in new_decisions}:
+        changes.append(
+            Change(_("From meeting decisions"), _names(old_decisions), _names(new_decisions))
+        )
+    return changes
+
+
+def _diff(old_items, new_items, changes_of) -> ItemDiff:
+    old_by_key = {i.key: i for i in old_items}
+    new_by_key = {i.key: i for i in new_items}
+    diff = ItemDiff()
+    for item in new_items:
+        before = old_by_key.get(item.key)
+        if before is None:
+            diff.added.append(item)
+        elif changes := changes_of(before, item):
+            diff.changed.append((before, item, changes))
+    diff.removed = [i for i in old_items if i.key not in new_by_key]
+    return diff
+
+
+def compare(old: PlanVersion, new: PlanVersion) -> VersionDiff:
+    """What changed from `old` to `new`: priorities and actions are matched across versions by
+    the key they keep when a version is revised."""
+    old_content, new_content = version_content(old), version_content(new)
+    context = None
+    if old.context_summary != new.context_summary:
+        context = Change(_("Context"), old.context_summary or "—", new.context_summary or "—")
+    return VersionDiff(
+        old=old,
+        new=new,
+        context=context,
+        priorities=_diff(old_content.priorities, new_content.priorities, _priority_changes),
+        actions=_diff(old_content.actions, new_content.actions, _action_changes),
+    )
+
+
+def previous_version(version: PlanVersion) -> PlanVersion | None:
+    """The version to compare a version with: the one it was revised from, else the one before."""
+    if version.based_on_id:
+        return version.based_on
+    return version.plan.versions.filter(number__lt=version.number).order_by("-number").first()
+
+
+# --- overview -------------------------------------------------------------------------------
+
+
+def programme_plans(programme, *, today=None):
+    """Every plan of the programme with its status, approval and progress, in two queries."""
+    today = today or timezone.localdate()
+    in_force = Q(trackings__action__version=F("approved_version"))
+    not_cancelled = in_force & ~Q(trackings__status=ActionTracking.Status.CANCELLED)
+    return (
+        SafetyPlan.objects.filter(group__programme=programme)
+        .select_related("group__community", "approved_version")
+        .annotate(
+            actions_count=Count("trackings", filter=in_force),
+            done_count=Count("trackings", filter=in_force & Q(trackings__status="done")),
+            overdue_count=Count(
+                "trackings",
+                filter=in_force
+                & ~Q(trackings__status__in=ActionTracking.CLOSED)
+                & Q(trackings__action__ends_on__lt=today),
+            ),
+            progress_percent=Avg("trackings__progress", filter=not_cancelled),
+            budget=Sum("trackings__action__budget_uah", filter=in_force),
+        )
+        .order_by("group__community__name_uk", "-period_start")
+    )

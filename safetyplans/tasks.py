@@ -1,0 +1,77 @@
+"""Rendering the PDF of an approved plan, once, on a worker, with progress the page can show."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from safetyplans.models import PlanDocument
+
+logger = logging.getLogger(__name__)
+
+# A rendering claimed longer ago than this belongs to a dead worker and may be taken over.
+STALE_AFTER = datetime.timedelta(minutes=10)
+MAX_ATTEMPTS = 3
+
+
+def _progress(document_id: int, value: int) -> None:
+    PlanDocument.objects.filter(pk=document_id, status=PlanDocument.Status.RENDERING).update(
+        progress=value
+    )
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=120, time_limit=150, max_retries=2)
+def render_plan_document(self, document_id: int) -> str:
+    from safetyplans import pdf
+    from safetyplans.services import document_store
+
+    now = timezone.now()
+    # The claim is one conditional UPDATE: of two workers given the same document, one renders.
+    claimed = (
+        PlanDocument.objects.filter(pk=document_id)
+        .filter(
+            Q(status=PlanDocument.Status.QUEUED)
+            | Q(status=PlanDocument.Status.RENDERING, started_at__lt=now - STALE_AFTER)
+        )
+        .update(status=PlanDocument.Status.RENDERING, started_at=now, progress=10)
+    )
+    if not claimed:
+        return "not claimed"
+    document = PlanDocument.objects.select_related(
+        "version__plan__group__community", "version__plan__group__programme"
+    ).get(pk=document_id)
+    PlanDocument.objects.filter(pk=document_id).update(attempts=document.attempts + 1)
+    try:
+        html = pdf.plan_html(document.version, document.language)
+        _progress(document_id, 40)
+        data = pdf.html_to_pdf(html)
+        _progress(document_id, 90)
+        document_store(document, data)
+    except Exception as error:
+        logger.exception("rendering plan PDF %s failed", document_id)
+        failed = document.attempts + 1 >= MAX_ATTEMPTS
+        PlanDocument.objects.filter(pk=document_id).update(
+            status=PlanDocument.Status.FAILED if failed else PlanDocument.Status.QUEUED,
+            progress=0,
+            error=f"{type(error).__name__}: {error}"[:500],
+        )
+        if not failed:
+            raise self.retry(exc=error, countdown=30 * 2**document.attempts) from error
+        return "failed"
+    return "ready"
+
+
+@shared_task
+def render_waiting_documents() -> int:
+    """Requeues PDFs left waiting (a broker that was down) or claimed by a dead worker."""
+    now = timezone.now()
+    waiting = PlanDocument.objects.filter(
+        Q(status=PlanDocument.Status.QUEUED, requested_at__lt=now - datetime.timedelta(minutes=5))
+        | Q(status=PlanDocument.Status.RENDERING, started_at__lt=now - STALE_AFTER)
+    ).values_list("pk", flat=True)
+    ids = list(waiting[:100])
+    for document_id in ids:
+        render_plan_document.delay(document_id)
+    return len(ids)

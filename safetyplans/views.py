@@ -1,0 +1,542 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from communities.models import Programme
+from safetyplans import services
+from safetyplans.forms import (
+    ActionForm,
+    ApproveForm,
+    ContextForm,
+    PlanForm,
+    PriorityForm,
+    ReturnForm,
+    TrackForm,
+)
+from safetyplans.models import (
+    Action,
+    ActionTracking,
+    PlanDocument,
+    PlanVersion,
+    Priority,
+    SafetyPlan,
+)
+from safetyplans.rules import may_draft, may_review, may_see_drafts
+from safetyplans.selectors import compare, previous_version, programme_plans, version_content
+from workinggroups.views import _group_for, _programme_for
+
+FROZEN = PlanVersion.FROZEN
+
+
+def _plan_for(user, pk: int, *, draft: bool = False, review: bool = False) -> SafetyPlan:
+    """The plan if its group is visible to the user (404 otherwise); `draft` needs the group's
+    leader or a coordinator, `review` a coordinator (403 otherwise)."""
+    plan = get_object_or_404(
+        SafetyPlan.objects.visible_to(user).select_related(
+            "group__programme", "group__community", "approved_version"
+        ),
+        pk=pk,
+    )
+    if draft and not may_draft(user, plan.group):
+        raise PermissionDenied
+    if review and not may_review(user, plan.group):
+        raise PermissionDenied
+    return plan
+
+
+def _versions(user, plan: SafetyPlan):
+    """The versions the user may see: donors see only the approved ones."""
+    versions = plan.versions.all()
+    if not may_see_drafts(user, plan.group):
+        versions = versions.filter(status__in=FROZEN)
+    return versions
+
+
+def _version_for(user, pk: int, number: int, **kwargs) -> PlanVersion:
+    plan = _plan_for(user, pk, **kwargs)
+    version = get_object_or_404(_versions(user, plan), number=number)
+    version.plan = plan
+    return version
+
+
+def _item_for(model, user, pk: int):
+    """A priority or action of a plan the user may draft (404 if the plan is not visible,
+    403 if they may only read it)."""
+    item = get_object_or_404(
+        model.objects.filter(version__plan__in=SafetyPlan.objects.visible_to(user)).select_related(
+            "version__plan__group__programme", "version__plan__group__community"
+        ),
+        pk=pk,
+    )
+    if not may_draft(user, item.version.plan.group):
+        raise PermissionDenied
+    return item
+
+
+def _refuse_frozen(request, version: PlanVersion):
+    """A GET of an edit page of a version that cannot be edited says why and goes back."""
+    if version.is_frozen:
+        messages.error(
+            request,
+            _("This version of the plan is approved and frozen. Revise the plan to change it."),
+        )
+    else:
+        messages.error(request, _("The plan is in review and cannot be changed now."))
+    return redirect(version)
+
+
+def _context(user, plan: SafetyPlan, version: PlanVersion | None) -> dict:
+    drafter = may_draft(user, plan.group)
+    versions = list(_versions(user, plan).order_by("-number"))
+    open_version = next((v for v in versions if v.status in PlanVersion.OPEN), None)
+    context = {
+        "plan": plan,
+        "version": version,
+        "versions": versions,
+        "open_version": open_version,
+        "drafter": drafter,
+        "reviewer": may_review(user, plan.group),
+        "may_see_drafts": may_see_drafts(user, plan.group),
+        "today": timezone.localdate(),
+    }
+    if version is not None:
+        context["content"] = version_content(version)
+        context["editable"] = drafter and version.is_editable
+        context["tracking"] = drafter and version.status == PlanVersion.Status.APPROVED
+        if version.is_frozen:
+            documents = {d.language: d for d in version.documents.all()}
+            context["documents"] = documents
+            context["document"] = documents.get(settings.LANGUAGE_CODE)
+            context["english"] = documents.get("en")
+        previous = next((v for v in versions if v.number < version.number), None)
+        context["previous"] = previous
+    return context
+
+
+def group_plans(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group_for(request.user, pk)
+    plans = group.safety_plans.select_related("approved_version").order_by("-period_start")
+    context = {"group": group, "plans": plans, "drafter": may_draft(request.user, group)}
+    return render(request, "safetyplans/group_plans.html", context)
+
+
+def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+    group = _group_for(request.user, pk, manage=True)
+    initial = {"period_start": group.programme.start_date, "period_end": group.programme.end_date}
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(group=group, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The plan has been started as a draft."))
+            return redirect(plan)
+    return render(request, "safetyplans/plan_form.html", {"form": form, "group": group})
+
+
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan in force with its implementation, or the draft while there is none."""
+    plan = _plan_for(request.user, pk)
+    version = plan.approved_version
+    if version is None and may_see_drafts(request.user, plan.group):
+        version = plan.versions.order_by("-number").first()
+    if version is not None:
+        version.plan = plan
+    return render(request, "safetyplans/plan_detail.html", _context(request.user, plan, version))
+
+
+def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number)
+    context = _context(request.user, version.plan, version)
+    return render(request, "safetyplans/version_detail.html", context)
+
+
+def version_compare(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """What changed between two versions (by default, from the one it was revised from)."""
+    version = _version_for(request.user, pk, number)
+    other_number = request.GET.get("with", "")
+    if other_number.isdigit():
+        other = get_object_or_404(_versions(request.user, version.plan), number=int(other_number))
+    else:
+        other = previous_version(version)
+        if other is not None and not may_see_drafts(request.user, version.plan.group):
+            other = other if other.is_frozen else None
+    if other is None:
+        raise Http404
+    old, new = sorted((version, other), key=lambda v: v.number)
+    old.plan = new.plan = version.plan
+    context = {
+        "plan": version.plan,
+        "diff": compare(old, new),
+        "versions": list(_versions(request.user, version.plan).order_by("-number")),
+    }
+    return render(request, "safetyplans/compare.html", context)
+
+
+def _conflict(request, form, saved, exc):
+    """The typed form stays on screen, now based on what is saved, with both side by side."""
+    messages.warning(request, exc.messages[0])
+    if saved is None:
+        return form
+    return form.with_revision(saved.revision)
+
+
+def context_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, draft=True)
+    if not version.is_editable and request.method != "POST":
+        return _refuse_frozen(request, version)
+    initial = {"context_summary": version.context_summary, "revision": version.revision}
+    form = ContextForm(request.POST or None, initial=initial)
+    theirs, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_update(
+                version=version,
+                revision=form.cleaned_data["revision"],
+                context_summary=form.cleaned_data["context_summary"],
+                by=request.user,
+            )
+        except services.EditConflict as conflict:
+            status = 409
+            theirs = PlanVersion.objects.get(pk=version.pk)
+            form = _conflict(request, form, theirs if theirs.is_editable else None, conflict)
+        except ValidationError as error:
+            status = 409 if error.code == "frozen" else 200
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The context has been saved."))
+            return redirect(version)
+    context = {"form": form, "version": version, "plan": version.plan, "theirs": theirs}
+    return render(request, "safetyplans/context_form.html", context, status=status)
+
+
+def _item_form(request, *, form, version, item, save, theirs_model, template_title):
+    """Adding or editing a priority or an action: one flow for both."""
+    theirs, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except services.EditConflict as conflict:
+            status = 409
+            theirs = theirs_model.objects.filter(pk=item.pk).first() if item else None
+            still_editable = PlanVersion.objects.filter(
+                pk=version.pk, status__in=PlanVersion.EDITABLE
+            ).exists()
+            form = _conflict(request, form, theirs if still_editable else None, conflict)
+        except ValidationError as error:
+            status = 409 if error.code == "frozen" else 200
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(
+                f"{version.get_absolute_url()}#{saved.__class__.__name__.lower()}-{saved.pk}"
+            )
+    context = {
+        "form": form,
+        "version": version,
+        "plan": version.plan,
+        "item": item,
+        "theirs": theirs,
+        "title": template_title,
+    }
+    return render(request, "safetyplans/item_form.html", context, status=status)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _fields(cleaned: dict, *, skip=("revision",)) -> dict:
+    return {k: v for k, v in cleaned.items() if k not in skip}
+
+
+def priority_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, draft=True)
+    if not version.is_editable and request.method != "POST":
+        return _refuse_frozen(request, version)
+    form = PriorityForm(request.POST or None, version=version)
+    return _item_form(
+        request,
+        form=form,
+        version=version,
+        item=None,
+        save=lambda data: services.priority_add(version=version, by=request.user, **_fields(data)),
+        theirs_model=Priority,
+        template_title=_("New priority"),
+    )
+
+
+def priority_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    priority = _item_for(Priority, request.user, pk)
+    version = priority.version
+    if not version.is_editable and request.method != "POST":
+        return _refuse_frozen(request, version)
+    form = PriorityForm(request.POST or None, version=version, instance=priority)
+    return _item_form(
+        request,
+        form=form,
+        version=version,
+        item=priority,
+        save=lambda data: services.priority_update(
+            priority=priority, revision=data["revision"], by=request.user, **_fields(data)
+        ),
+        theirs_model=Priority,
+        template_title=_("Edit priority"),
+    )
+
+
+def action_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, draft=True)
+    if not version.is_editable and request.method != "POST":
+        return _refuse_frozen(request, version)
+    initial = {"priority": request.GET.get("priority")}
+    form = ActionForm(request.POST or None, version=version, initial=initial)
+    return _item_form(
+        request,
+        form=form,
+        version=version,
+        item=None,
+        save=lambda data: services.action_add(
+            version=version,
+            by=request.user,
+            **_fields(data, skip=("revision", "partners", "decisions")),
+            partners=list(data["partners"]),
+            decisions=list(data["decisions"]),
+        ),
+        theirs_model=Action,
+        template_title=_("New action"),
+    )
+
+
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _item_for(Action, request.user, pk)
+    version = action.version
+    if not version.is_editable and request.method != "POST":
+        return _refuse_frozen(request, version)
+    form = ActionForm(request.POST or None, version=version, instance=action)
+    return _item_form(
+        request,
+        form=form,
+        version=version,
+        item=action,
+        save=lambda data: services.action_update(
+            action=action,
+            revision=data["revision"],
+            by=request.user,
+            **_fields(data, skip=("revision", "partners", "decisions")),
+            partners=list(data["partners"]),
+            decisions=list(data["decisions"]),
+        ),
+        theirs_model=Action,
+        template_title=_("Edit action"),
+    )
+
+
+@require_POST
+def item_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model, remove = {
+        "priority": (Priority, services.priority_remove),
+        "action": (Action, services.action_remove),
+    }[kind]
+    item = _item_for(model, request.user, pk)
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:
+        revision = -1
+    try:
+        remove(**{kind: item, "revision": revision, "by": request.user})
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("Removed."))
+    return redirect(item.version)
+
+
+@require_POST
+def version_submit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, draft=True)
+    try:
+        services.version_submit(version=version, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(version)
+    messages.success(
+        request, _("The plan has been sent to the programme's coordinators for review.")
+    )
+    return redirect(version.plan)
+
+
+def version_return(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, review=True)
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_return(version=version, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The plan has been returned for revision."))
+            return redirect(version.plan)
+    context = {"form": form, "version": version, "plan": version.plan}
+    return render(request, "safetyplans/return_form.html", context)
+
+
+def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, review=True)
+    form = ApproveForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_approve(version=version, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The plan has been approved. Its PDF is being prepared."))
+            return redirect(version.plan)
+    context = {
+        "form": form,
+        "version": version,
+        "plan": version.plan,
+        "limit": settings.PLAN_DECISION_MAX_BYTES,
+    }
+    return render(request, "safetyplans/approve_form.html", context)
+
+
+@require_POST
+def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request.user, pk, draft=True)
+    try:
+        draft = services.plan_revise(plan=plan, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(plan)
+    messages.success(request, _("A new draft version has been started from the approved plan."))
+    return redirect(draft)
+
+
+@require_POST
+def plan_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = _plan_for(request.user, pk, draft=True)
+    group = plan.group
+    try:
+        services.plan_delete(plan=plan, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(plan)
+    messages.success(request, _("The draft plan has been deleted."))
+    return redirect("safetyplans:group_plans", pk=group.pk)
+
+
+def action_track(request: HttpRequest, pk: int) -> HttpResponse:
+    tracking = get_object_or_404(
+        ActionTracking.objects.filter(
+            plan__in=SafetyPlan.objects.visible_to(request.user)
+        ).select_related("plan__group__programme", "plan__group__community", "action__version"),
+        pk=pk,
+    )
+    if not may_draft(request.user, tracking.plan.group):
+        raise PermissionDenied
+    initial = {"status": tracking.status, "progress": tracking.progress, "on": timezone.localdate()}
+    form = TrackForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_track(tracking=tracking, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The progress has been recorded."))
+            return redirect(f"{tracking.plan.get_absolute_url()}#action-{tracking.action_id}")
+    context = {
+        "form": form,
+        "tracking": tracking,
+        "plan": tracking.plan,
+        "updates": tracking.updates.select_related("recorded_by"),
+    }
+    return render(request, "safetyplans/track_form.html", context)
+
+
+def _document_for(user, pk: int) -> PlanDocument:
+    return get_object_or_404(
+        PlanDocument.objects.filter(
+            version__plan__in=SafetyPlan.objects.visible_to(user),
+            version__status__in=FROZEN,
+        ).select_related("version__plan"),
+        pk=pk,
+    )
+
+
+@never_cache
+def document_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF's progress, polled by the plan page until it is ready (HTMX fragment)."""
+    document = _document_for(request.user, pk)
+    return render(request, "safetyplans/_document.html", {"document": document})
+
+
+@require_POST
+def document_request(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number)
+    try:
+        document = services.document_request(
+            version=version, language=request.POST.get("language", "")
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(version.plan)
+    if request.htmx:
+        return render(request, "safetyplans/_document.html", {"document": document})
+    return redirect(version.plan)
+
+
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    document = _document_for(request.user, pk)
+    if not document.is_ready:
+        raise Http404
+    version = document.version
+    name = f"safety-plan-{version.plan_id}-v{version.number}-{document.language}.pdf"
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def decision_download(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The scan of the signed decision: may show signatures, so not for donors."""
+    version = _version_for(request.user, pk, number, draft=True)
+    if not version.decision_file:
+        raise Http404
+    response = FileResponse(
+        version.decision_file.open("rb"),
+        as_attachment=True,
+        filename=version.decision_file_name or "decision",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every plan of the programme: status, approval and progress (coordinators)."""
+    programme: Programme = _programme_for(request.user, pk, coordinate=True)
+    plans = list(programme_plans(programme))
+    counts = {}
+    for plan in plans:
+        counts[plan.status] = counts.get(plan.status, 0) + 1
+    context = {
+        "programme": programme,
+        "plans": plans,
+        "counts": [(s, label, counts.get(s, 0)) for s, label in PlanVersion.Status.choices],
+        "overdue_total": sum(p.overdue_count for p in plans),
+    }
+    return render(request, "safetyplans/programme_overview.html", context)
