@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from meetings.models import private_storage
 
@@ -423,8 +424,8 @@ class Action(FrozenGuardMixin, models.Model):
     revision = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
-        verbose_name = _("action")
-        verbose_name_plural = _("actions")
+        verbose_name = pgettext_lazy("safety plan", "action")
+        verbose_name_plural = pgettext_lazy("safety plan", "actions")
         ordering = ["version", "position", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="action_key_once"),
@@ -474,7 +475,10 @@ class ActionTracking(models.Model):
     # The action in the approved version in force (or, once dropped from a revision, in the
     # last version that had it).
     action = models.OneToOneField(
-        Action, on_delete=models.CASCADE, related_name="tracking", verbose_name=_("action")
+        Action,
+        on_delete=models.CASCADE,
+        related_name="tracking",
+        verbose_name=pgettext_lazy("safety plan", "action"),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.NOT_STARTED
@@ -504,7 +508,10 @@ class ActionUpdate(models.Model):
     """A dated note on an action's implementation."""
 
     tracking = models.ForeignKey(
-        ActionTracking, on_delete=models.CASCADE, related_name="updates", verbose_name=_("action")
+        ActionTracking,
+        on_delete=models.CASCADE,
+        related_name="updates",
+        verbose_name=pgettext_lazy("safety plan", "action"),
     )
     on = models.DateField(_("date"))
     status = models.CharField(_("status"), max_length=12, choices=ActionTracking.Status.choices)
@@ -536,7 +543,7 @@ class PlanDocument(models.Model):
         QUEUED = "queued", _("Waiting to be rendered")
         RENDERING = "rendering", _("Rendering")
         READY = "ready", _("Ready")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("PDF", "Failed")
 
     version = models.ForeignKey(
         PlanVersion, on_delete=models.CASCADE, related_name="documents", verbose_name=_("version")

@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts.models import User
 from meetings.models import Decision
@@ -50,7 +51,14 @@ def _check_period(*, group: WorkingGroup, start: datetime.date, end: datetime.da
         raise ValidationError({"period_end": _("The period must end after it starts.")})
     if (end - start).days > 366 * MAX_PLAN_YEARS:
         raise ValidationError(
-            {"period_end": _("A plan covers at most %(years)s years.") % {"years": MAX_PLAN_YEARS}}
+            {
+                "period_end": ngettext(
+                    "A plan covers at most %(years)s year.",
+                    "A plan covers at most %(years)s years.",
+                    MAX_PLAN_YEARS,
+                )
+                % {"years": MAX_PLAN_YEARS}
+            }
         )
     overlapping = group.safety_plans.filter(period_start__lte=end, period_end__gte=start)
     if overlapping.exists():
@@ -259,7 +267,7 @@ def action_update(
     *, action: Action, revision: int, partners=(), decisions=(), by: User | None = None, **fields
 ) -> Action:
     version = _locked_version(action.version)
-    fresh = _locked_row(Action, action.pk, revision, _("action"))
+    fresh = _locked_row(Action, action.pk, revision, pgettext("safety plan", "action"))
     for name, value in _check_action(version, fields, partners, decisions).items():
         setattr(fresh, name, value)
     fresh.revision += 1
@@ -273,7 +281,7 @@ def action_update(
 @transaction.atomic
 def action_remove(*, action: Action, revision: int, by: User | None = None) -> None:
     version = _locked_version(action.version)
-    fresh = _locked_row(Action, action.pk, revision, _("action"))
+    fresh = _locked_row(Action, action.pk, revision, pgettext("safety plan", "action"))
     fresh.delete()
     _touch(version)
 

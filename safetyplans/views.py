@@ -5,6 +5,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -315,7 +316,7 @@ def action_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             decisions=list(data["decisions"]),
         ),
         theirs_model=Action,
-        template_title=_("New action"),
+        template_title=pgettext("safety plan", "New action"),
     )
 
 
@@ -339,7 +340,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
             decisions=list(data["decisions"]),
         ),
         theirs_model=Action,
-        template_title=_("Edit action"),
+        template_title=pgettext("safety plan", "Edit action"),
     )
 
 

@@ -57,7 +57,9 @@ def queue(monkeypatch):
             raise
         pytest.skip(f"no Redis at {BROKER_URL}")
     name = f"plans-test-{uuid.uuid4().hex[:12]}"
-    sender = Celery(broker=BROKER_URL)
+    # Not the current app: the shared tasks must stay bound to the project's app.
+    sender = Celery("plans-producer", broker=BROKER_URL, set_as_current=False)
+    sender.conf.task_serializer = "json"
 
     def send(document_id):
         sender.send_task(render_plan_document.name, args=[document_id], queue=name)
