@@ -36,7 +36,7 @@ compilemessages: $(STAMP)
 
 messages: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py makemessages -l uk -l en --no-obsolete \
-	  --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*'
+	  --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'static/vendor/*' --ignore 'tests/*'
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

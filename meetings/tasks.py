@@ -1,8 +1,6 @@
 """Reminder tasks: the beat tasks plan rows and queue their delivery after commit; one
 delivery task per row sends it. All of them may run twice or at once without sending twice."""
 
-from functools import partial
-
 from celery import shared_task
 from django.db import transaction
 
@@ -14,7 +12,12 @@ def queue_deliveries(reminder_ids: list[int]) -> None:
     Robust: if the broker is down the error is logged, not raised into the caller's request;
     the rows stay pending and deliver_pending_reminders picks them up later."""
     for reminder_id in reminder_ids:
-        transaction.on_commit(partial(deliver_reminder.delay, reminder_id), robust=True)
+        # A named function, not a partial: Django logs a robust callback's failure by its
+        # __qualname__, which a partial lacks.
+        def deliver(reminder_id=reminder_id):
+            deliver_reminder.delay(reminder_id)
+
+        transaction.on_commit(deliver, robust=True)
 
 
 @shared_task

@@ -225,10 +225,14 @@ class PlanVersion(models.Model):
 
     def save(self, *args, **kwargs):
         # A version read as approved may only be marked superseded; nothing else about it
-        # changes, whoever asks (services, admin, shell).
+        # changes, whoever asks (services, admin, shell), and it never thaws.
         if getattr(self, "_loaded_status", None) in self.FROZEN:
             update_fields = kwargs.get("update_fields")
-            if update_fields is None or not set(update_fields) <= {"status", "superseded_at"}:
+            if (
+                update_fields is None
+                or not set(update_fields) <= {"status", "superseded_at"}
+                or self.status != self.Status.SUPERSEDED
+            ):
                 raise FrozenPlanError
         super().save(*args, **kwargs)
         self._loaded_status = self.status
@@ -450,9 +454,31 @@ class Action(FrozenGuardMixin, models.Model):
 
 @receiver(m2m_changed, sender=Action.partners.through)
 @receiver(m2m_changed, sender=Action.decisions.through)
-def _refuse_frozen_links(sender, instance, action, reverse, **kwargs):
-    if action.startswith("pre_") and not reverse:
+def _refuse_frozen_links(sender, instance, action, reverse, pk_set, **kwargs):
+    """Links of a frozen action change from neither side (action.decisions.add(...) nor
+    decision.plan_actions.add(action))."""
+    if not action.startswith("pre_"):
+        return
+    if not reverse:
         instance._refuse_if_frozen()
+        return
+    actions = Action.objects.filter(version__status__in=PlanVersion.FROZEN)
+    if pk_set is not None:
+        actions = actions.filter(pk__in=pk_set)
+    else:  # clear() from the other side: every action linked to `instance`
+        linked = sender.objects.filter(**{f"{_other_side(sender)}_id": instance.pk})
+        actions = actions.filter(pk__in=linked.values("action_id"))
+    if actions.exists():
+        raise FrozenPlanError
+
+
+def _other_side(through) -> str:
+    """The name of the through model's foreign key that does not point at Action."""
+    return next(
+        f.name
+        for f in through._meta.get_fields()
+        if f.is_relation and f.many_to_one and f.related_model is not Action
+    )
 
 
 class ActionTracking(models.Model):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, F, Prefetch, Q, Sum
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from safetyplans.models import Action, ActionTracking, PlanVersion, Priority, SafetyPlan
@@ -86,7 +87,8 @@ def progress_of(trackings, *, today=None) -> Progress:
         if tracking.is_overdue(today):
             result.overdue += 1
         counted.append(tracking.progress)
-    result.percent = round(sum(counted) / len(counted)) if counted else 0
+    # Halves round up, as the overview's floatformat does, so both pages show the same.
+    result.percent = int(sum(counted) / len(counted) + 0.5) if counted else 0
     return result
 
 
@@ -150,7 +152,7 @@ def _field_changes(old, new, names) -> list[Change]:
     for name in names:
         if getattr(old, name) != getattr(new, name):
             label = str(type(new)._meta.get_field(name).verbose_name)
-            changes.append(Change(label.capitalize(), _display(old, name), _display(new, name)))
+            changes.append(Change(capfirst(label), _display(old, name), _display(new, name)))
     return changes
 
 

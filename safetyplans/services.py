@@ -6,7 +6,6 @@ plan's states and texts consistent whoever calls them."""
 
 import datetime
 import hashlib
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -579,11 +578,22 @@ def document_request(*, version: PlanVersion, language: str) -> PlanDocument:
         document, created = PlanDocument.objects.get(version=version, language=language), False
     if created or document.status == PlanDocument.Status.FAILED:
         if document.status == PlanDocument.Status.FAILED:
+            # Trying again starts afresh, with its own retries.
             PlanDocument.objects.filter(pk=document.pk).update(
-                status=PlanDocument.Status.QUEUED, progress=0, error="", requested_at=timezone.now()
+                status=PlanDocument.Status.QUEUED,
+                progress=0,
+                attempts=0,
+                error="",
+                requested_at=timezone.now(),
             )
             document.refresh_from_db()
-        transaction.on_commit(partial(render_plan_document.delay, document.pk), robust=True)
+
+        # A named function, not a partial: Django logs a robust callback's failure by its
+        # __qualname__. The approval stands even if the broker is down; beat requeues.
+        def render(document_id=document.pk):
+            render_plan_document.delay(document_id)
+
+        transaction.on_commit(render, robust=True)
     return document
 
 

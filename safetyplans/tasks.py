@@ -57,8 +57,9 @@ def render_plan_document(self, document_id: int) -> str:
             progress=0,
             error=f"{type(error).__name__}: {error}"[:500],
         )
-        if not failed:
+        if not failed and not self.request.is_eager:
             raise self.retry(exc=error, countdown=30 * 2**document.attempts) from error
+        # Eager (no broker): the document stays queued and the beat task tries it again.
         return "failed"
     return "ready"
 
@@ -73,5 +74,8 @@ def render_waiting_documents() -> int:
     ).values_list("pk", flat=True)
     ids = list(waiting[:100])
     for document_id in ids:
-        render_plan_document.delay(document_id)
+        try:
+            render_plan_document.delay(document_id)
+        except Exception:  # one bad document must not hold up the others
+            logger.exception("requeueing plan PDF %s failed", document_id)
     return len(ids)

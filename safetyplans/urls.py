@@ -21,8 +21,12 @@ urlpatterns = [
     path("plans/<int:pk>/v<int:number>/approve/", views.version_approve, name="approve"),
     path("plans/<int:pk>/v<int:number>/pdf/", views.document_request, name="document_request"),
     path("plans/<int:pk>/v<int:number>/decision/", views.decision_download, name="decision"),
-    path("priorities/<int:pk>/edit/", views.priority_edit, name="priority_edit"),
-    path("actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
+    path(
+        "plans/<int:pk>/v<int:number>/priorities/<int:item>/",
+        views.priority_edit,
+        name="priority_edit",
+    ),
+    path("plans/<int:pk>/v<int:number>/actions/<int:item>/", views.action_edit, name="action_edit"),
     path(
         "priorities/<int:pk>/remove/",
         views.item_remove,

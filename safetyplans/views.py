@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -163,7 +164,7 @@ def version_compare(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """What changed between two versions (by default, from the one it was revised from)."""
     version = _version_for(request.user, pk, number)
     other_number = request.GET.get("with", "")
-    if other_number.isdigit():
+    if other_number.isascii() and other_number.isdecimal() and len(other_number) < 6:
         other = get_object_or_404(_versions(request.user, version.plan), number=int(other_number))
     else:
         other = previous_version(version)
@@ -278,11 +279,44 @@ def priority_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     )
 
 
-def priority_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    priority = _item_for(Priority, request.user, pk)
-    version = priority.version
+def _edited_item(request, model, version: PlanVersion, item: int):
+    """The priority or action being edited. If someone removed it meanwhile, a GET is a 404;
+    a POST keeps what was typed: the form comes back with a conflict message."""
+    found = model.objects.filter(version=version, pk=item).select_related("version").first()
+    if found is None and request.method != "POST":
+        raise Http404
+    return found
+
+
+def _removed_meanwhile(request, form, version, title):
+    what = pgettext("safety plan", "action") if isinstance(form, ActionForm) else _("priority")
+    messages.warning(
+        request,
+        _("Someone removed this %(what)s meanwhile. Your text is kept below.") % {"what": what},
+    )
+    form.is_valid()
+    # Saving again re-adds it, as a new item.
+    add = "action_add" if isinstance(form, ActionForm) else "priority_add"
+    context = {
+        "form": form,
+        "version": version,
+        "plan": version.plan,
+        "title": title,
+        "add_again_url": reverse(f"safetyplans:{add}", args=[version.plan_id, version.number]),
+    }
+    return render(request, "safetyplans/item_form.html", context, status=409)
+
+
+def priority_edit(request: HttpRequest, pk: int, number: int, item: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, draft=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
+    priority = _edited_item(request, Priority, version, item)
+    title = _("Edit priority")
+    if priority is None:
+        form = PriorityForm(request.POST, version=version, instance=Priority(version=version))
+        return _removed_meanwhile(request, form, version, title)
+    priority.version = version
     form = PriorityForm(request.POST or None, version=version, instance=priority)
     return _item_form(
         request,
@@ -293,7 +327,7 @@ def priority_edit(request: HttpRequest, pk: int) -> HttpResponse:
             priority=priority, revision=data["revision"], by=request.user, **_fields(data)
         ),
         theirs_model=Priority,
-        template_title=_("Edit priority"),
+        template_title=title,
     )
 
 
@@ -320,11 +354,16 @@ def action_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     )
 
 
-def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _item_for(Action, request.user, pk)
-    version = action.version
+def action_edit(request: HttpRequest, pk: int, number: int, item: int) -> HttpResponse:
+    version = _version_for(request.user, pk, number, draft=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
+    action = _edited_item(request, Action, version, item)
+    title = pgettext("safety plan", "Edit action")
+    if action is None:
+        form = ActionForm(request.POST, version=version, instance=Action(version=version))
+        return _removed_meanwhile(request, form, version, title)
+    action.version = version
     form = ActionForm(request.POST or None, version=version, instance=action)
     return _item_form(
         request,
@@ -340,7 +379,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
             decisions=list(data["decisions"]),
         ),
         theirs_model=Action,
-        template_title=pgettext("safety plan", "Edit action"),
+        template_title=title,
     )
 
 

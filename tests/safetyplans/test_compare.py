@@ -278,3 +278,13 @@ def test_the_compare_page_of_another_programme_is_not_found(
 ):
     response = as_user(other_coordinator).get(compare_url(revised, approved.number))
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("other", ["²", "٣", "99", "99999999999999999999", "x", "1.0", "-1", ""])
+def test_a_malformed_or_unknown_version_to_compare_with_is_not_an_error(
+    as_user, coordinator, revised, other
+):
+    """`with` comes from the address bar: a number that names no version of the plan is not
+    found, anything else falls back to the version it was revised from; never a server error."""
+    response = as_user(coordinator).get(compare_url(revised, other))
+    assert response.status_code in (200, 404)

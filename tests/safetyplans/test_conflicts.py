@@ -94,9 +94,13 @@ def saved_now(html: str) -> str:
 def edit_url(kind, version):
     return {
         "priority": lambda: reverse(
-            "safetyplans:priority_edit", args=[version.priorities.get().pk]
+            "safetyplans:priority_edit",
+            args=[version.plan_id, version.number, version.priorities.get().pk],
         ),
-        "action": lambda: reverse("safetyplans:action_edit", args=[version.actions.get().pk]),
+        "action": lambda: reverse(
+            "safetyplans:action_edit",
+            args=[version.plan_id, version.number, version.actions.get().pk],
+        ),
         "context": lambda: reverse("safetyplans:context", args=[version.plan_id, version.number]),
     }[kind]()
 
@@ -277,7 +281,9 @@ def test_a_remove_without_a_revision_is_refused(desk, leader, draft):
     assert Priority.objects.filter(pk=priority.pk).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback like every transactional test here: a plain flush would leave the
+# serialized tests that follow without their reference rows.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_saves_at_the_same_moment_let_exactly_one_through(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("needs row locks: SQLite serialises whole-database writes instead")

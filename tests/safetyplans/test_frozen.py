@@ -173,7 +173,7 @@ def test_a_frozen_version_cannot_be_thawed_through_its_status(frozen, status):
 
 
 def test_the_approved_version_may_be_marked_superseded(group):
-    plan, version = plan_in_state("approved", group=group)
+    _plan, version = plan_in_state("approved", group=group)
     version.status, version.superseded_at = PlanVersion.Status.SUPERSEDED, timezone.now()
     version.save(update_fields=["status", "superseded_at"])
     version = PlanVersion.objects.get(pk=version.pk)
@@ -317,13 +317,15 @@ def edit_posts(version):
         ("priority_add", reverse("safetyplans:priority_add", args=args), priority_data),
         (
             "priority_edit",
-            reverse("safetyplans:priority_edit", args=[priority.pk]),
+            reverse(
+                "safetyplans:priority_edit", args=[version.plan_id, version.number, priority.pk]
+            ),
             {**priority_data, "revision": str(priority.revision)},
         ),
         ("action_add", reverse("safetyplans:action_add", args=args), action_data),
         (
             "action_edit",
-            reverse("safetyplans:action_edit", args=[action.pk]),
+            reverse("safetyplans:action_edit", args=[version.plan_id, version.number, action.pk]),
             {**action_data, "revision": str(action.revision)},
         ),
     ]
@@ -378,7 +380,7 @@ def test_removing_an_item_of_a_frozen_version_is_refused_with_a_message(
 
 
 def test_a_frozen_version_page_offers_no_edit_links(as_user, leader, frozen):
-    plan, version = frozen
+    _plan, version = frozen
     page = as_user(leader).get(version.get_absolute_url())
     assert page.status_code == 200
     assert page.context["editable"] is False
@@ -389,9 +391,7 @@ def test_a_frozen_version_page_offers_no_edit_links(as_user, leader, frozen):
 # --- admin ----------------------------------------------------------------------------------
 
 
-def test_admin_shows_a_frozen_version_read_only_and_refuses_to_save_it(
-    as_user, admin_user, frozen
-):
+def test_admin_shows_a_frozen_version_read_only_and_refuses_to_save_it(as_user, admin_user, frozen):
     plan, version = frozen
     client = as_user(admin_user)
     url = reverse("admin:safetyplans_planversion_change", args=[version.pk])

@@ -3,6 +3,7 @@ the frozen text and carried to a revised version), the plan's progress, and the 
 overview, checked against numbers worked out by hand."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -444,3 +445,26 @@ def test_a_donor_may_not_record_progress(as_user, donor, tracking):
 def test_the_track_page_of_another_group_is_not_found(request, as_user, tracking, role):
     client = as_user(request.getfixturevalue(role))
     assert client.get(track_url(tracking)).status_code == 404
+
+
+def shown_percent(html: str, after: str) -> str:
+    """The value of the first progress bar after a marker in a page."""
+    return re.search(r'<progress[^>]*value="(\d+)"', html[html.index(after) :]).group(1)
+
+
+def test_the_overview_and_the_plan_page_show_the_same_percent(
+    as_user, coordinator, programme, group
+):
+    # Two actions at 45% and 40%: a mean of 42.5, exactly between two whole numbers.
+    plan, version = plan_in_state("approved", group=group, actions=2, by=coordinator)
+    first, second = version.actions.order_by("pk")
+    track(first, "in_progress", 45)
+    track(second, "in_progress", 40)
+    client = as_user(coordinator)
+
+    plan_page = client.get(plan.get_absolute_url()).content.decode()
+    overview = client.get(reverse("safetyplans:overview", args=[programme.pk])).content.decode()
+
+    assert shown_percent(plan_page, 'id="progress-title"') == shown_percent(
+        overview, f'href="{plan.get_absolute_url()}"'
+    )

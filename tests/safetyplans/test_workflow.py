@@ -121,7 +121,10 @@ def request_for(transition, version):
         "revise": (reverse("safetyplans:revise", args=[plan.pk]), {}),
         "delete": (reverse("safetyplans:delete", args=[plan.pk]), {}),
         "edit": (
-            reverse("safetyplans:priority_edit", args=[priority.pk]),
+            reverse(
+                "safetyplans:priority_edit",
+                args=[priority.version.plan_id, priority.version.number, priority.pk],
+            ),
             priority_data(issue=NEW_ISSUE, revision=priority.revision),
         ),
         "add": (
