@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from cohesion.demo_engagement import seed_engagement
 from cohesion.demo_meetings import seed_group_meetings
 from cohesion.demo_people import demo_members
 from cohesion.demo_plans import seed_kherson_plan, seed_zhytomyr_plan
@@ -294,6 +295,7 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
                     note="Діяльність припинено через окупацію громади.",
                     by=coordinator,
                 )
+    seed_engagement(zhytomyr, kherson, coordinator)
     return accounts
 
 

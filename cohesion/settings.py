@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "workinggroups",
     "meetings",
     "safetyplans",
+    "engagement",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("workinggroups.urls")),
     path("", include("meetings.urls")),
     path("", include("safetyplans.urls")),
+    path("", include("engagement.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

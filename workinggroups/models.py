@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -252,7 +253,23 @@ class PersonQuerySet(models.QuerySet):
         roles = user_roles(user)
         if roles.is_admin:
             return self.all()
-        return self.filter(pk__in=Membership.objects.visible_to(user).values("person_id"))
+        # Coordinators also see the youth leaders and event participants of their programmes,
+        # who need not sit in a group.
+        youth_leaders = apps.get_model("engagement", "YouthLeader").objects
+        participants = apps.get_model("engagement", "Participant").objects
+        return self.filter(
+            Q(pk__in=Membership.objects.visible_to(user).values("person_id"))
+            | Q(
+                pk__in=youth_leaders.filter(programme_id__in=roles.coordinator_of).values(
+                    "person_id"
+                )
+            )
+            | Q(
+                pk__in=participants.filter(event__programme_id__in=roles.coordinator_of).values(
+                    "person_id"
+                )
+            )
+        )
 
     def similar_to(self, *, full_name: str, birth_year: int | None, community_id: int | None):
         """People who look like the same person: same name (any case) and birth year, and the

@@ -31,18 +31,24 @@ class Rules:
     youth_max_age: int
 
 
-def composition_rules(programme: Programme) -> Rules:
-    """The programme's required categories, targets and age bands (the defaults when it has
-    none of its own). Three queries."""
+def age_bands_for(programme: Programme) -> list[AgeBand]:
+    """The programme's age bands, or the default ones when it has none of its own, youngest
+    first. One or two queries."""
     bands = list(AgeBand.objects.filter(programme=programme))
     if not bands:
         bands = list(AgeBand.objects.filter(programme__isnull=True)) or [
             AgeBand(min_age=low, max_age=high) for low, high in DEFAULT_BANDS
         ]
+    return sorted(bands, key=lambda band: band.min_age)
+
+
+def composition_rules(programme: Programme) -> Rules:
+    """The programme's required categories, targets and age bands (the defaults when it has
+    none of its own). Three queries."""
     return Rules(
         required=list(programme.required_categories.all()),
         targets=dict(programme.composition_targets.values_list("measure", "threshold")),
-        bands=sorted(bands, key=lambda band: band.min_age),
+        bands=age_bands_for(programme),
         youth_max_age=programme.youth_max_age,
     )
 

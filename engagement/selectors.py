@@ -1,0 +1,227 @@
+"""Reading engagement records: needs-to-opportunities matching, event attendance figures,
+youth participation by age band, and what may be shown of a person to whom."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, F, Prefetch, Q
+from django.utils import timezone
+
+from engagement.models import (
+    AssessedNeed,
+    Event,
+    NeedsAssessment,
+    Opportunity,
+    Participant,
+    YouthLeader,
+)
+from workinggroups.models import Membership, Person
+from workinggroups.selectors import age_bands_for
+
+# --- matching -------------------------------------------------------------------------------
+
+
+@dataclass
+class NeedMatch:
+    need: AssessedNeed
+    opportunities: list = field(default_factory=list)
+
+    @property
+    def is_gap(self) -> bool:
+        return not self.opportunities
+
+
+@dataclass
+class CommunityMatch:
+    community: object
+    assessment: NeedsAssessment
+    needs: list  # of NeedMatch, the most severe first
+
+    @property
+    def gaps(self) -> list:
+        return [n for n in self.needs if n.is_gap]
+
+    @property
+    def covered(self) -> list:
+        return [n for n in self.needs if not n.is_gap]
+
+
+def _answers(opportunity: Opportunity, need: AssessedNeed, community_id: int) -> bool:
+    """An opportunity answers a need when it addresses the need's category, is open in the
+    community (an opportunity naming no community is open in all of the programme's), and is
+    open at some time during the assessment's period."""
+    assessment = need.assessment
+    return (
+        need.category in opportunity.category_set
+        and (not opportunity.community_ids or community_id in opportunity.community_ids)
+        and opportunity.starts_on <= assessment.period_end
+        and (opportunity.ends_on is None or opportunity.ends_on >= assessment.period_start)
+    )
+
+
+def matching(programme, *, communities=None) -> list[CommunityMatch]:
+    """For each community with a needs assessment, its latest assessment's needs, each with
+    the opportunities that answer it; a need with none is a gap. Three queries."""
+    assessments = (
+        NeedsAssessment.objects.filter(programme=programme)
+        .select_related("community")
+        .prefetch_related(
+            Prefetch("needs", queryset=AssessedNeed.objects.order_by("-severity", "category"))
+        )
+        .order_by("community_id", "-period_end", "-pk")
+    )
+    if communities is not None:
+        assessments = assessments.filter(community__in=communities)
+    latest = {}
+    for assessment in assessments:
+        latest.setdefault(assessment.community_id, assessment)
+    opportunities = list(
+        Opportunity.objects.filter(programme=programme).prefetch_related("needs", "communities")
+    )
+    for opportunity in opportunities:
+        opportunity.category_set = {n.category for n in opportunity.needs.all()}
+        opportunity.community_ids = {c.pk for c in opportunity.communities.all()}
+    result = []
+    for community_id, assessment in latest.items():
+        needs = []
+        for need in assessment.needs.all():
+            need.assessment = assessment
+            answering = [o for o in opportunities if _answers(o, need, community_id)]
+            needs.append(NeedMatch(need=need, opportunities=answering))
+        result.append(CommunityMatch(assessment.community, assessment, needs))
+    result.sort(key=lambda m: m.community.name_uk)
+    return result
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def with_attendance(events):
+    """Events annotated with registered, present and absent counts and the mean change in
+    self-assessment of those who gave both scores."""
+    Attendance = Participant.Attendance
+    return events.annotate(
+        registered_count=Count("participants", distinct=True),
+        present_count=Count(
+            "participants", filter=Q(participants__attendance=Attendance.PRESENT), distinct=True
+        ),
+        absent_count=Count(
+            "participants", filter=Q(participants__attendance=Attendance.ABSENT), distinct=True
+        ),
+        score_gain=Avg(
+            F("participants__score_after") - F("participants__score_before"),
+            filter=Q(
+                participants__score_after__isnull=False,
+                participants__score_before__isnull=False,
+            ),
+        ),
+    )
+
+
+@dataclass
+class AttendanceFigures:
+    registered: int
+    present: int
+    absent: int
+    by_community: list  # (community name, registered, present)
+    by_sex: dict  # sex -> present
+    score_gain: float | None
+
+
+def attendance_figures(event: Event) -> AttendanceFigures:
+    """The attendance of one event, by community and by sex. Two queries."""
+    Attendance = Participant.Attendance
+    rows = list(
+        event.participants.values("community__name_uk", "community__name_en")
+        .annotate(
+            registered=Count("pk"),
+            present=Count("pk", filter=Q(attendance=Attendance.PRESENT)),
+            absent=Count("pk", filter=Q(attendance=Attendance.ABSENT)),
+        )
+        .order_by("community__name_uk")
+    )
+    from cohesion.i18n import pick
+
+    by_sex = dict(
+        event.participants.filter(attendance=Attendance.PRESENT)
+        .values_list("person__sex")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    scores = event.participants.filter(score_before__isnull=False, score_after__isnull=False)
+    gain = scores.aggregate(g=Avg(F("score_after") - F("score_before")))["g"]
+    return AttendanceFigures(
+        registered=sum(r["registered"] for r in rows),
+        present=sum(r["present"] for r in rows),
+        absent=sum(r["absent"] for r in rows),
+        by_community=[
+            (pick(r["community__name_uk"], r["community__name_en"]), r["registered"], r["present"])
+            for r in rows
+        ],
+        by_sex=by_sex,
+        score_gain=round(gain, 1) if gain is not None else None,
+    )
+
+
+# --- youth ----------------------------------------------------------------------------------
+
+
+def programme_people(programme):
+    """Everyone taking part in the programme, once: group members (current and past), youth
+    leaders and event participants."""
+    return Person.objects.filter(
+        Q(pk__in=Membership.objects.filter(group__programme=programme).values("person_id"))
+        | Q(pk__in=YouthLeader.objects.filter(programme=programme).values("person_id"))
+        | Q(pk__in=Participant.objects.filter(event__programme=programme).values("person_id"))
+    )
+
+
+def participation_by_age_band(programme, *, year: int | None = None) -> list[tuple]:
+    """(band, people, is_youth) for the programme's age bands, plus people of unknown age, in
+    one query. A band counts as youth when it ends at or below the programme's youth age."""
+    year = year or timezone.localdate().year
+    bands = age_bands_for(programme)
+    aggregates = {}
+    for index, band in enumerate(bands):
+        condition = Q(birth_year__lte=year - band.min_age)
+        if band.max_age is not None:
+            condition &= Q(birth_year__gte=year - band.max_age)
+        aggregates[f"band{index}"] = Count("pk", filter=condition)
+    aggregates["unknown"] = Count("pk", filter=Q(birth_year__isnull=True))
+    counts = programme_people(programme).aggregate(**aggregates)
+    rows = [
+        (
+            band.label,
+            counts[f"band{index}"],
+            band.max_age is not None and band.max_age <= programme.youth_max_age,
+        )
+        for index, band in enumerate(bands)
+    ]
+    return rows, counts["unknown"]
+
+
+def youth_support_counts(programme) -> dict:
+    from engagement.models import YouthSupport
+
+    return dict(
+        YouthSupport.objects.filter(youth_leader__programme=programme)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+# --- privacy --------------------------------------------------------------------------------
+
+
+def people_shown_to(user, person_ids) -> set[int]:
+    """The people among `person_ids` whose names and markers (veteran, displaced, disability)
+    the user may see: coordinators of a programme they take part in and the leaders of their
+    groups. One query."""
+    return set(
+        Person.objects.visible_to(user).filter(pk__in=person_ids).values_list("pk", flat=True)
+    )
+
+
+def since(days: int) -> datetime.date:
+    return timezone.localdate() - datetime.timedelta(days=days)

@@ -1,0 +1,613 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import user_roles
+from cohesion.i18n import pick
+from communities.models import Organisation
+from engagement import services
+from engagement.forms import (
+    AddParticipantsForm,
+    CommunityFilterForm,
+    EventFilterForm,
+    EventForm,
+    NeedsAssessmentForm,
+    NewPersonForm,
+    OpportunityForm,
+    SignInSheetForm,
+    VeteranOrganisationForm,
+    YouthLeaderForm,
+    YouthSupportForm,
+    programme_communities,
+)
+from engagement.models import (
+    Event,
+    NeedsAssessment,
+    Opportunity,
+    Participant,
+    VeteranOrganisation,
+    YouthLeader,
+    YouthSupport,
+)
+from engagement.selectors import (
+    attendance_figures,
+    matching,
+    participation_by_age_band,
+    people_shown_to,
+    programme_people,
+    with_attendance,
+)
+from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.services import PossibleDuplicate, person_create
+from workinggroups.views import _programme_for
+
+
+def _url(name: str, programme) -> str:
+    return reverse(name, args=[programme.pk])
+
+
+def _coordinates(user, programme) -> bool:
+    return user_roles(user).coordinates(programme.pk)
+
+
+def _scoped(model, user, pk: int, *, manage: bool = False, related=()):
+    """The row if the user may see it (404 otherwise); `manage` needs a coordinator of its
+    programme (403 otherwise)."""
+    row = get_object_or_404(
+        model.objects.visible_to(user).select_related("programme", *related), pk=pk
+    )
+    if manage and not _coordinates(user, row.programme):
+        raise PermissionDenied
+    return row
+
+
+def _apply(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _fields(form, *skip) -> dict:
+    return {k: v for k, v in form.cleaned_data.items() if k not in skip}
+
+
+# --- youth ----------------------------------------------------------------------------------
+
+
+def youth(request: HttpRequest, pk: int) -> HttpResponse:
+    """Youth leaders, their support, youth organisations and youth participation by age band.
+    Donors and others who may not see people get the figures only."""
+    programme = _programme_for(request.user, pk)
+    filters = CommunityFilterForm(request.GET or None, programme=programme)
+    community = filters.cleaned_data.get("community") if filters.is_valid() else None
+    leaders = YouthLeader.objects.visible_to(request.user).filter(programme=programme)
+    if community:
+        leaders = leaders.filter(community=community)
+    leaders = leaders.select_related("person", "community", "organisation").annotate(
+        support_count=Count("supports")
+    )
+    all_leaders = YouthLeader.objects.filter(programme=programme)
+    bands, unknown_age = participation_by_age_band(programme)
+    context = {
+        "programme": programme,
+        "filters": filters,
+        "coordinates": _coordinates(request.user, programme),
+        "leaders": leaders,
+        "leader_total": all_leaders.count(),
+        "leaders_by_community": [
+            (pick(row["community__name_uk"], row["community__name_en"]), row["n"])
+            for row in all_leaders.values("community__name_uk", "community__name_en")
+            .annotate(n=Count("pk"))
+            .order_by("community__name_uk")
+        ],
+        "support_counts": _counts(
+            YouthSupport.objects.filter(youth_leader__programme=programme),
+            "kind",
+            YouthSupport.Kind.choices,
+        ),
+        # Youth organisations of the programme's communities, and those its youth leaders
+        # belong to wherever they are registered.
+        "organisations": Organisation.objects.filter(kind=Organisation.Kind.YOUTH_ORGANISATION)
+        .filter(
+            Q(community__in=programme_communities(programme))
+            | Q(pk__in=all_leaders.values("organisation_id"))
+        )
+        .select_related("community"),
+        "bands": bands,
+        "unknown_age": unknown_age,
+        "suppress": not _coordinates(request.user, programme),
+    }
+    return render(request, "engagement/youth.html", context)
+
+
+def _leader_form_people(user, programme):
+    return (
+        programme_people(programme)
+        .filter(pk__in=Person.objects.visible_to(user).values("pk"))
+        .order_by("full_name")
+    )
+
+
+def youth_leader_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
+    if pk is not None:
+        leader = _scoped(YouthLeader, request.user, pk, manage=True, related=("person",))
+        programme = leader.programme
+    else:
+        leader = None
+        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    people = _leader_form_people(request.user, programme)
+    form = YouthLeaderForm(
+        request.POST or None, instance=leader, programme=programme, people=people
+    )
+    new_person = None
+    if leader is None:
+        new_person = NewPersonForm(
+            request.POST or None, communities=programme_communities(programme)
+        )
+    if request.method == "POST" and form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            if person is None:
+                if not new_person.is_valid():
+                    raise ValidationError(_("Choose a person on record or enter a new one."))
+                person = person_create(
+                    fields=new_person.cleaned_data,
+                    by=request.user,
+                    allow_similar=request.POST.get("confirm_new") == "1",
+                )
+            saved = services.youth_leader_save(
+                programme=programme,
+                leader=leader,
+                by=request.user,
+                **{**_fields(form), "person": person},
+            )
+        except PossibleDuplicate as duplicate:
+            form.add_error(None, duplicate)
+            new_person.possible = duplicate.matches
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("The youth leader has been saved."))
+            return redirect(saved)
+    context = {"form": form, "new_person": new_person, "programme": programme, "leader": leader}
+    return render(request, "engagement/youth_leader_form.html", context)
+
+
+def youth_leader_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    leader = _scoped(YouthLeader, request.user, pk, related=("person", "community", "organisation"))
+    context = {
+        "leader": leader,
+        "programme": leader.programme,
+        "coordinates": _coordinates(request.user, leader.programme),
+        "supports": leader.supports.select_related("provider", "event"),
+        "shown": people_shown_to(request.user, [leader.person_id]),
+    }
+    return render(request, "engagement/youth_leader_detail.html", context)
+
+
+def youth_support_edit(request: HttpRequest, pk: int | None = None, leader_pk: int | None = None):
+    if pk is not None:
+        support = get_object_or_404(
+            YouthSupport.objects.filter(
+                youth_leader__in=YouthLeader.objects.visible_to(request.user)
+            ).select_related("youth_leader__programme"),
+            pk=pk,
+        )
+        leader = support.youth_leader
+        if not _coordinates(request.user, leader.programme):
+            raise PermissionDenied
+    else:
+        support = None
+        leader = _scoped(YouthLeader, request.user, leader_pk, manage=True)
+    form = YouthSupportForm(request.POST or None, instance=support, programme=leader.programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.youth_support_save(
+                youth_leader=leader, support=support, by=request.user, **_fields(form)
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("The support has been saved."))
+            return redirect(leader)
+    context = {"form": form, "leader": leader, "support": support}
+    context["title"] = _("Support") if support else _("New support")
+    context["back"] = leader.get_absolute_url()
+    return render(request, "engagement/form.html", context)
+
+
+@require_POST
+def youth_support_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    support = get_object_or_404(
+        YouthSupport.objects.filter(
+            youth_leader__in=YouthLeader.objects.visible_to(request.user)
+        ).select_related("youth_leader__programme"),
+        pk=pk,
+    )
+    if not _coordinates(request.user, support.youth_leader.programme):
+        raise PermissionDenied
+    support.delete()
+    messages.success(request, _("The support has been removed."))
+    return redirect(support.youth_leader)
+
+
+# --- veteran sphere -------------------------------------------------------------------------
+
+
+def veterans(request: HttpRequest, pk: int) -> HttpResponse:
+    """The veteran sphere of the programme: organisations by community, needs assessments,
+    opportunities, and which needs are gaps."""
+    programme = _programme_for(request.user, pk)
+    filters = CommunityFilterForm(request.GET or None, programme=programme)
+    community = filters.cleaned_data.get("community") if filters.is_valid() else None
+    organisations = VeteranOrganisation.objects.visible_to(request.user).filter(programme=programme)
+    assessments = NeedsAssessment.objects.visible_to(request.user).filter(programme=programme)
+    if community:
+        organisations = organisations.filter(community=community)
+        assessments = assessments.filter(community=community)
+    roles = user_roles(request.user)
+    if _coordinates(request.user, programme) or programme.pk in roles.donor_of:
+        scope = None
+    else:  # a leader: their own community
+        scope = WorkingGroup.objects.filter(pk__in=roles.leader_of, programme=programme).values(
+            "community_id"
+        )
+    matches = matching(programme, communities=scope)
+    if community:
+        matches = [m for m in matches if m.community.pk == community.pk]
+    context = {
+        "programme": programme,
+        "filters": filters,
+        "coordinates": _coordinates(request.user, programme),
+        "sees_contacts": _sees_contacts(request.user, programme),
+        "organisations": organisations.select_related("community", "organisation"),
+        "relationship_counts": _counts(
+            organisations, "relationship", VeteranOrganisation.Relationship.choices
+        ),
+        "assessments": assessments.select_related("community").annotate(need_count=Count("needs")),
+        "opportunities": Opportunity.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .prefetch_related("needs", "communities")
+        .select_related("provider"),
+        "matches": matches,
+        "today": timezone.localdate(),
+    }
+    return render(request, "engagement/veterans.html", context)
+
+
+def _counts(queryset, field: str, choices) -> list[tuple[str, int]]:
+    """(label, count) for every choice, in one query."""
+    found = dict(queryset.values_list(field).annotate(n=Count("pk")).order_by())
+    return [(label, found.get(value, 0)) for value, label in choices]
+
+
+def _sees_contacts(user, programme) -> bool:
+    """Contact people are personal data: not for donors."""
+    roles = user_roles(user)
+    return roles.coordinates(programme.pk) or programme.pk in roles.leader_in
+
+
+def veteran_organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _scoped(VeteranOrganisation, request.user, pk, related=("community", "organisation"))
+    context = {
+        "entry": entry,
+        "programme": entry.programme,
+        "coordinates": _coordinates(request.user, entry.programme),
+        "sees_contacts": _sees_contacts(request.user, entry.programme),
+    }
+    return render(request, "engagement/veteran_organisation_detail.html", context)
+
+
+def veteran_organisation_edit(
+    request: HttpRequest, pk: int | None = None, programme_pk: int | None = None
+):
+    if pk is not None:
+        entry = _scoped(VeteranOrganisation, request.user, pk, manage=True)
+        programme = entry.programme
+    else:
+        entry = None
+        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    form = VeteranOrganisationForm(request.POST or None, instance=entry, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.veteran_organisation_save(
+                programme=programme, entry=entry, by=request.user, **_fields(form)
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("The registry has been updated."))
+            return redirect(saved)
+    context = {
+        "form": form,
+        "programme": programme,
+        "title": _("Veteran organisation") if entry else _("Add to the veteran registry"),
+        "back": entry.get_absolute_url() if entry else _url("engagement:veterans", programme),
+    }
+    return render(request, "engagement/form.html", context)
+
+
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _scoped(NeedsAssessment, request.user, pk, related=("community", "conducted_by"))
+    context = {
+        "assessment": assessment,
+        "programme": assessment.programme,
+        "coordinates": _coordinates(request.user, assessment.programme),
+        "match": next(
+            iter(matching(assessment.programme, communities=[assessment.community])), None
+        ),
+        "needs": assessment.needs.all(),
+    }
+    return render(request, "engagement/assessment_detail.html", context)
+
+
+def assessment_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
+    if pk is not None:
+        assessment = _scoped(NeedsAssessment, request.user, pk, manage=True)
+        programme = assessment.programme
+    else:
+        assessment = None
+        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    form = NeedsAssessmentForm(request.POST or None, instance=assessment, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.assessment_save(
+                programme=programme,
+                assessment=assessment,
+                needs=form.needs(),
+                by=request.user,
+                **{
+                    k: v
+                    for k, v in _fields(form).items()
+                    if not k.startswith(("severity_", "note_"))
+                },
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("The needs assessment has been saved."))
+            return redirect(saved)
+    context = {"form": form, "programme": programme, "assessment": assessment}
+    return render(request, "engagement/assessment_form.html", context)
+
+
+def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    opportunity = _scoped(Opportunity, request.user, pk, related=("provider",))
+    context = {
+        "opportunity": opportunity,
+        "programme": opportunity.programme,
+        "coordinates": _coordinates(request.user, opportunity.programme),
+    }
+    return render(request, "engagement/opportunity_detail.html", context)
+
+
+def opportunity_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
+    if pk is not None:
+        opportunity = _scoped(Opportunity, request.user, pk, manage=True)
+        programme = opportunity.programme
+    else:
+        opportunity = None
+        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    form = OpportunityForm(request.POST or None, instance=opportunity, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        data = _fields(form)
+        try:
+            saved = services.opportunity_save(
+                programme=programme,
+                opportunity=opportunity,
+                by=request.user,
+                **{**data, "communities": list(data["communities"])},
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("The opportunity has been saved."))
+            return redirect(saved)
+    context = {
+        "form": form,
+        "programme": programme,
+        "title": _("Opportunity") if opportunity else _("New opportunity for veterans"),
+        "back": opportunity.get_absolute_url()
+        if opportunity
+        else _url("engagement:veterans", programme),
+    }
+    return render(request, "engagement/form.html", context)
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def events(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_for(request.user, pk)
+    filters = EventFilterForm(request.GET or None, programme=programme)
+    rows = Event.objects.visible_to(request.user).filter(programme=programme)
+    if filters.is_valid():
+        if kind := filters.cleaned_data.get("kind"):
+            rows = rows.filter(kind=kind)
+        if topic := filters.cleaned_data.get("topic"):
+            rows = rows.filter(topics__topic=topic)
+        if community := filters.cleaned_data.get("community"):
+            rows = rows.filter(
+                Q(host_community=community) | Q(visiting_communities=community)
+            ).distinct()
+    rows = with_attendance(
+        rows.select_related("host_community").prefetch_related("topics", "visiting_communities")
+    ).order_by("-starts_on", "pk")
+    context = {
+        "programme": programme,
+        "filters": filters,
+        "events": rows,
+        "coordinates": _coordinates(request.user, programme),
+        "suppress": not _coordinates(request.user, programme),
+    }
+    return render(request, "engagement/events.html", context)
+
+
+def _event_for(user, pk: int, *, manage: bool = False) -> Event:
+    return _scoped(Event, user, pk, manage=manage, related=("host_community",))
+
+
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_for(request.user, pk)
+    participants = list(
+        event.participants.select_related("person", "community", "group").order_by(
+            "community__name_uk", "person__full_name"
+        )
+    )
+    shown = people_shown_to(request.user, [p.person_id for p in participants])
+    context = {
+        "event": event,
+        "programme": event.programme,
+        "coordinates": _coordinates(request.user, event.programme),
+        "participants": [p for p in participants if p.person_id in shown],
+        "hidden_count": sum(1 for p in participants if p.person_id not in shown),
+        "figures": attendance_figures(event),
+        "topics": event.topics.all(),
+        "visiting": event.visiting_communities.all(),
+        "groups": event.groups.select_related("community"),
+        # Small counts could point at people to anyone but a coordinator.
+        "suppress": not _coordinates(request.user, event.programme),
+    }
+    return render(request, "engagement/event_detail.html", context)
+
+
+def event_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
+    if pk is not None:
+        event = _event_for(request.user, pk, manage=True)
+        programme = event.programme
+    else:
+        event = None
+        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    form = EventForm(request.POST or None, instance=event, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        data = _fields(form)
+        data["visiting_communities"] = list(data["visiting_communities"])
+        data["groups"] = list(data["groups"])
+        try:
+            saved = services.event_save(programme=programme, event=event, by=request.user, **data)
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("The event has been saved."))
+            return redirect(saved)
+    context = {
+        "form": form,
+        "programme": programme,
+        "title": _("Edit event") if event else _("New event"),
+        "back": event.get_absolute_url() if event else _url("engagement:events", programme),
+    }
+    return render(request, "engagement/form.html", context)
+
+
+def _member_choices(event: Event):
+    """Current members of the groups taking part (named, or in the host or a visiting
+    community), grouped by community, leaving out those already registered."""
+    communities = [
+        event.host_community_id,
+        *event.visiting_communities.values_list("pk", flat=True),
+    ]
+    registered = event.participants.values("person_id")
+    memberships = (
+        Membership.objects.current()
+        .filter(group__programme=event.programme)
+        .filter(Q(group__in=event.groups.all()) | Q(group__community_id__in=communities))
+        .exclude(person_id__in=registered)
+        .select_related("person", "group__community")
+        .order_by("group__community__name_uk", "person__full_name")
+    )
+    grouped: dict[str, list] = {}
+    for membership in memberships:
+        grouped.setdefault(membership.group.community.full_name, []).append(
+            (str(membership.pk), membership.person.full_name)
+        )
+    return list(grouped.items()), {str(m.pk): m for m in memberships}
+
+
+def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
+    event = _event_for(request.user, pk, manage=True)
+    choices, by_key = _member_choices(event)
+    people = (
+        programme_people(event.programme)
+        .filter(pk__in=Person.objects.visible_to(request.user).values("pk"))
+        .exclude(pk__in=event.participants.values("person_id"))
+        .order_by("full_name")
+    )
+    form = AddParticipantsForm(request.POST or None, member_choices=choices, people=people)
+    new_person = NewPersonForm(
+        request.POST if request.POST.get("new-full_name") else None,
+        communities=programme_communities(event.programme),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = 0
+            for key in form.cleaned_data["members"]:
+                membership = by_key[key]
+                added += services.participants_add(
+                    event=event, people=[membership.person], group=membership.group, by=request.user
+                )
+            if form.cleaned_data["person"]:
+                added += services.participants_add(
+                    event=event, people=[form.cleaned_data["person"]], by=request.user
+                )
+            if new_person.is_bound:
+                if not new_person.is_valid():
+                    raise ValidationError(_("Check the new person's details below."))
+                person = person_create(
+                    fields=new_person.cleaned_data,
+                    by=request.user,
+                    allow_similar=request.POST.get("confirm_new") == "1",
+                )
+                added += services.participants_add(event=event, people=[person], by=request.user)
+        except PossibleDuplicate as duplicate:
+            form.add_error(None, duplicate)
+            new_person.possible = duplicate.matches
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("%(n)s added to the list.") % {"n": added})
+            return redirect("engagement:sign_in", pk=event.pk)
+    context = {"event": event, "form": form, "new_person": new_person, "choices": choices}
+    return render(request, "engagement/participants_add.html", context)
+
+
+def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sign-in sheet, one row per participant, made for a phone."""
+    event = _event_for(request.user, pk, manage=True)
+    participants = list(
+        event.participants.select_related("person", "community").order_by(
+            "community__name_uk", "person__full_name"
+        )
+    )
+    form = SignInSheetForm(request.POST or None, participants=participants)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attendance_record(event=event, marks=form.marks(), by=request.user)
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, _("Attendance has been saved."))
+            return redirect(event)
+    return render(request, "engagement/sign_in.html", {"event": event, "form": form})
+
+
+@require_POST
+def participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = get_object_or_404(
+        Participant.objects.filter(event__in=Event.objects.visible_to(request.user)).select_related(
+            "event__programme"
+        ),
+        pk=pk,
+    )
+    if not _coordinates(request.user, participant.event.programme):
+        raise PermissionDenied
+    services.participant_remove(participant=participant, by=request.user)
+    messages.success(request, _("Removed from the list."))
+    return redirect(participant.event)
