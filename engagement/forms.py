@@ -167,6 +167,7 @@ class NeedsAssessmentForm(forms.ModelForm):
 
 
 class OpportunityForm(forms.ModelForm):
+    link = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
     categories = forms.MultipleChoiceField(
         label=_("Needs it answers"),
         choices=NeedCategory.choices,

@@ -264,3 +264,119 @@ def plan_in_state(status: str, *, group=None, actions: int = 1, by=None):
     services.version_submit(version=draft, by=by)
     services.version_approve(version=draft, by=by, **approval)
     return plan, PlanVersion.objects.get(pk=version.pk)
+
+
+class YouthLeaderFactory(DjangoModelFactory):
+    """A young person accompanied as a youth leader in the programme's group's community."""
+
+    class Meta:
+        model = "engagement.YouthLeader"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    community = factory.LazyAttribute(lambda o: EnrolmentFactory(programme=o.programme).community)
+    person = factory.SubFactory(PersonFactory, birth_year=2002)
+    focus = "Волонтерство"
+    since = datetime.date(2023, 3, 1)
+
+
+class YouthSupportFactory(DjangoModelFactory):
+    class Meta:
+        model = "engagement.YouthSupport"
+
+    youth_leader = factory.SubFactory(YouthLeaderFactory)
+    kind = "training"
+    title = factory.Sequence(lambda n: f"Тренінг з лідерства {n}")
+    starts_on = datetime.date(2023, 5, 1)
+
+
+class VeteranOrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = "engagement.VeteranOrganisation"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    community = factory.LazyAttribute(lambda o: EnrolmentFactory(programme=o.programme).community)
+    organisation = factory.SubFactory(
+        OrganisationFactory, kind=Organisation.Kind.VETERAN_ORGANISATION
+    )
+    kind = "union"
+    relationship = "contacted"
+    contact_name = "Петро Ковальчук"
+    contact_phone = "+380501234567"
+    contact_email = "veterans@example.org"
+
+
+class NeedsAssessmentFactory(DjangoModelFactory):
+    """An assessment of 2023 with no needs yet: add AssessedNeedFactory rows."""
+
+    class Meta:
+        model = "engagement.NeedsAssessment"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    community = factory.LazyAttribute(lambda o: EnrolmentFactory(programme=o.programme).community)
+    period_start = datetime.date(2023, 3, 1)
+    period_end = datetime.date(2023, 4, 30)
+    method = "survey"
+    respondents = 40
+
+
+class AssessedNeedFactory(DjangoModelFactory):
+    class Meta:
+        model = "engagement.AssessedNeed"
+
+    assessment = factory.SubFactory(NeedsAssessmentFactory)
+    category = "employment"
+    severity = 3
+
+
+class OpportunityFactory(DjangoModelFactory):
+    """Open from 2023 with no end, in every community, answering no need until given
+    `categories` (a list of need codes)."""
+
+    class Meta:
+        model = "engagement.Opportunity"
+        skip_postgeneration_save = True
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    kind = "service"
+    title = factory.Sequence(lambda n: f"Послуга для ветеранів {n}")
+    starts_on = datetime.date(2023, 1, 1)
+
+    @factory.post_generation
+    def categories(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for category in extracted:
+                obj.needs.create(category=category)
+
+
+class EventFactory(DjangoModelFactory):
+    """A training held on 1 June 2023 in a community of the programme, on fundraising."""
+
+    class Meta:
+        model = "engagement.Event"
+        skip_postgeneration_save = True
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    kind = "training"
+    title = factory.Sequence(lambda n: f"Тренінг з фандрейзингу {n}")
+    starts_on = datetime.date(2023, 6, 1)
+    ends_on = datetime.date(2023, 6, 1)
+    status = "held"
+    host_community = factory.LazyAttribute(
+        lambda o: EnrolmentFactory(programme=o.programme).community
+    )
+
+    @factory.post_generation
+    def topics(obj, create, extracted, **kwargs):
+        if create:
+            for topic in extracted or ["fundraising"]:
+                obj.topics.create(topic=topic)
+
+
+class ParticipantFactory(DjangoModelFactory):
+    class Meta:
+        model = "engagement.Participant"
+
+    event = factory.SubFactory(EventFactory)
+    person = factory.SubFactory(PersonFactory)
+    community = factory.SelfAttribute("event.host_community")
+    attendance = "present"
