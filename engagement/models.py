@@ -9,6 +9,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.roles import user_roles
 
@@ -347,10 +348,10 @@ class NeedsAssessment(models.Model):
 
 class AssessedNeed(models.Model):
     class Severity(models.IntegerChoices):
-        LOW = 1, _("Low")
-        MEDIUM = 2, _("Medium")
-        HIGH = 3, _("High")
-        CRITICAL = 4, _("Critical")
+        LOW = 1, pgettext_lazy("severity", "Low")
+        MEDIUM = 2, pgettext_lazy("severity", "Medium")
+        HIGH = 3, pgettext_lazy("severity", "High")
+        CRITICAL = 4, pgettext_lazy("severity", "Critical")
 
     assessment = models.ForeignKey(
         NeedsAssessment,
@@ -533,7 +534,7 @@ class Event(models.Model):
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
-        HELD = "held", _("Held")
+        HELD = "held", pgettext_lazy("event", "Held")
         CANCELLED = "cancelled", _("Cancelled")
 
     programme = models.ForeignKey(
