@@ -127,12 +127,17 @@ class AttendanceFigures:
     by_sex: dict  # sex -> present
     score_gain: float | None
 
+    @property
+    def score_change(self) -> float | None:
+        return abs(self.score_gain) if self.score_gain is not None else None
+
 
 def attendance_figures(event: Event) -> AttendanceFigures:
     """The attendance of one event, by community and by sex. Two queries."""
     Attendance = Participant.Attendance
     rows = list(
-        event.participants.values("community__name_uk", "community__name_en")
+        # By id: two hromadas of the same name in different oblasts stay apart.
+        event.participants.values("community_id", "community__name_uk", "community__name_en")
         .annotate(
             registered=Count("pk"),
             present=Count("pk", filter=Q(attendance=Attendance.PRESENT)),
@@ -159,7 +164,8 @@ def attendance_figures(event: Event) -> AttendanceFigures:
             for r in rows
         ],
         by_sex=by_sex,
-        score_gain=round(gain, 1) if gain is not None else None,
+        # Unrounded: templates round it (floatformat, halves up) as the events list does.
+        score_gain=gain,
     )
 
 
