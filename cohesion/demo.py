@@ -23,6 +23,7 @@ from communities.models import (
     StakeholderCategory,
 )
 from communities.reference import ensure_stakeholder_categories
+from dashboards.models import IndicatorTarget
 from meetings.models import Meeting
 from meetings.services import meeting_schedule, propose_next
 from workinggroups.models import CompositionTarget, GroupStatusChange, WorkingGroup
@@ -59,6 +60,32 @@ PRYAZOVIA_COMMUNITIES = [
     ("UA65040030000056170", "occupied", ""),  # Ivanivka
     ("UA65040070000086673", "occupied", ""),  # Novotroitske
 ]
+# Approximate centres of the demo communities, for the dashboard's map.
+COORDINATES = {
+    "UA18080010000090720": (50.3005, 27.6647),  # Baranivka
+    "UA18040070000059677": (50.3566, 28.4870),  # Vysoka Pich
+    "UA18040190000029215": (50.2547, 28.6587),  # Zhytomyr
+    "UA18040330000027310": (50.6905, 28.6418),  # Nova Borova
+    "UA18080150000022496": (50.5886, 27.6166),  # Zviahel
+    "UA18020150000084693": (49.9760, 28.9560),  # Semenivka
+    "UA18020170000036711": (50.0650, 29.0000),  # Chervone
+    "UA65020150000047137": (47.4936, 33.9151),  # Novovorontsovka
+    "UA65020070000029027": (47.4846, 33.5293),  # Vysokopillia
+    "UA65020110000081240": (47.3700, 33.6600),  # Kochubeivka
+    "UA65100170000014054": (46.6969, 32.5491),  # Chornobaivka
+    "UA65100010000048953": (46.6331, 32.4304),  # Bilozerka
+    "UA65100130000084882": (46.5700, 32.1400),  # Stanislav
+    "UA65040010000061104": (46.1690, 34.8020),  # Henichesk
+    "UA65040030000056170": (46.9700, 34.5500),  # Ivanivka
+    "UA65040070000086673": (46.3530, 34.3330),  # Novotroitske
+}
+# Programme targets for the dashboards (over each programme's whole period).
+PROGRAMME_TARGETS = {
+    "groups_established": 7, "groups_active": 7, "meetings_held": 100, "compliance_rate": 90,
+    "participants": 150, "women_share": 50, "youth_share": 25, "plans_approved": 7,
+    "plan_actions_done": 30, "trainings": 3, "exchange_visits": 2, "event_participants": 60,
+    "youth_leaders_supported": 7, "veteran_orgs_engaged": 4, "needs_assessments": 3,
+}  # fmt: skip
 DEMO_TARGETS = {"women_share": 40, "youth_share": 20, "veterans": 1, "idps": 1}
 CONSENT_PURPOSE = (
     "Участь у робочій групі; знеособлена звітність перед донором / Taking part in the working "
@@ -296,6 +323,14 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
                     by=coordinator,
                 )
     seed_engagement(zhytomyr, kherson, coordinator)
+    for code, (latitude, longitude) in COORDINATES.items():
+        Community.objects.filter(katotth_code=code, latitude__isnull=True).update(
+            latitude=latitude, longitude=longitude
+        )
+    for code, target in PROGRAMME_TARGETS.items():
+        IndicatorTarget.objects.get_or_create(
+            programme=zhytomyr, indicator=code, defaults={"target": target}
+        )
     return accounts
 
 

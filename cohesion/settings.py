@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "meetings",
     "safetyplans",
     "engagement",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,12 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-
 PREREAD_MAX_BYTES = env.int("PREREAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Pre-reads travel with the meeting announcement up to this total size per email.
 PREREAD_ATTACH_MAX_BYTES = env.int("PREREAD_ATTACH_MAX_BYTES", default=15 * 1024 * 1024)
+# Dashboards: computed figures are cached per programme this long at most (changes to the
+# records invalidate them sooner). The map draws tiles from MAP_TILE_URL when it is set, e.g.
+# https://tile.openstreetmap.org/{z}/{x}/{y}.png; without it, the map shows the communities only.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 # The scan of a council's signed decision approving a safety plan.
 PLAN_DECISION_MAX_BYTES = env.int("PLAN_DECISION_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {
@@ -270,13 +277,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+
 # Content Security Policy: no inline script or style anywhere; everything is served from here.
+def _tile_origin(url: str) -> list[str]:
+    """The map tile server's origin, for the Content Security Policy (none when unset)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.replace("{s}", "a"))
+    if not parts.scheme or not parts.netloc:
+        return []
+    host = parts.netloc.replace("a.", "*.", 1) if "{s}" in url else parts.netloc
+    return [f"{parts.scheme}://{host}"]
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *_tile_origin(MAP_TILE_URL)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("safetyplans.urls")),
     path("", include("engagement.urls")),
+    path("", include("dashboards.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

@@ -77,6 +77,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "programme": programme,
         "enrolments": enrolments,
         "can_manage": can_manage,
+        "is_donor": programme.pk in user_roles(request.user).donor_of,
         "access": access,
     }
     return render(request, "communities/programme_detail.html", context)

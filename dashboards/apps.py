@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DashboardsConfig(AppConfig):
+    name = "dashboards"
+    verbose_name = _("Dashboards and reports")
+
+    def ready(self):
+        from dashboards import cache  # noqa: F401 - connects the invalidation signals

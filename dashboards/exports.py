@@ -1,0 +1,277 @@
+"""Exports: the indicator table by community and month (CSV, XLSX) and the printable progress
+report (PDF). Built on a worker (dashboards.tasks); aggregates only, and for donors with small
+counts protected."""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from dashboards import svg
+from dashboards.indicators import Period, dashboard_data
+from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
+from dashboards.suppression import HIDDEN, protect, small
+from engagement.models import Participant
+from meetings.models import Attendance, Meeting
+from meetings.selectors import HELD, MISSED, compliance
+from workinggroups.imports import _safe
+from workinggroups.models import Person, WorkingGroup
+
+# Additive columns: totals by community and by month are sums, so they are protected as a
+# table (primary and complementary). Distinct-people columns do not add up across months or
+# communities (one person, many months): they are protected cell by cell and get no totals.
+ADDITIVE = ["meetings_expected", "meetings_held", "attendances", "event_attendances"]
+PERSONAL_ADDITIVE = {"attendances", "event_attendances"}
+DISTINCT = ["participants", "women", "youth"]
+
+
+def columns() -> list[tuple[str, str]]:
+    return [
+        ("community", _("Community")),
+        ("month", _("Month")),
+        ("meetings_expected", _("Meetings expected")),
+        ("meetings_held", _("Meetings held")),
+        ("compliance", _("Monthly compliance, %")),
+        ("attendances", _("Attendances at meetings")),
+        ("participants", _("People at meetings")),
+        ("women", _("Women at meetings")),
+        ("youth", _("Young people at meetings")),
+        ("event_attendances", _("Attendances at trainings and visits")),
+    ]
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list]
+
+
+def _month_key(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date()
+    return value.replace(day=1)
+
+
+def indicator_table(
+    programme, period: Period, community=None, *, protected: bool, progress=None
+) -> Table:
+    """One row per community and month, then totals by community, by month and overall."""
+    progress = progress or (lambda _value: None)
+    groups = WorkingGroup.objects.filter(programme=programme).select_related("community")
+    if community is not None:
+        groups = groups.filter(community=community)
+    groups = list(groups.order_by("community__name_uk"))
+    grid = compliance(programme, groups, first=period.start, last=period.end)
+    months = grid.months
+    communities = sorted({g.community for g in groups}, key=lambda c: c.name_uk)
+    index_c = {c.pk: i for i, c in enumerate(communities)}
+    index_m = {m: j for j, m in enumerate(months)}
+
+    def matrix():
+        return [[0] * len(months) for _ in communities]
+
+    data = {name: matrix() for name in ADDITIVE + DISTINCT}
+    for row in grid.rows:
+        i = index_c[row.group.community_id]
+        for j, cell in enumerate(row.cells):
+            if cell in (HELD, MISSED):
+                data["meetings_expected"][i][j] += 1
+    progress(30)
+    group_ids = [g.pk for g in groups]
+    for group_id, month, n in (
+        Meeting.objects.filter(
+            group_id__in=group_ids,
+            status=Meeting.Status.HELD,
+            starts_at__gte=period.start_at,
+            starts_at__lt=period.end_at,
+        )
+        .annotate(month=TruncMonth("starts_at"))
+        .values_list("group__community_id", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        j = index_m.get(_month_key(month))
+        if j is not None:
+            data["meetings_held"][index_c[group_id]][j] += n
+    year = period.end.year
+    youth = Q(membership__person__birth_year__gte=year - programme.youth_max_age)
+    for community_id, month, attendances, people, women, young in (
+        Attendance.objects.filter(
+            status=Attendance.Status.PRESENT,
+            meeting__group_id__in=group_ids,
+            meeting__starts_at__gte=period.start_at,
+            meeting__starts_at__lt=period.end_at,
+        )
+        .annotate(month=TruncMonth("meeting__starts_at"))
+        .values_list("meeting__group__community_id", "month")
+        .annotate(
+            attendances=Count("pk"),
+            people=Count("membership__person_id", distinct=True),
+            women=Count(
+                "membership__person_id",
+                distinct=True,
+                filter=Q(membership__person__sex=Person.Sex.FEMALE),
+            ),
+            young=Count("membership__person_id", distinct=True, filter=youth),
+        )
+        .order_by()
+    ):
+        j = index_m.get(_month_key(month))
+        if j is None:
+            continue
+        i = index_c[community_id]
+        data["attendances"][i][j] += attendances
+        data["participants"][i][j] += people
+        data["women"][i][j] += women
+        data["youth"][i][j] += young
+    progress(60)
+    for community_id, starts_on, n in (
+        Participant.objects.filter(
+            event__programme=programme,
+            event__starts_on__gte=period.start,
+            event__starts_on__lte=period.end,
+            attendance=Participant.Attendance.PRESENT,
+            community_id__in=list(index_c),
+        )
+        .values_list("community_id", "event__starts_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        j = index_m.get(_month_key(starts_on))
+        if j is not None:
+            data["event_attendances"][index_c[community_id]][j] += n
+    progress(75)
+    return _rows(communities, months, data, protected=protected)
+
+
+def _rows(communities, months, data, *, protected: bool) -> Table:
+    tables = {name: protect(data[name]) for name in ADDITIVE}
+    for name in ADDITIVE:
+        if not (protected and name in PERSONAL_ADDITIVE):
+            tables[name].hidden = set()
+
+    def distinct(name, i, j):
+        value = data[name][i][j]
+        return small(value) if protected else value
+
+    def rate(held, expected):
+        if HIDDEN in (held, expected) or not expected:
+            return ""
+        return round(100 * min(held, expected) / expected)
+
+    rows = []
+    for i, community in enumerate(communities):
+        for j, month in enumerate(months):
+            held = tables["meetings_held"].shown(("cell", i, j))
+            expected = tables["meetings_expected"].shown(("cell", i, j))
+            rows.append([
+                community.name, f"{month:%Y-%m}", expected, held, rate(held, expected),
+                tables["attendances"].shown(("cell", i, j)),
+                distinct("participants", i, j), distinct("women", i, j), distinct("youth", i, j),
+                tables["event_attendances"].shown(("cell", i, j)),
+            ])  # fmt: skip
+    everything = _("all")
+    for i, community in enumerate(communities):
+        held = tables["meetings_held"].shown(("row", i))
+        expected = tables["meetings_expected"].shown(("row", i))
+        rows.append([
+            community.name, everything, expected, held, rate(held, expected),
+            tables["attendances"].shown(("row", i)), "", "", "",
+            tables["event_attendances"].shown(("row", i)),
+        ])  # fmt: skip
+    all_communities = _("all communities")
+    for j, month in enumerate(months):
+        held = tables["meetings_held"].shown(("col", j))
+        expected = tables["meetings_expected"].shown(("col", j))
+        rows.append([
+            all_communities, f"{month:%Y-%m}", expected, held, rate(held, expected),
+            tables["attendances"].shown(("col", j)), "", "", "",
+            tables["event_attendances"].shown(("col", j)),
+        ])  # fmt: skip
+    held = tables["meetings_held"].shown(("grand",))
+    expected = tables["meetings_expected"].shown(("grand",))
+    rows.append([
+        all_communities, everything, expected, held, rate(held, expected),
+        tables["attendances"].shown(("grand",)), "", "", "",
+        tables["event_attendances"].shown(("grand",)),
+    ])  # fmt: skip
+    return Table(header=[label for _key, label in columns()], rows=rows)
+
+
+def to_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.header)
+    for row in table.rows:
+        writer.writerow([_safe(value) for value in row])
+    # The byte-order mark makes Excel read the Cyrillic as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table, title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(table.header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append([_safe(value) for value in row])
+    sheet.freeze_panes = "C2"
+    sheet.column_dimensions["A"].width = 28
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def report_html(
+    programme,
+    period: Period,
+    community,
+    *,
+    protected: bool,
+    targets: dict,
+    plan_labels: dict,
+    language: str,
+) -> str:
+    """The printable progress report; charts are drawn here as SVG (no script in a PDF)."""
+    with translation.override(language):
+        data = dashboard_data(programme, period, community)
+        sex_band = sex_band_table(data, protected=protected)
+        payload = chart_payload(data, sex_band, plan_labels)
+        context = {
+            "programme": programme,
+            "period": period,
+            "community": community,
+            "protected": protected,
+            "sections": indicator_rows(data, targets, protected=protected),
+            "sex_band": sex_band,
+            "categories": category_table(data, protected=protected),
+            "data": data,
+            "meetings_chart": svg.bars(
+                payload["months"],
+                [payload["meetings"]["expected"], payload["meetings"]["held"]],
+                payload["meetings"]["labels"][::-1],
+            ),
+            "people_chart": svg.bars(
+                payload["people"]["bands"],
+                [series["data"] for series in payload["people"]["series"]],
+                [series["label"] for series in payload["people"]["series"]],
+            ),
+            "plans_chart": svg.bars(
+                payload["plans"]["labels"], [payload["plans"]["data"]], [_("Plans")]
+            ),
+            "generated": timezone.localtime(),
+            "percents": range(101),
+            "language": language,
+        }
+        return render_to_string("dashboards/report.html", context)

@@ -1,0 +1,136 @@
+import calendar
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dashboards.indicators import INDICATORS
+from dashboards.models import Export
+
+MONTH_INPUT = {"type": "month", "class": "form-control form-control-sm"}
+
+
+def _month(value: str) -> datetime.date | None:
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return datetime.date(year, month, 1)
+    except (ValueError, TypeError):
+        return None
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (the browser's month input), cleaned to its first day."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=7, widget=forms.TextInput(attrs=MONTH_INPUT), **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = _month(value)
+        if month is None or not 2000 <= month.year <= 2100:
+            raise forms.ValidationError(_("Give a month as YYYY-MM."), code="invalid")
+        return month
+
+    def prepare_value(self, value):
+        return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+class PeriodForm(forms.Form):
+    start = MonthField(label=_("From"), required=False)
+    end = MonthField(label=_("To"), required=False)
+    community = forms.ModelChoiceField(
+        label=_("Community"),
+        queryset=None,
+        required=False,
+        empty_label=_("All communities"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        from communities.models import Community
+
+        self.programme = programme
+        self.fields["community"].queryset = Community.objects.filter(
+            working_groups__programme=programme
+        ).order_by("name_uk")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The period must end after it starts."))
+        return cleaned
+
+    def period(self, default):
+        """The chosen period, whole months, within reason; `default` where not chosen."""
+        from dashboards.indicators import Period
+
+        if not self.is_valid():
+            return default
+        start = self.cleaned_data.get("start") or default.start
+        end = self.cleaned_data.get("end")
+        end = month_end(end) if end else default.end
+        if end < start:
+            return default
+        return Period(start, end)
+
+
+class TargetsForm(forms.Form):
+    def __init__(self, *args, targets: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for indicator in INDICATORS:
+            self.fields[indicator.code] = forms.DecimalField(
+                label=indicator.label,
+                required=False,
+                min_value=0.1,
+                max_digits=12,
+                decimal_places=1,
+                max_value=100 if indicator.unit == "percent" else None,
+                initial=targets.get(indicator.code),
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
+            )
+
+    def sections(self):
+        grouped: dict[str, list] = {}
+        for indicator in INDICATORS:
+            grouped.setdefault(str(indicator.section), []).append(self[indicator.code])
+        return list(grouped.items())
+
+
+class ExportForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What"), choices=Export.Kind.choices)
+    start = MonthField(label=_("From"))
+    end = MonthField(label=_("To"))
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=None, required=False, empty_label=_("All communities")
+    )
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("uk", "Українська"), ("en", "English")]
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        from communities.models import Community
+
+        self.fields["community"].queryset = Community.objects.filter(
+            working_groups__programme=programme
+        ).order_by("name_uk")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The period must end after it starts."))
+            elif (end.year - start.year) * 12 + end.month - start.month >= 120:
+                self.add_error("end", _("An export covers at most ten years."))
+            else:
+                cleaned["end"] = month_end(end)
+        return cleaned

@@ -1,0 +1,412 @@
+"""Indicators computed from the records, never typed in: groups, meetings, participants,
+safety plans and engagement, for a programme over a period, optionally for one community.
+
+Everything is aggregated in the database in a fixed number of queries, whatever the size of the
+programme; `dashboard_data` is cached per programme (see dashboards.cache)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from engagement.models import (
+    Event,
+    NeedsAssessment,
+    Participant,
+    VeteranOrganisation,
+    YouthLeader,
+    YouthSupport,
+)
+from meetings.models import Meeting
+from meetings.selectors import HELD, MISSED, compliance, month_starts
+from safetyplans.models import ActionTracking, PlanVersion, SafetyPlan
+from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.selectors import age_bands_for
+
+COUNT, PERCENT = "count", "percent"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    section: str
+    unit: str = COUNT
+    # Counts people: shown to donors with small counts hidden.
+    personal: bool = False
+
+
+GROUPS, MEETINGS, PEOPLE, PLANS, ENGAGEMENT = (
+    _("Working groups"),
+    _("Meetings"),
+    _("Participants"),
+    _("Safety plans"),
+    _("Youth, veterans, trainings"),
+)
+
+INDICATORS = [
+    Indicator("groups_established", _("Working groups established"), GROUPS),
+    Indicator("groups_active", _("Working groups active"), GROUPS),
+    Indicator("groups_all_categories", _("Groups with every required category"), GROUPS),
+    Indicator("meetings_held", _("Meetings held"), MEETINGS),
+    Indicator("meetings_expected", _("Meetings expected"), MEETINGS),
+    Indicator("compliance_rate", _("Monthly compliance"), MEETINGS, PERCENT),
+    Indicator("participants", _("Unique participants"), PEOPLE, personal=True),
+    Indicator("participants_women", _("Women taking part"), PEOPLE, personal=True),
+    Indicator("participants_youth", _("Young people taking part"), PEOPLE, personal=True),
+    Indicator("participants_veterans", _("Veterans taking part"), PEOPLE, personal=True),
+    Indicator(
+        "participants_idp", _("Internally displaced people taking part"), PEOPLE, personal=True
+    ),
+    Indicator(
+        "participants_disability", _("People with disabilities taking part"), PEOPLE, personal=True
+    ),
+    Indicator("women_share", _("Share of women in the groups"), PEOPLE, PERCENT),
+    Indicator("youth_share", _("Share of young people in the groups"), PEOPLE, PERCENT),
+    Indicator("plans_approved", _("Safety plans approved"), PLANS),
+    Indicator("plans_in_preparation", _("Safety plans in preparation"), PLANS),
+    Indicator("plan_actions_done", _("Plan actions done"), PLANS),
+    Indicator("plan_actions_overdue", _("Plan actions overdue"), PLANS),
+    Indicator("trainings", _("Trainings held"), ENGAGEMENT),
+    Indicator("exchange_visits", _("Exchange visits held"), ENGAGEMENT),
+    Indicator(
+        "event_participants", _("Participants of trainings and visits"), ENGAGEMENT, personal=True
+    ),
+    Indicator("youth_leaders_supported", _("Youth leaders supported"), ENGAGEMENT, personal=True),
+    Indicator("veteran_orgs_engaged", _("Veteran organisations engaged"), ENGAGEMENT),
+    Indicator("needs_assessments", _("Veterans' needs assessments done"), ENGAGEMENT),
+]
+BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+OPERATING = (WorkingGroup.Status.ACTIVE, WorkingGroup.Status.REESTABLISHED)
+SEXES = [s for s, _label in Person.Sex.choices]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def start_at(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time()))
+
+    @property
+    def end_at(self) -> datetime.datetime:
+        """The first moment after the period."""
+        day = self.end + datetime.timedelta(days=1)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+    @property
+    def months(self) -> list[datetime.date]:
+        return month_starts(self.start, self.end)
+
+    @classmethod
+    def of(cls, programme, today=None) -> "Period":
+        """The programme's whole period, up to today."""
+        today = today or timezone.localdate()
+        end = min(programme.end_date, today)
+        return cls(programme.start_date, max(end, programme.start_date))
+
+
+@dataclass
+class DashboardData:
+    values: dict
+    months: list  # first days of the months in the period
+    meetings_by_month: list  # (held, expected) per month
+    by_sex_and_band: list  # rows: sex; columns: age bands (+ unknown age)
+    band_labels: list
+    by_category: list  # (category name, people)
+    plans_by_status: dict
+    heatmap: list  # (label, url or None, [state or rate per month])
+    heatmap_by: str  # "group" or "region"
+    communities: list  # for the map: name, lat, lon, status, url
+    extra: dict = field(default_factory=dict)
+
+
+def _groups(programme, community):
+    groups = WorkingGroup.objects.filter(programme=programme)
+    if community is not None:
+        groups = groups.filter(community=community)
+    return groups
+
+
+def _members_during(groups, period: Period):
+    return Membership.objects.filter(group__in=groups, joined_on__lte=period.end).filter(
+        Q(left_on__isnull=True) | Q(left_on__gte=period.start)
+    )
+
+
+def _members_on(groups, day: datetime.date):
+    return Membership.objects.filter(group__in=groups, joined_on__lte=day).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=day)
+    )
+
+
+def _events(programme, period: Period, community):
+    events = Event.objects.filter(
+        programme=programme,
+        status=Event.Status.HELD,
+        starts_on__lte=period.end,
+        ends_on__gte=period.start,
+    )
+    if community is not None:
+        events = events.filter(
+            Q(host_community=community) | Q(visiting_communities=community)
+        ).distinct()
+    return events
+
+
+def people_during(programme, period: Period, community=None):
+    """Everyone who took part in the period, once: members of the groups, people present at
+    trainings and visits, and youth leaders accompanied."""
+    groups = _groups(programme, community)
+    present = Participant.objects.filter(
+        event__in=_events(programme, period, community), attendance=Participant.Attendance.PRESENT
+    )
+    if community is not None:
+        present = present.filter(community=community)
+    leaders = YouthLeader.objects.filter(programme=programme, since__lte=period.end).filter(
+        Q(until__isnull=True) | Q(until__gte=period.start)
+    )
+    if community is not None:
+        leaders = leaders.filter(community=community)
+    return Person.objects.filter(
+        Q(pk__in=_members_during(groups, period).values("person_id"))
+        | Q(pk__in=present.values("person_id"))
+        | Q(pk__in=leaders.values("person_id"))
+    )
+
+
+def _band_filter(band, year: int) -> Q:
+    condition = Q(birth_year__lte=year - band.min_age)
+    if band.max_age is not None:
+        condition &= Q(birth_year__gte=year - band.max_age)
+    return condition
+
+
+def _people_figures(programme, period: Period, community, bands) -> tuple[dict, list]:
+    """Counts of people by sex × age band and by marker, in one query."""
+    year = period.end.year
+    youth = Q(birth_year__gte=year - programme.youth_max_age)
+    aggregates = {
+        "participants": Count("pk"),
+        "participants_women": Count("pk", filter=Q(sex=Person.Sex.FEMALE)),
+        "participants_youth": Count("pk", filter=youth),
+        "participants_veterans": Count("pk", filter=Q(is_veteran=True)),
+        "participants_idp": Count("pk", filter=Q(is_idp=True)),
+        "participants_disability": Count("pk", filter=Q(has_disability=True)),
+    }
+    for sex in SEXES:
+        for index, band in enumerate(bands):
+            aggregates[f"{sex}:{index}"] = Count("pk", filter=Q(sex=sex) & _band_filter(band, year))
+        aggregates[f"{sex}:unknown"] = Count("pk", filter=Q(sex=sex, birth_year__isnull=True))
+    counts = people_during(programme, period, community).aggregate(**aggregates)
+    table = [
+        [counts[f"{sex}:{index}"] for index in range(len(bands))] + [counts[f"{sex}:unknown"]]
+        for sex in SEXES
+    ]
+    return {k: counts[k] for k in aggregates if ":" not in k}, table
+
+
+def _composition(programme, groups, day: datetime.date) -> dict:
+    """Shares of women and youth among the members on `day`, and the groups with every
+    required category. One query for the memberships, one for the required categories."""
+    required = set(programme.required_categories.values_list("pk", flat=True))
+    rows = _members_on(groups, day).values_list(
+        "group_id", "category_id", "person_id", "person__sex", "person__birth_year"
+    )
+    categories: dict[int, set] = {}
+    people: dict[int, tuple] = {}
+    for group_id, category_id, person_id, sex, birth_year in rows:
+        categories.setdefault(group_id, set()).add(category_id)
+        people[person_id] = (sex, birth_year)
+    total = len(people)
+    women = sum(1 for sex, _year in people.values() if sex == Person.Sex.FEMALE)
+    youth = sum(
+        1
+        for _sex, year in people.values()
+        if year is not None and day.year - year <= programme.youth_max_age
+    )
+    return {
+        "women_share": round(100 * women / total) if total else None,
+        "youth_share": round(100 * youth / total) if total else None,
+        "groups_all_categories": sum(1 for found in categories.values() if required <= found),
+    }
+
+
+def _plans(programme, period: Period, community, today) -> tuple[dict, dict]:
+    plans = SafetyPlan.objects.filter(group__programme=programme)
+    if community is not None:
+        plans = plans.filter(group__community=community)
+    approved_by_end = PlanVersion.objects.filter(
+        plan=OuterRef("pk"),
+        status__in=PlanVersion.FROZEN,
+        decision_date__lte=period.end,
+    )
+    figures = plans.aggregate(
+        plans_approved=Count("pk", filter=Q(Exists(approved_by_end))),
+        plans_in_preparation=Count("pk", filter=~Q(Exists(approved_by_end))),
+    )
+    by_status = dict(plans.values_list("status").annotate(n=Count("pk")).order_by())
+    cutoff = min(period.end, today)
+    in_force = ActionTracking.objects.filter(
+        plan__in=plans, action__version__status=PlanVersion.Status.APPROVED
+    )
+    figures.update(
+        in_force.aggregate(
+            plan_actions_done=Count("pk", filter=Q(status=ActionTracking.Status.DONE)),
+            plan_actions_overdue=Count(
+                "pk",
+                filter=~Q(status__in=ActionTracking.CLOSED) & Q(action__ends_on__lt=cutoff),
+            ),
+        )
+    )
+    return figures, by_status
+
+
+def _engagement(programme, period: Period, community) -> dict:
+    events = _events(programme, period, community)
+    figures = events.aggregate(
+        trainings=Count("pk", filter=Q(kind=Event.Kind.TRAINING), distinct=True),
+        exchange_visits=Count("pk", filter=Q(kind=Event.Kind.EXCHANGE_VISIT), distinct=True),
+    )
+    present = Participant.objects.filter(
+        event__in=events.filter(kind__in=[Event.Kind.TRAINING, Event.Kind.EXCHANGE_VISIT]),
+        attendance=Participant.Attendance.PRESENT,
+    )
+    if community is not None:
+        present = present.filter(community=community)
+    figures["event_participants"] = present.values("person_id").distinct().count()
+    supported = YouthSupport.objects.filter(
+        youth_leader__programme=programme,
+        starts_on__lte=period.end,
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=period.start))
+    if community is not None:
+        supported = supported.filter(youth_leader__community=community)
+    figures["youth_leaders_supported"] = supported.values("youth_leader_id").distinct().count()
+    registry = VeteranOrganisation.objects.filter(
+        programme=programme,
+        relationship__in=[
+            VeteranOrganisation.Relationship.ENGAGED,
+            VeteranOrganisation.Relationship.PARTNER,
+        ],
+    )
+    assessments = NeedsAssessment.objects.filter(
+        programme=programme, period_end__gte=period.start, period_end__lte=period.end
+    )
+    if community is not None:
+        registry = registry.filter(community=community)
+        assessments = assessments.filter(community=community)
+    figures["veteran_orgs_engaged"] = registry.count()
+    figures["needs_assessments"] = assessments.count()
+    return figures
+
+
+def _heatmap(grid, groups_by_pk: dict, by_region: bool, url_of) -> list:
+    """Rows for the compliance heatmap: one per group, or one per region when there are too
+    many groups to read (then each cell is the region's rate that month)."""
+    if not by_region:
+        return [
+            (row.group.community.name, url_of(row.group.community), list(row.cells))
+            for row in grid.rows
+        ]
+    regions: dict[str, list[list[int]]] = {}
+    for row in grid.rows:
+        region = row.group.community.region.name
+        tallies = regions.setdefault(region, [[0, 0] for _ in grid.months])
+        for index, cell in enumerate(row.cells):
+            if cell in (HELD, MISSED):
+                tallies[index][1] += 1
+                tallies[index][0] += cell == HELD
+    return [
+        (name, None, [round(100 * h / e) if e else None for h, e in tallies])
+        for name, tallies in sorted(regions.items())
+    ]
+
+
+HEATMAP_GROUP_LIMIT = 40
+
+
+def dashboard_data(programme, period: Period, community=None, *, url_of=None, today=None):
+    """All the dashboard's numbers. About 15 queries whatever the number of groups, meetings
+    or people."""
+    today = today or timezone.localdate()
+    url_of = url_of or (lambda _community: None)
+    groups = list(
+        _groups(programme, community)
+        .select_related("community__region")
+        .order_by("community__name_uk")
+    )
+    grid = compliance(programme, groups, first=period.start, last=period.end, today=today)
+    values: dict = {}
+    established = [g for g in groups if g.established_on and g.established_on <= period.end]
+    values["groups_established"] = len(established)
+    status_day = min(period.end, today)
+    # A group's status on the last day of the period, from the grid's history: the grid
+    # marks a month expected exactly when the group operated in it.
+    last_index = len(grid.months) - 1
+    values["groups_active"] = (
+        sum(1 for row in grid.rows if row.cells and row.cells[last_index] != "not_expected")
+        if status_day < today
+        else sum(1 for g in groups if g.status in OPERATING)
+    )
+    held_by_month = [0] * len(grid.months)
+    expected_by_month = [0] * len(grid.months)
+    for row in grid.rows:
+        for index, cell in enumerate(row.cells):
+            if cell in (HELD, MISSED):
+                expected_by_month[index] += 1
+                held_by_month[index] += cell == HELD
+    values["meetings_held"] = Meeting.objects.filter(
+        group__in=[g.pk for g in groups],
+        status=Meeting.Status.HELD,
+        starts_at__gte=period.start_at,
+        starts_at__lt=period.end_at,
+    ).count()
+    values["meetings_expected"] = sum(expected_by_month)
+    values["compliance_rate"] = grid.rate
+    bands = age_bands_for(programme)
+    people, sex_band = _people_figures(programme, period, community, bands)
+    values.update(people)
+    values.update(_composition(programme, groups, status_day))
+    plan_figures, plans_by_status = _plans(programme, period, community, today)
+    values.update(plan_figures)
+    values.update(_engagement(programme, period, community))
+    by_category = list(
+        _members_during(groups, period)
+        .values("category__name_uk", "category__name_en")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by("category__position")
+    )
+    from cohesion.i18n import pick
+
+    by_region = len(groups) > HEATMAP_GROUP_LIMIT
+    communities = [
+        {
+            "name": g.community.name,
+            "lat": float(g.community.latitude),
+            "lon": float(g.community.longitude),
+            "status": g.status,
+            "status_label": str(g.get_status_display()),
+            "id": url_of(g.community),
+        }
+        for g in groups
+        if g.community.latitude is not None and g.community.longitude is not None
+    ]
+    return DashboardData(
+        values=values,
+        months=grid.months,
+        meetings_by_month=list(zip(held_by_month, expected_by_month, strict=True)),
+        by_sex_and_band=sex_band,
+        band_labels=[band.label for band in bands],
+        by_category=[
+            (pick(row["category__name_uk"], row["category__name_en"]), row["n"])
+            for row in by_category
+        ],
+        plans_by_status=plans_by_status,
+        heatmap=_heatmap(grid, {g.pk: g for g in groups}, by_region, url_of),
+        heatmap_by="region" if by_region else "group",
+        communities=communities,
+    )

@@ -1,0 +1,126 @@
+"""Targets coordinators set for a programme's indicators, and the exports made from them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.roles import user_roles
+from meetings.models import private_storage
+
+
+class IndicatorTarget(models.Model):
+    """What a programme aims for on one indicator, over its whole period."""
+
+    programme = models.ForeignKey(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="indicator_targets",
+        verbose_name=_("programme"),
+    )
+    indicator = models.CharField(_("indicator"), max_length=40)
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("indicator target")
+        verbose_name_plural = _("indicator targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "indicator"], name="indicator_target_once"
+            ),
+            models.CheckConstraint(condition=Q(target__gt=0), name="indicator_target_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator}: {self.target}"
+
+
+class ExportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Coordinators see every export of their programmes; donors only those made for
+        donors (small counts suppressed)."""
+        if not user.is_authenticated:
+            return self.none()
+        roles = user_roles(user)
+        if roles.is_admin:
+            return self.all()
+        return self.filter(
+            Q(programme_id__in=roles.coordinator_of)
+            | Q(programme_id__in=roles.donor_of, suppressed=True)
+        )
+
+
+class Export(models.Model):
+    class Kind(models.TextChoices):
+        TABLE_CSV = "table_csv", _("Indicator table by community and month (CSV)")
+        TABLE_XLSX = "table_xlsx", _("Indicator table by community and month (XLSX)")
+        REPORT_PDF = "report_pdf", _("Progress report (PDF)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", pgettext_lazy("export", "Failed")
+
+    programme = models.ForeignKey(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="exports",
+        verbose_name=_("programme"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community"),
+    )
+    language = models.CharField(_("language"), max_length=8, default="uk")
+    # Made for a donor: counts from 1 to 4 and the cells that would reveal them are hidden.
+    suppressed = models.BooleanField(_("small counts hidden"), default=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/", storage=private_storage, blank=True)
+    size = models.PositiveIntegerField(_("size"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.period_start:%m.%Y}–{self.period_end:%m.%Y}"
+
+    def get_absolute_url(self):
+        return reverse("dashboards:export_download", args=[self.pk])
+
+    @property
+    def extension(self) -> str:
+        return {"table_csv": "csv", "table_xlsx": "xlsx", "report_pdf": "pdf"}[self.kind]
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY

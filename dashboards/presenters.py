@@ -1,0 +1,103 @@
+"""What each viewer is shown of the computed figures: coordinators the numbers, donors (and
+anyone else who may not see people) aggregates with small counts protected."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from dashboards.indicators import BY_CODE, INDICATORS, PERCENT, DashboardData
+from dashboards.suppression import HIDDEN, protect, protect_list, small
+from workinggroups.models import Person
+
+
+@dataclass
+class Row:
+    indicator: object
+    actual: object  # a number, or "<5"
+    target: object
+    percent: int | None  # of the target reached, for the progress bar
+
+
+def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> list[tuple]:
+    """(section, [Row]) in the order of INDICATORS."""
+    sections: dict[str, list[Row]] = {}
+    for indicator in INDICATORS:
+        actual = data.values.get(indicator.code)
+        shown = small(actual) if protected and indicator.personal else actual
+        target = targets.get(indicator.code)
+        percent = None
+        if target and isinstance(actual, int | float) and shown != HIDDEN:
+            percent = min(100, round(100 * float(actual) / float(target)))
+        sections.setdefault(str(indicator.section), []).append(
+            Row(indicator, shown, target, percent)
+        )
+    return list(sections.items())
+
+
+def sex_band_table(data: DashboardData, *, protected: bool) -> dict:
+    """People by sex (rows) and age band (columns), with totals, complementary-protected."""
+    cells = [list(row) for row in data.by_sex_and_band]
+    table = protect(cells)
+    labels = dict(Person.Sex.choices)
+    columns = [*data.band_labels, _("age not known")]
+    if not protected:
+        table.hidden = set()
+    return {
+        "columns": columns,
+        "rows": [
+            (labels[sex], table.shown_cells()[i], table.shown(("row", i)))
+            for i, sex in enumerate(labels)
+        ],
+        "totals": [table.shown(("col", j)) for j in range(len(columns))],
+        "grand": table.shown(("grand",)),
+    }
+
+
+def category_table(data: DashboardData, *, protected: bool) -> list[tuple]:
+    counts = [n for _name, n in data.by_category]
+    if protected:
+        shown, _total = protect_list(counts)
+    else:
+        shown = counts
+    return [(name, value) for (name, _n), value in zip(data.by_category, shown, strict=True)]
+
+
+def chart_payload(data: DashboardData, sex_band: dict, plan_labels: dict) -> dict:
+    """What the charts draw (as JSON in the page). People counts come from the protected
+    table, so a hidden cell is drawn as nothing rather than as its value."""
+
+    def number(value):
+        return None if value == HIDDEN else value
+
+    return {
+        "months": [f"{m:%m.%Y}" for m in data.months],
+        "meetings": {
+            "held": [held for held, _expected in data.meetings_by_month],
+            "expected": [expected for _held, expected in data.meetings_by_month],
+            "labels": [str(_("Held")), str(_("Expected"))],
+        },
+        "people": {
+            "bands": [str(c) for c in sex_band["columns"]],
+            "series": [
+                {"label": str(label), "data": [number(v) for v in values]}
+                for label, values, _total in sex_band["rows"]
+            ],
+        },
+        "plans": {
+            "labels": [str(plan_labels.get(s, s)) for s in data.plans_by_status],
+            "data": list(data.plans_by_status.values()),
+        },
+        "map": data.communities,
+    }
+
+
+def protect_values(values: dict) -> dict:
+    """Indicator values for a donor's export: personal counts 1-4 hidden."""
+    return {
+        code: small(value) if BY_CODE[code].personal else value
+        for code, value in values.items()
+        if code in BY_CODE
+    }
+
+
+__all__ = ["PERCENT", "protect_values"]

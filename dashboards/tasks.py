@@ -1,0 +1,78 @@
+"""Building exports on a worker, with progress the exports page shows."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.core.files.base import ContentFile
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from dashboards.models import Export
+
+logger = logging.getLogger(__name__)
+STALE_AFTER = datetime.timedelta(minutes=15)
+
+
+def _progress(export_id: int, value: int) -> None:
+    Export.objects.filter(pk=export_id, status=Export.Status.RUNNING).update(progress=value)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def build_export(export_id: int) -> str:
+    from dashboards import exports
+    from dashboards.indicators import Period
+    from safetyplans.models import VersionStatus
+
+    now = timezone.now()
+    claimed = (
+        Export.objects.filter(pk=export_id)
+        .filter(
+            Q(status=Export.Status.QUEUED)
+            | Q(status=Export.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+        )
+        .update(status=Export.Status.RUNNING, started_at=now, progress=5)
+    )
+    if not claimed:
+        return "not claimed"
+    export = Export.objects.select_related("programme", "community").get(pk=export_id)
+    period = Period(export.period_start, export.period_end)
+    try:
+        with translation.override(export.language):
+            if export.kind == Export.Kind.REPORT_PDF:
+                from safetyplans.pdf import html_to_pdf
+
+                targets = {t.indicator: t.target for t in export.programme.indicator_targets.all()}
+                html = exports.report_html(
+                    export.programme, period, export.community,
+                    protected=export.suppressed, targets=targets,
+                    plan_labels=dict(VersionStatus.choices), language=export.language,
+                )  # fmt: skip
+                _progress(export_id, 60)
+                content = html_to_pdf(html)
+            else:
+                table = exports.indicator_table(
+                    export.programme, period, export.community,
+                    protected=export.suppressed,
+                    progress=lambda value: _progress(export_id, value),
+                )  # fmt: skip
+                if export.kind == Export.Kind.TABLE_CSV:
+                    content = exports.to_csv(table)
+                else:
+                    content = exports.to_xlsx(table, str(export.programme.title)[:31])
+        _progress(export_id, 95)
+        export.file.save(f"export.{export.extension}", ContentFile(content), save=False)
+        Export.objects.filter(pk=export_id).update(
+            file=export.file.name,
+            size=len(content),
+            status=Export.Status.READY,
+            progress=100,
+            finished_at=timezone.now(),
+        )
+    except Exception as error:
+        logger.exception("export %s failed", export_id)
+        Export.objects.filter(pk=export_id).update(
+            status=Export.Status.FAILED, error=f"{type(error).__name__}: {error}"[:500]
+        )
+        return "failed"
+    return "ready"

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("programmes/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
+    path("programmes/<int:pk>/targets/", views.targets, name="targets"),
+    path("programmes/<int:pk>/exports/", views.exports, name="exports"),
+    path("exports/<int:pk>/", views.export_download, name="export_download"),
+    path("exports/<int:pk>/status/", views.export_status, name="export_status"),
+]

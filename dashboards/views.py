@@ -1,0 +1,159 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from accounts.roles import user_roles
+from communities.models import Programme
+from dashboards import services
+from dashboards.cache import cached
+from dashboards.forms import ExportForm, PeriodForm, TargetsForm
+from dashboards.indicators import Period, dashboard_data
+from dashboards.models import Export
+from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
+from safetyplans.models import VersionStatus
+
+
+def _programme_for(user, pk: int, *, coordinate: bool = False) -> Programme:
+    """Dashboards are for the programme's coordinators and donors (and administrators):
+    404 for a programme the user has no part in, 403 for a leader's."""
+    programme = get_object_or_404(Programme.objects.visible_to(user), pk=pk)
+    roles = user_roles(user)
+    if coordinate and not roles.coordinates(programme.pk):
+        raise PermissionDenied
+    if not (roles.coordinates(programme.pk) or programme.pk in roles.donor_of):
+        raise PermissionDenied
+    return programme
+
+
+def _protected(user, programme) -> bool:
+    """Everyone but the programme's coordinators sees small counts protected."""
+    return not user_roles(user).coordinates(programme.pk)
+
+
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_for(request.user, pk)
+    form = PeriodForm(request.GET or None, programme=programme)
+    period = form.period(Period.of(programme))
+    community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
+    data = cached(
+        programme.pk,
+        (period.start, period.end, community.pk if community else "all"),
+        lambda: dashboard_data(programme, period, community, url_of=lambda c: c.pk),
+    )
+    protected = _protected(request.user, programme)
+    targets = {t.indicator: t.target for t in programme.indicator_targets.all()}
+    sex_band = sex_band_table(data, protected=protected)
+    context = {
+        "programme": programme,
+        "form": form,
+        "period": period,
+        "community": community,
+        "protected": protected,
+        "coordinates": not protected,
+        "sections": indicator_rows(data, targets, protected=protected),
+        "sex_band": sex_band,
+        "categories": category_table(data, protected=protected),
+        "data": data,
+        "charts": chart_payload(data, sex_band, dict(VersionStatus.choices)),
+        "plan_labels": dict(VersionStatus.choices),
+        "tiles": settings.MAP_TILE_URL,
+        "tiles_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "query": _period_query(period),
+    }
+    return render(request, "dashboards/dashboard.html", context)
+
+
+def _period_query(period: Period) -> str:
+    return f"start={period.start:%Y-%m}&end={period.end:%Y-%m}"
+
+
+def targets(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_for(request.user, pk, coordinate=True)
+    current = {t.indicator: t.target for t in programme.indicator_targets.all()}
+    form = TargetsForm(request.POST or None, targets=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.targets_set(programme=programme, targets=form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The targets have been saved."))
+            return redirect("dashboards:dashboard", pk=programme.pk)
+    return render(request, "dashboards/targets.html", {"programme": programme, "form": form})
+
+
+def exports(request: HttpRequest, pk: int) -> HttpResponse:
+    """Past exports and a form to ask for a new one."""
+    programme = _programme_for(request.user, pk)
+    period = Period.of(programme)
+    protected = _protected(request.user, programme)
+    form = ExportForm(
+        request.POST or None,
+        programme=programme,
+        initial={"start": period.start, "end": period.end, "language": get_language()},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # Coordinators choose; what a donor asks for is always protected.
+        suppressed = protected or request.POST.get("for_donors") == "1"
+        try:
+            services.export_request(
+                programme=programme,
+                kind=data["kind"],
+                start=data["start"],
+                end=data["end"],
+                community=data["community"],
+                language=data["language"],
+                suppressed=suppressed,
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The export is being prepared."))
+            return redirect("dashboards:exports", pk=programme.pk)
+    context = {
+        "programme": programme,
+        "form": form,
+        "protected": protected,
+        "exports": Export.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .select_related("community")[:50],
+    }
+    return render(request, "dashboards/exports.html", context)
+
+
+def _export_for(user, pk: int) -> Export:
+    return get_object_or_404(Export.objects.visible_to(user).select_related("programme"), pk=pk)
+
+
+@never_cache
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _export_for(request.user, pk)
+    return render(request, "dashboards/_export.html", {"export": export})
+
+
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _export_for(request.user, pk)
+    if not export.is_ready:
+        raise Http404
+    content_types = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf": "application/pdf",
+    }
+    name = f"cohesion-{export.kind}-{export.period_start:%Y%m}-{export.period_end:%Y%m}"
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"{name}.{export.extension}",
+        content_type=content_types[export.extension],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

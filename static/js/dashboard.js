@@ -1,0 +1,70 @@
+// The dashboard's charts (Chart.js) and map (Leaflet), drawn from the JSON the page carries.
+// A count hidden for privacy arrives as null and is drawn as nothing.
+document.addEventListener("DOMContentLoaded", () => {
+  const source = document.getElementById("dashboard-data");
+  if (!source) return;
+  const data = JSON.parse(source.textContent);
+  const palette = ["#0b5ed7", "#20c997", "#fd7e14", "#6f42c1", "#d63384", "#6c757d"];
+
+  if (window.Chart) {
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.maintainAspectRatio = false;
+    const draw = (id, config) => {
+      const canvas = document.getElementById(id);
+      if (canvas) canvas.chart = new Chart(canvas, config);
+    };
+    draw("chart-meetings", {
+      type: "bar",
+      data: {
+        labels: data.months,
+        datasets: [
+          { label: data.meetings.labels[0], data: data.meetings.held, backgroundColor: palette[0] },
+          { label: data.meetings.labels[1], data: data.meetings.expected, backgroundColor: "#ced4da" },
+        ],
+      },
+      options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    draw("chart-people", {
+      type: "bar",
+      data: {
+        labels: data.people.bands,
+        datasets: data.people.series.map((series, index) => ({
+          label: series.label, data: series.data, backgroundColor: palette[index + 2],
+        })),
+      },
+      options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    draw("chart-plans", {
+      type: "doughnut",
+      data: { labels: data.plans.labels, datasets: [{ data: data.plans.data, backgroundColor: palette }] },
+    });
+  }
+
+  const box = document.getElementById("dashboard-map");
+  if (box && window.L && data.map.length) {
+    const map = L.map(box, { scrollWheelZoom: false });
+    if (box.dataset.tiles) {
+      L.tileLayer(box.dataset.tiles, { maxZoom: 18, attribution: box.dataset.attribution }).addTo(map);
+    }
+    const colours = {
+      active: "#198754", reestablished: "#20c997", forming: "#0d6efd",
+      suspended: "#fd7e14", ceased: "#6c757d",
+    };
+    const bounds = [];
+    for (const place of data.map) {
+      const marker = L.circleMarker([place.lat, place.lon], {
+        radius: 8, weight: 1, color: "#333", fillOpacity: 0.85,
+        fillColor: colours[place.status] || "#6c757d",
+      }).addTo(map);
+      const link = document.createElement("a");
+      link.href = `?${box.dataset.query}&community=${place.id}`;
+      link.textContent = place.name;
+      const label = document.createElement("div");
+      label.append(link, document.createElement("br"), place.status_label);
+      marker.bindPopup(label);
+      bounds.push([place.lat, place.lon]);
+    }
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 10 });
+    box.dataset.ready = "1";
+  }
+});
