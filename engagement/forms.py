@@ -17,6 +17,24 @@ from engagement.models import (
 from workinggroups.forms import PersonForm
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids no database key can hold before they reach the query (SQLite would
+    overflow and answer with an error page)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            try:
+                if not -(2**63) <= int(pk) < 2**63:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                ) from None
+        return super()._check_values(value)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -186,6 +204,7 @@ class OpportunityForm(forms.ModelForm):
             "communities": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"communities": IdsChoiceField}
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,6 +236,7 @@ class EventForm(forms.ModelForm):
             "groups": forms.CheckboxSelectMultiple,
             "report": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {"visiting_communities": IdsChoiceField, "groups": IdsChoiceField}
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)

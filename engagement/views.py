@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -155,20 +156,9 @@ def youth_leader_edit(request: HttpRequest, pk: int | None = None, programme_pk:
     if request.method == "POST" and form.is_valid():
         person = form.cleaned_data["person"]
         try:
-            if person is None:
-                if not new_person.is_valid():
-                    raise ValidationError(_("Choose a person on record or enter a new one."))
-                person = person_create(
-                    fields=new_person.cleaned_data,
-                    by=request.user,
-                    allow_similar=request.POST.get("confirm_new") == "1",
-                )
-            saved = services.youth_leader_save(
-                programme=programme,
-                leader=leader,
-                by=request.user,
-                **{**_fields(form), "person": person},
-            )
+            # One transaction: a new person refused as a youth leader is not kept either.
+            with transaction.atomic():
+                saved = _save_youth_leader(request, form, new_person, programme, leader, person)
         except PossibleDuplicate as duplicate:
             form.add_error(None, duplicate)
             new_person.possible = duplicate.matches
@@ -179,6 +169,21 @@ def youth_leader_edit(request: HttpRequest, pk: int | None = None, programme_pk:
             return redirect(saved)
     context = {"form": form, "new_person": new_person, "programme": programme, "leader": leader}
     return render(request, "engagement/youth_leader_form.html", context)
+
+
+def _save_youth_leader(request, form, new_person, programme, leader, person):
+    """The chosen person, or the new one entered below the form, as a youth leader."""
+    if person is None:
+        if new_person is None or not new_person.is_valid():
+            raise ValidationError(_("Choose a person on record or enter a new one."))
+        person = person_create(
+            fields=new_person.cleaned_data,
+            by=request.user,
+            allow_similar=request.POST.get("confirm_new") == "1",
+        )
+    return services.youth_leader_save(
+        programme=programme, leader=leader, by=request.user, **{**_fields(form), "person": person}
+    )
 
 
 def youth_leader_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -287,6 +292,11 @@ def _counts(queryset, field: str, choices) -> list[tuple[str, int]]:
     """(label, count) for every choice, in one query."""
     found = dict(queryset.values_list(field).annotate(n=Count("pk")).order_by())
     return [(label, found.get(value, 0)) for value, label in choices]
+
+
+def _sees_people(user, programme) -> bool:
+    roles = user_roles(user)
+    return roles.coordinates(programme.pk) or programme.pk in roles.leader_in
 
 
 def _sees_contacts(user, programme) -> bool:
@@ -468,7 +478,11 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "programme": event.programme,
         "coordinates": _coordinates(request.user, event.programme),
         "participants": [p for p in participants if p.person_id in shown],
-        "hidden_count": sum(1 for p in participants if p.person_id not in shown),
+        # Leaders learn how many came from other groups; donors, who see no one, get the
+        # attendance figures only.
+        "hidden_count": sum(1 for p in participants if p.person_id not in shown)
+        if _sees_people(request.user, event.programme)
+        else 0,
         "figures": attendance_figures(event),
         "topics": event.topics.all(),
         "visiting": event.visiting_communities.all(),
@@ -547,25 +561,11 @@ def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            added = 0
-            for key in form.cleaned_data["members"]:
-                membership = by_key[key]
-                added += services.participants_add(
-                    event=event, people=[membership.person], group=membership.group, by=request.user
-                )
-            if form.cleaned_data["person"]:
-                added += services.participants_add(
-                    event=event, people=[form.cleaned_data["person"]], by=request.user
-                )
-            if new_person.is_bound:
-                if not new_person.is_valid():
-                    raise ValidationError(_("Check the new person's details below."))
-                person = person_create(
-                    fields=new_person.cleaned_data,
-                    by=request.user,
-                    allow_similar=request.POST.get("confirm_new") == "1",
-                )
-                added += services.participants_add(event=event, people=[person], by=request.user)
+            if new_person.is_bound and not new_person.is_valid():
+                raise ValidationError(_("Check the new person's details below."))
+            # All or nothing: a refusal part-way adds no one and keeps no new person.
+            with transaction.atomic():
+                added = _add_participants(request, event, form, new_person, by_key)
         except PossibleDuplicate as duplicate:
             form.add_error(None, duplicate)
             new_person.possible = duplicate.matches
@@ -576,6 +576,27 @@ def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("engagement:sign_in", pk=event.pk)
     context = {"event": event, "form": form, "new_person": new_person, "choices": choices}
     return render(request, "engagement/participants_add.html", context)
+
+
+def _add_participants(request, event, form, new_person, by_key) -> int:
+    added = 0
+    for key in form.cleaned_data["members"]:
+        membership = by_key[key]
+        added += services.participants_add(
+            event=event, people=[membership.person], group=membership.group, by=request.user
+        )
+    if form.cleaned_data["person"]:
+        added += services.participants_add(
+            event=event, people=[form.cleaned_data["person"]], by=request.user
+        )
+    if new_person.is_bound:
+        person = person_create(
+            fields=new_person.cleaned_data,
+            by=request.user,
+            allow_similar=request.POST.get("confirm_new") == "1",
+        )
+        added += services.participants_add(event=event, people=[person], by=request.user)
+    return added
 
 
 def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
