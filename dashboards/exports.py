@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from dashboards import svg
 from dashboards.indicators import Period, dashboard_data
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
-from dashboards.suppression import HIDDEN, protect, small
+from dashboards.suppression import HIDDEN, part_of, protect, small
 from engagement.models import Participant
 from meetings.models import Attendance, Meeting
 from meetings.selectors import HELD, MISSED, compliance
@@ -156,9 +156,16 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
         if not (protected and name in PERSONAL_ADDITIVE):
             tables[name].hidden = set()
 
-    def distinct(name, i, j):
-        value = data[name][i][j]
-        return small(value) if protected else value
+    def people(i, j) -> tuple:
+        """People, women and young people at meetings in one cell. With protection, the
+        people count goes with the attendances (one meeting a month: the same number), and
+        women and youth are hidden when they or the rest of the people are few."""
+        p, w, y = (data[name][i][j] for name in DISTINCT)
+        if not protected:
+            return p, w, y
+        if small(p) == HIDDEN or tables["attendances"].shown(("cell", i, j)) == HIDDEN:
+            return (HIDDEN if p else 0), (HIDDEN if w else 0), (HIDDEN if y else 0)
+        return p, part_of(w, p), part_of(y, p)
 
     def rate(held, expected):
         if HIDDEN in (held, expected) or not expected:
@@ -172,8 +179,7 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
             expected = tables["meetings_expected"].shown(("cell", i, j))
             rows.append([
                 community.name, f"{month:%Y-%m}", expected, held, rate(held, expected),
-                tables["attendances"].shown(("cell", i, j)),
-                distinct("participants", i, j), distinct("women", i, j), distinct("youth", i, j),
+                tables["attendances"].shown(("cell", i, j)), *people(i, j),
                 tables["event_attendances"].shown(("cell", i, j)),
             ])  # fmt: skip
     everything = _("all")

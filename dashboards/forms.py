@@ -18,14 +18,14 @@ def _month(value: str) -> datetime.date | None:
         return None
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     """A month as YYYY-MM (the browser's month input), cleaned to its first day."""
 
     def __init__(self, **kwargs):
-        super().__init__(max_length=7, widget=forms.TextInput(attrs=MONTH_INPUT), **kwargs)
+        super().__init__(widget=forms.TextInput(attrs=MONTH_INPUT), **kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = str(value or "").strip()[:20]
         if not value:
             return None
         month = _month(value)

@@ -6,8 +6,13 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from dashboards.indicators import BY_CODE, INDICATORS, PERCENT, DashboardData
-from dashboards.suppression import HIDDEN, protect, protect_list, small
+from dashboards.suppression import HIDDEN, part_of, protect, protect_list, small
 from workinggroups.models import Person
+
+PARTS_OF_PARTICIPANTS = {
+    "participants_women", "participants_youth", "participants_veterans", "participants_idp",
+    "participants_disability",
+}  # fmt: skip
 
 
 @dataclass
@@ -21,9 +26,17 @@ class Row:
 def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> list[tuple]:
     """(section, [Row]) in the order of INDICATORS."""
     sections: dict[str, list[Row]] = {}
+    participants = data.values.get("participants")
     for indicator in INDICATORS:
         actual = data.values.get(indicator.code)
-        shown = small(actual) if protected and indicator.personal else actual
+        shown = actual
+        if protected and indicator.personal:
+            # Parts of the participants (women, veterans, ...) are protected with the rest
+            # they leave; the others stand alone.
+            if indicator.code in PARTS_OF_PARTICIPANTS:
+                shown = part_of(actual, participants)
+            else:
+                shown = small(actual)
         target = targets.get(indicator.code)
         percent = None
         if target and isinstance(actual, int | float) and shown != HIDDEN:

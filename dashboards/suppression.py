@@ -115,3 +115,11 @@ def protect_list(counts: list[int], total: int | None = None) -> tuple[list, int
 def small(value):
     """A single count as a donor sees it."""
     return HIDDEN if is_small(value) else value
+
+
+def part_of(part, whole):
+    """A count that is part of a shown whole (women among participants): hidden when it is
+    small, and also when the rest is (2 men = 13 people − 11 women would be worked out)."""
+    if not isinstance(part, int) or not isinstance(whole, int):
+        return part
+    return HIDDEN if is_small(part) or is_small(whole - part) else part
