@@ -25,6 +25,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @never_cache
+def live(request: HttpRequest) -> HttpResponse:
+    """For orchestrators: the process answers (no database, no cache). Also the baseline the
+    benchmark in bench/ compares the dashboard with."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 when the database (and Redis, if configured) answer, else 503."""
     checks = {"database": _check_database()}

@@ -17,7 +17,8 @@ def _version_key(programme_id: int) -> str:
 
 
 def cached(programme_id: int, parts: tuple, compute):
-    """`compute()` for this programme and these filter parts, through the cache."""
+    """`compute()` for this programme and these filter parts, through the cache; returns the
+    value and its key (which the page's rendered fragments reuse)."""
     versions = cache.get_many([GLOBAL, _version_key(programme_id)])
     key = ":".join(
         [
@@ -33,7 +34,7 @@ def cached(programme_id: int, parts: tuple, compute):
     if value is None:
         value = compute()
         cache.set(key, value, settings.DASHBOARD_CACHE_SECONDS)
-    return value
+    return value, key
 
 
 def invalidate(programme_id: int | None) -> None:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts.roles import user_roles
+from cohesion.i18n import pick
 from communities.models import Programme
 from dashboards import services
 from dashboards.cache import cached
@@ -40,7 +41,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     form = PeriodForm(request.GET or None, programme=programme)
     period = form.period(Period.of(programme))
     community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
-    data = cached(
+    data, key = cached(
         programme.pk,
         (period.start, period.end, community.pk if community else "all"),
         lambda: dashboard_data(programme, period, community, url_of=lambda c: c.pk),
@@ -64,8 +65,23 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "tiles": settings.MAP_TILE_URL,
         "tiles_attribution": settings.MAP_TILE_ATTRIBUTION,
         "query": _period_query(period),
+        # The rendered page body is cached with the figures, per viewer kind: the same key
+        # changes when the figures do.
+        "fragment_key": f"{key}:{'protected' if protected else 'exact'}",
+        # Options written out by the template itself: a widget renders 1,500 slowly.
+        "community_choices": _community_choices(programme),
+        "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+def _community_choices(programme) -> list[tuple[int, str]]:
+    rows = (
+        programme.working_groups.order_by("community__name_uk")
+        .values_list("community_id", "community__name_uk", "community__name_en")
+        .distinct()
+    )
+    return [(pk, pick(uk, en)) for pk, uk, en in rows]
 
 
 def _period_query(period: Period) -> str:

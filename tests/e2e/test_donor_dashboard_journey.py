@@ -1,0 +1,63 @@
+"""A donor signs in, sees the programme's progress drawn in charts and on the map, and
+downloads the indicator table as XLSX, which opens with openpyxl and names no one."""
+
+import openpyxl
+import pytest
+from playwright.sync_api import Page, expect
+
+from cohesion.demo import DEMO_PASSWORD
+from cohesion.demo import seed_demo as run_seed_demo
+from communities.models import Programme
+from tests.e2e.test_sign_in_journey import sign_in
+from workinggroups.models import Person
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    run_seed_demo()
+    settings.DEBUG = False
+
+
+def test_donor_sees_the_charts_and_downloads_the_indicator_table(
+    page: Page, live_server, demo, tmp_path
+):
+    programme = Programme.objects.get(title_en__startswith="Increasing Local Social Cohesion")
+    sign_in(page, live_server.url, "donor@cohesion.example", DEMO_PASSWORD)
+    page.locator(f"main a[href='{programme.get_absolute_url()}']").first.click()
+    page.locator(f"a[href$='/programmes/{programme.pk}/dashboard/']").first.click()
+
+    # The charts are drawn by Chart.js on their canvases, and the map by Leaflet.
+    for chart in ("chart-meetings", "chart-people", "chart-plans"):
+        page.wait_for_function(
+            f"() => window.Chart && Chart.getChart(document.getElementById('{chart}'))"
+        )
+    drawn = page.evaluate(
+        "() => Chart.getChart(document.getElementById('chart-meetings')).data.datasets[0].data"
+    )
+    assert sum(value or 0 for value in drawn) > 0
+    expect(page.locator("#dashboard-map[data-ready='1']")).to_be_attached()
+    expect(page.locator("#dashboard-map .leaflet-interactive").first).to_be_attached()
+    expect(page.locator("[data-indicator='meetings_held']")).to_contain_text("/")
+
+    page.locator(f"a[href$='/programmes/{programme.pk}/exports/']").first.click()
+    page.locator("select[name=kind]").select_option("table_xlsx")
+    page.locator("main form button[type=submit]").click()
+    link = page.locator("[data-export-ready]").first
+    expect(link).to_be_visible(timeout=30_000)
+    with page.expect_download() as info:
+        link.click()
+    path = tmp_path / "table.xlsx"
+    info.value.save_as(path)
+
+    sheet = openpyxl.load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) > 10
+    communities = {row[0] for row in rows[1:]}
+    assert "Баранівська" in communities
+    cells = {str(value) for row in rows for value in row if value is not None}
+    names = set(Person.objects.values_list("full_name", flat=True))
+    assert not cells & names
+    assert "<5" in cells
