@@ -183,9 +183,8 @@ def main() -> None:
     base_line = results["minimal"]
     print()
     print(f"Dashboard of programme {programme} at national scale (gunicorn, 2 workers)")
-    print(
-        f"{'':10} {'req/s':>9} {'p50 ms':>9} {'p95 ms':>9} {'p50 × minimal':>14} {'req/s ÷ minimal':>16}"
-    )
+    header = ("", "req/s", "p50 ms", "p95 ms", "p50 × minimal", "req/s ÷ minimal")
+    print("{:10} {:>9} {:>9} {:>9} {:>14} {:>16}".format(*header))
     for name in ("minimal", "warm", "cold"):
         r = results[name]
         print(
