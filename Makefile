@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint fmt install messages compilemessages migrations-check clean
+.PHONY: run test lint fmt install messages compilemessages migrations-check clean bench
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ fmt: $(STAMP)
 
 migrations-check: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+# National-scale benchmark of the dashboard (PostgreSQL and Redis on 127.0.0.1); not part of
+# `make test`. BENCH_ARGS= skips the seeding when the bench database is already there.
+BENCH_ARGS ?= --seed
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
