@@ -73,7 +73,14 @@ def seed() -> dict:
     from communities.reference import ensure_stakeholder_categories
     from engagement.models import Event, Participant, VeteranOrganisation, YouthLeader
     from meetings.models import Meeting
-    from safetyplans.models import Action, ActionTracking, PlanVersion, Priority, SafetyPlan
+    from safetyplans.models import (
+        Action,
+        ActionTracking,
+        ActionUpdate,
+        PlanVersion,
+        Priority,
+        SafetyPlan,
+    )
     from workinggroups.models import GroupStatusChange, Membership, Person, WorkingGroup
 
     rng = random.Random(2026)
@@ -288,7 +295,7 @@ def seed() -> dict:
         ],
         batch_size=5000,
     )
-    ActionTracking.objects.bulk_create(
+    trackings = ActionTracking.objects.bulk_create(
         [
             ActionTracking(
                 plan_id=versions[i // ACTIONS_PER_PLAN].plan_id,
@@ -296,8 +303,24 @@ def seed() -> dict:
                 action=action,
                 status=rng.choice(["not_started", "in_progress", "done", "delayed"]),
                 progress=rng.randint(0, 100),
+                updated_on=datetime.date(2023, 6, 1),
             )
             for i, action in enumerate(actions)
+        ],
+        batch_size=5000,
+    )
+    # The dated update each state comes from (the dashboard reads states as of a date).
+    ActionUpdate.objects.bulk_create(
+        [
+            ActionUpdate(
+                tracking=tracking,
+                on=tracking.updated_on,
+                status=tracking.status,
+                progress=tracking.progress,
+                recorded_at=timezone.now(),
+            )
+            for tracking in trackings
+            if tracking.status != "not_started"
         ],
         batch_size=5000,
     )

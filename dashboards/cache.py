@@ -41,13 +41,14 @@ def invalidate(programme_id: int | None) -> None:
     """Marks the programme's figures stale (all programmes' when None), after the commit."""
     key = GLOBAL if programme_id is None else _version_key(programme_id)
 
-    def bump():
+    def bump_dashboard_version():
         try:
             cache.incr(key)
         except ValueError:  # not there yet
             cache.set(key, 1, None)
 
-    transaction.on_commit(bump)
+    # Robust: a cache that is down must not undo the change; the entries expire anyway.
+    transaction.on_commit(bump_dashboard_version, robust=True)
 
 
 # Each model the figures come from, with how to find the programme of a changed row

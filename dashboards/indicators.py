@@ -7,7 +7,8 @@ programme; `dashboard_data` is cached per programme (see dashboards.cache)."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,9 +21,9 @@ from engagement.models import (
     YouthSupport,
 )
 from meetings.models import Meeting
-from meetings.selectors import HELD, MISSED, compliance, month_starts
-from safetyplans.models import ActionTracking, PlanVersion, SafetyPlan
-from workinggroups.models import Membership, Person, WorkingGroup
+from meetings.selectors import HELD, MISSED, compliance, month_starts, status_on
+from safetyplans.models import ActionTracking, ActionUpdate, PlanVersion, SafetyPlan
+from workinggroups.models import GroupStatusChange, Membership, Person, WorkingGroup
 from workinggroups.selectors import age_bands_for
 
 COUNT, PERCENT = "count", "percent"
@@ -251,15 +252,26 @@ def _plans(programme, period: Period, community, today) -> tuple[dict, dict]:
     )
     by_status = dict(plans.values_list("status").annotate(n=Count("pk")).order_by())
     cutoff = min(period.end, today)
-    in_force = ActionTracking.objects.filter(
-        plan__in=plans, action__version__status=PlanVersion.Status.APPROVED
+    # Each action as it stood at the end of the period: its latest dated update by then (not
+    # started without one), for plans approved by then.
+    then = Coalesce(
+        Subquery(
+            ActionUpdate.objects.filter(tracking=OuterRef("pk"), on__lte=cutoff)
+            .order_by("-on", "-recorded_at")
+            .values("status")[:1]
+        ),
+        Value(ActionTracking.Status.NOT_STARTED),
     )
+    in_force = ActionTracking.objects.filter(
+        plan__in=plans.filter(Exists(approved_by_end)),
+        action__version__status=PlanVersion.Status.APPROVED,
+    ).annotate(status_then=then)
     figures.update(
         in_force.aggregate(
-            plan_actions_done=Count("pk", filter=Q(status=ActionTracking.Status.DONE)),
+            plan_actions_done=Count("pk", filter=Q(status_then=ActionTracking.Status.DONE)),
             plan_actions_overdue=Count(
                 "pk",
-                filter=~Q(status__in=ActionTracking.CLOSED) & Q(action__ends_on__lt=cutoff),
+                filter=~Q(status_then__in=ActionTracking.CLOSED) & Q(action__ends_on__lt=cutoff),
             ),
         )
     )
@@ -304,6 +316,22 @@ def _engagement(programme, period: Period, community) -> dict:
     return figures
 
 
+def _active_on(groups, day: datetime.date) -> int:
+    """Groups operating (active or re-established) on `day`, from their dated status history;
+    a group with no history counts by its present status. One query."""
+    histories: dict[int, list] = {g.pk: [] for g in groups}
+    for change in GroupStatusChange.objects.filter(group_id__in=list(histories)).order_by(
+        "changed_on", "recorded_at"
+    ):
+        histories[change.group_id].append(change)
+    active = 0
+    for group in groups:
+        history = histories[group.pk]
+        status = status_on(history, day) if history else group.status
+        active += status in OPERATING
+    return active
+
+
 def _heatmap(grid, groups_by_pk: dict, by_region: bool, url_of) -> list:
     """Rows for the compliance heatmap: one per group, or one per region when there are too
     many groups to read (then each cell is the region's rate that month)."""
@@ -344,14 +372,7 @@ def dashboard_data(programme, period: Period, community=None, *, url_of=None, to
     established = [g for g in groups if g.established_on and g.established_on <= period.end]
     values["groups_established"] = len(established)
     status_day = min(period.end, today)
-    # A group's status on the last day of the period, from the grid's history: the grid
-    # marks a month expected exactly when the group operated in it.
-    last_index = len(grid.months) - 1
-    values["groups_active"] = (
-        sum(1 for row in grid.rows if row.cells and row.cells[last_index] != "not_expected")
-        if status_day < today
-        else sum(1 for g in groups if g.status in OPERATING)
-    )
+    values["groups_active"] = _active_on(groups, status_day)
     held_by_month = [0] * len(grid.months)
     expected_by_month = [0] * len(grid.months)
     for row in grid.rows:
