@@ -150,11 +150,38 @@ def indicator_table(
     return _rows(communities, months, data, protected=protected)
 
 
+class _primary_only:
+    """A table whose cells are shown as single counts (small ones hidden) and whose totals
+    are left blank."""
+
+    def __init__(self, cells):
+        self.cells = cells
+        self.hidden = {
+            ("cell", i, j)
+            for i, row in enumerate(cells)
+            for j, value in enumerate(row)
+            if small(value) == HIDDEN
+        }
+
+    def shown(self, key):
+        if key[0] != "cell":
+            return ""
+        return HIDDEN if key in self.hidden else self.cells[key[1]][key[2]]
+
+
+def _exact(cells):
+    """A table with its totals and nothing hidden (meetings, or a coordinator's export)."""
+    table = protect(cells)
+    table.hidden = set()
+    return table
+
+
 def _rows(communities, months, data, *, protected: bool) -> Table:
-    tables = {name: protect(data[name]) for name in ADDITIVE}
-    for name in ADDITIVE:
-        if not (protected and name in PERSONAL_ADDITIVE):
-            tables[name].hidden = set()
+    tables = {name: _exact(data[name]) for name in ADDITIVE if name not in PERSONAL_ADDITIVE}
+    for name in PERSONAL_ADDITIVE:
+        # Counts of people: for donors each cell stands alone, small ones hidden, and their
+        # totals are not published, so that nothing can be worked out from sums.
+        tables[name] = _primary_only(data[name]) if protected else _exact(data[name])
 
     def people(i, j) -> tuple:
         """People, women and young people at meetings in one cell. With protection, the

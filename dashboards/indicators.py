@@ -233,6 +233,8 @@ def _composition(programme, groups, day: datetime.date) -> dict:
     return {
         "women_share": round(100 * women / total) if total else None,
         "youth_share": round(100 * youth / total) if total else None,
+        # The counts behind the shares, for protecting them (never shown themselves).
+        "extra": {"members": total, "women_members": women, "youth_members": youth},
         "groups_all_categories": sum(1 for found in categories.values() if required <= found),
     }
 
@@ -391,7 +393,9 @@ def dashboard_data(programme, period: Period, community=None, *, url_of=None, to
     bands = age_bands_for(programme)
     people, sex_band = _people_figures(programme, period, community, bands)
     values.update(people)
-    values.update(_composition(programme, groups, status_day))
+    composition = _composition(programme, groups, status_day)
+    extra = composition.pop("extra")
+    values.update(composition)
     plan_figures, plans_by_status = _plans(programme, period, community, today)
     values.update(plan_figures)
     values.update(_engagement(programme, period, community))
@@ -430,4 +434,5 @@ def dashboard_data(programme, period: Period, community=None, *, url_of=None, to
         heatmap=_heatmap(grid, {g.pk: g for g in groups}, by_region, url_of),
         heatmap_by="region" if by_region else "group",
         communities=communities,
+        extra=extra,
     )

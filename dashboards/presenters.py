@@ -9,6 +9,7 @@ from dashboards.indicators import BY_CODE, INDICATORS, PERCENT, DashboardData
 from dashboards.suppression import HIDDEN, part_of, protect, protect_list, small
 from workinggroups.models import Person
 
+SHARES = {"women_share": "women_members", "youth_share": "youth_members"}
 PARTS_OF_PARTICIPANTS = {
     "participants_women", "participants_youth", "participants_veterans", "participants_idp",
     "participants_disability",
@@ -30,6 +31,12 @@ def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> li
     for indicator in INDICATORS:
         actual = data.values.get(indicator.code)
         shown = actual
+        if protected and indicator.code in SHARES:
+            # A share of a few people gives the count back (11 of 13 is 85%).
+            part = data.extra.get(SHARES[indicator.code])
+            whole = data.extra.get("members")
+            if part is not None and whole and HIDDEN in (small(whole), part_of(part, whole)):
+                shown = HIDDEN
         if protected and indicator.personal:
             # Parts of the participants (women, veterans, ...) are protected with the rest
             # they leave; the others stand alone.

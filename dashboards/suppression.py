@@ -3,10 +3,12 @@
 Primary suppression hides every count from 1 to 4. Complementary suppression then hides more
 cells until no line of a table (a row with its total, a column with its total, the totals with
 the grand total) has exactly one hidden entry, because a single hidden entry could be worked out
-by subtracting the visible ones from the total. The cells hidden as complements are the smallest
-visible ones of the line, so that as little as possible is lost."""
+by subtracting the visible ones from the total; and until no hidden entry can be worked out by
+combining several lines either (checked exactly, by Gaussian elimination). The entries hidden as
+complements are the smallest visible ones of a line, so that as little as possible is lost."""
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 HIDDEN = "<5"
 
@@ -55,6 +57,11 @@ def _lines(rows: int, cols: int) -> list[list[tuple]]:
     return lines
 
 
+# Beyond this many hidden entries the exact check (Gaussian elimination) is skipped; the tables
+# it guards on pages and in reports are far smaller.
+EXACT_CHECK_LIMIT = 200
+
+
 def protect(cells: list[list[int]]) -> Table:
     """Totals for `cells` and the positions to hide, primary and complementary."""
     rows = len(cells)
@@ -66,29 +73,91 @@ def protect(cells: list[list[int]]) -> Table:
         grand=sum(sum(row) for row in cells),
         hidden=set(),
     )
-    value = table.shown  # before anything is hidden, shown() is the raw value
-    positions = [p for line in _lines(rows, cols) for p in line]
-    table.hidden = {p for p in set(positions) if is_small(value(p))}
+    lines = _lines(rows, cols)
+    positions = {p for line in lines for p in line}
+    table.hidden = {p for p in positions if is_small(_raw(table, p))}
+    while True:
+        _no_line_with_one_hidden(table, lines)
+        if len(table.hidden) > EXACT_CHECK_LIMIT:
+            break
+        determined = _determined(table, lines)
+        if not determined:
+            break
+        # A hidden entry can still be worked out by combining lines: hide one more entry of
+        # a line through it, and check again.
+        target = determined[0]
+        candidates = [p for line in lines if target in line for p in line if p not in table.hidden]
+        if not candidates:
+            break
+        table.hidden.add(min(candidates, key=lambda p: _complement_order(table, p)))
+    return table
+
+
+def _complement_order(table: Table, p) -> tuple:
+    # The smallest visible entry, preferring one that is not zero (a hidden zero protects
+    # nothing a reader could not rule out) and a cell over a total.
+    return (_raw(table, p) == 0, p[0] != "cell", _raw(table, p))
+
+
+def _no_line_with_one_hidden(table: Table, lines) -> None:
     changed = True
     while changed:
         changed = False
-        for line in _lines(rows, cols):
+        for line in lines:
             hidden = [p for p in line if p in table.hidden]
             if len(hidden) != 1:
                 continue
             visible = [p for p in line if p not in table.hidden]
-            if not visible:
-                continue
-            # The smallest visible entry, preferring one that is not zero (a hidden zero
-            # protects nothing that a reader could not already rule out) and a cell over a
-            # total.
-            complement = min(
-                visible,
-                key=lambda p: (_raw(table, p) == 0, p[0] != "cell", _raw(table, p)),
-            )
-            table.hidden.add(complement)
-            changed = True
-    return table
+            if visible:
+                table.hidden.add(min(visible, key=lambda p: _complement_order(table, p)))
+                changed = True
+
+
+def _determined(table: Table, lines) -> list:
+    """Hidden entries whose value follows from the visible ones through the table's sums
+    (exactly: Gaussian elimination over the rationals)."""
+    hidden = sorted(table.hidden)
+    index = {p: i for i, p in enumerate(hidden)}
+    matrix = []
+    for line in lines:
+        # Each line says: its entries add up to its total (the last position of the line).
+        row = [Fraction(0)] * len(hidden)
+        for position in line:
+            if position in index:
+                row[index[position]] += -1 if position is line[-1] else 1
+        if any(row):
+            matrix.append(row)
+    pivots = _rref(matrix, len(hidden))
+    determined = []
+    for row_index, column in pivots:
+        others = [c for c in range(len(hidden)) if c != column and matrix[row_index][c] != 0]
+        if not others:
+            determined.append(hidden[column])
+    return determined
+
+
+def _rref(matrix: list[list[Fraction]], width: int) -> list[tuple[int, int]]:
+    """Reduces `matrix` in place; returns (row, column) of each pivot."""
+    pivots = []
+    row = 0
+    for column in range(width):
+        found = next((r for r in range(row, len(matrix)) if matrix[r][column] != 0), None)
+        if found is None:
+            continue
+        matrix[row], matrix[found] = matrix[found], matrix[row]
+        pivot = matrix[row][column]
+        matrix[row] = [value / pivot for value in matrix[row]]
+        for other in range(len(matrix)):
+            if other != row and matrix[other][column] != 0:
+                factor = matrix[other][column]
+                matrix[other] = [
+                    a - factor * b for a, b in zip(matrix[other], matrix[row], strict=True)
+                ]
+        pivots.append((row, column))
+        row += 1
+        if row == len(matrix):
+            break
+    return pivots
 
 
 def _raw(table: Table, key) -> int:
