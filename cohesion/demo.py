@@ -331,7 +331,54 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
         IndicatorTarget.objects.get_or_create(
             programme=zhytomyr, indicator=code, defaults={"target": target}
         )
+    _public_site(zhytomyr, kherson, pryazovia, organisations, categories, coordinator)
     return accounts
+
+
+def _public_site(zhytomyr, kherson, pryazovia, organisations, categories, coordinator) -> None:
+    """The programmes on the public site (Zhytomyr publishes its approved plans), and, so that
+    the "Become a participant" form can be tried, a running demo programme in three of the
+    Zhytomyr communities. Its dates follow the calendar: it runs this year and the next."""
+    Programme.objects.filter(pk__in=[zhytomyr.pk, kherson.pk, pryazovia.pk]).update(is_public=True)
+    Programme.objects.filter(pk=zhytomyr.pk).update(publishes_plans=True)
+    today = timezone.localdate()
+    running = _programme(
+        title_uk="Демонстраційна програма: друга фаза в громадах Житомирщини",
+        title_en="Demo programme: a second phase in the Zhytomyr communities",
+        summary_uk="Демонстраційна програма для спроби форми «Стати учасником»: робочі групи "
+        "з соціальної згуртованості та громадської безпеки продовжують роботу в трьох громадах.",
+        summary_en='A demo programme to try the "Become a participant" form: the working groups '
+        "on social cohesion and public safety continue in three communities.",
+        partner=organisations["modern_format"],
+        start=datetime.date(today.year, 1, 1),
+        end=datetime.date(today.year + 1, 12, 31),
+        donors=[organisations["netherlands"]],
+        partners=[],
+        required=[categories[code] for code in ("local_government", "police", "cso", "youth")],
+    )
+    Programme.objects.filter(pk=running.pk).update(is_public=True)
+    codes = [code for code, _status, _note in ZHYTOMYR_COMMUNITIES[:3]]
+    _enrol(running, [c for c in ZHYTOMYR_COMMUNITIES if c[0] in codes], COUNCIL_WORD)
+    _assign(coordinator, Role.COORDINATOR, running)
+    for code in codes:
+        community = Community.objects.get(katotth_code=code)
+        if WorkingGroup.objects.filter(programme=running, community=community).exists():
+            continue
+        group = working_group_create(
+            programme=running,
+            community=community,
+            name_uk=f"Робоча група громади ({community.name_uk} громада)",
+            name_en=f"Community working group ({community.name_en} hromada)",
+            established_on=running.start_date,
+            by=coordinator,
+        )
+        working_group_change_status(
+            group=group,
+            status=WorkingGroup.Status.ACTIVE,
+            changed_on=running.start_date,
+            reason=GroupStatusChange.Reason.LAUNCH,
+            by=coordinator,
+        )
 
 
 def _leader_current_meetings(group, coordinator) -> None:

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "safetyplans",
     "engagement",
     "dashboards",
+    "participation",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 9 * 60},
     },
+    "purge-applications": {
+        "task": "participation.tasks.purge_applications",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 6 * 3600},
+    },
     "render-waiting-plan-pdfs": {
         "task": "safetyplans.tasks.render_waiting_documents",
         "schedule": crontab(minute="*/10"),
@@ -238,6 +244,13 @@ PREREAD_ATTACH_MAX_BYTES = env.int("PREREAD_ATTACH_MAX_BYTES", default=15 * 1024
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+# "Become a participant": applications nobody reviewed are deleted after this many days, with
+# their personal data; the public form takes so many submissions per client address an hour and
+# per phone or email a day. Behind a proxy that sets X-Forwarded-For, trust it for the address.
+APPLICATION_RETENTION_DAYS = env.int("APPLICATION_RETENTION_DAYS", default=60)
+APPLICATION_LIMIT_PER_ADDRESS = env.int("APPLICATION_LIMIT_PER_ADDRESS", default=5)
+APPLICATION_LIMIT_PER_CONTACT = env.int("APPLICATION_LIMIT_PER_CONTACT", default=3)
+APPLICATION_TRUST_FORWARDED_FOR = env.bool("APPLICATION_TRUST_FORWARDED_FOR", default=False)
 # The scan of a council's signed decision approving a safety plan.
 PLAN_DECISION_MAX_BYTES = env.int("PLAN_DECISION_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {

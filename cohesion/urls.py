@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("safetyplans.urls")),
     path("", include("engagement.urls")),
     path("", include("dashboards.urls")),
+    path("", include("participation.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

@@ -27,6 +27,8 @@ class ProgrammeForm(forms.ModelForm):
             "start_date",
             "end_date",
             "required_categories",
+            "is_public",
+            "publishes_plans",
         ]
         widgets = {
             "start_date": DateInput(),

@@ -314,6 +314,17 @@ class Programme(models.Model):
         default=35,
         help_text=_("Members up to this age count as young people in group composition."),
     )
+    # The public site: what the programme does, where and with whom, and the form to apply.
+    is_public = models.BooleanField(
+        _("shown on the public site"),
+        default=False,
+        help_text=_("Anyone can read the programme's page and apply to take part."),
+    )
+    publishes_plans = models.BooleanField(
+        _("publishes approved safety plans"),
+        default=False,
+        help_text=_("The PDFs of approved safety plans can be downloaded from the public page."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = ProgrammeQuerySet.as_manager()

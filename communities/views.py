@@ -78,6 +78,9 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "enrolments": enrolments,
         "can_manage": can_manage,
         "is_donor": programme.pk in user_roles(request.user).donor_of,
+        "waiting_applications": programme.applications.filter(status="new").count()
+        if can_manage
+        else 0,
         "access": access,
     }
     return render(request, "communities/programme_detail.html", context)

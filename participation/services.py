@@ -1,0 +1,175 @@
+"""Applying to take part, and the coordinators' review: accept (one person and one membership,
+however often it is pressed) or decline (the application and its personal data are deleted)."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from communities.models import Community, Programme, StakeholderCategory
+from participation.models import Application
+from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.services import membership_add, person_create
+
+
+def _text(value: str, limit: int) -> str:
+    return " ".join((value or "").replace("\x00", "").split())[:limit] if value else ""
+
+
+def programme_open(programme: Programme) -> bool:
+    """A programme takes applications while it is public and has not ended."""
+    return programme.is_public and programme.end_date >= timezone.localdate()
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    programme: Programme,
+    community: Community,
+    full_name: str,
+    phone: str,
+    email: str,
+    category: StakeholderCategory,
+    organisation_name: str = "",
+    is_youth: bool = False,
+    is_veteran: bool = False,
+    motivation: str = "",
+    consent: bool,
+    language: str = "uk",
+) -> Application:
+    if not programme_open(programme):
+        raise ValidationError(_("This programme does not take applications now."))
+    if not consent:
+        raise ValidationError({"consent": _("Agree to the processing of your data to apply.")})
+    if not programme.enrolments.filter(community=community, withdrawn_on__isnull=True).exists():
+        raise ValidationError({"community": _("Choose one of the programme's communities.")})
+    full_name = _text(full_name, 200)
+    if len(full_name) < 3:
+        raise ValidationError({"full_name": _("Give your name.")})
+    if not phone and not email:
+        raise ValidationError(_("Give a phone number or an email address, so we can answer."))
+    application = Application.objects.create(
+        programme=programme,
+        community=community,
+        full_name=full_name,
+        phone=phone,
+        email=email,
+        category=category,
+        organisation_name=_text(organisation_name, 300),
+        is_youth=is_youth,
+        is_veteran=is_veteran,
+        motivation=(motivation or "").replace("\x00", "").strip()[:2000],
+        consent_at=timezone.now(),
+        language=language,
+    )
+    if email:
+        from participation.tasks import send_acknowledgement
+
+        def acknowledge(application_id=application.pk):
+            send_acknowledgement.delay(application_id)
+
+        transaction.on_commit(acknowledge, robust=True)
+    return application
+
+
+def group_for(application: Application) -> WorkingGroup | None:
+    return WorkingGroup.objects.filter(
+        programme=application.programme, community=application.community
+    ).first()
+
+
+@transaction.atomic
+def application_accept(
+    *,
+    application: Application,
+    group: WorkingGroup,
+    person: Person | None = None,
+    by: User | None = None,
+) -> Membership:
+    """Seats the applicant in the group: as `person` if the coordinator matched them to someone
+    on record, else as a new person. Pressed twice, it returns the same membership."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status == Application.Status.ACCEPTED:
+        if application.membership_id:
+            return application.membership
+        raise ValidationError(_("This application was accepted already."))
+    if group.programme_id != application.programme_id:
+        raise ValidationError({"group": _("Choose a working group of this programme.")})
+    today = timezone.localdate()
+    if person is None:
+        person = person_create(
+            fields={
+                "full_name": application.full_name,
+                "sex": Person.Sex.NOT_STATED,
+                "phone": application.phone,
+                "email": application.email,
+                "community": application.community,
+                "is_veteran": application.is_veteran,
+                "consent_given_on": timezone.localtime(application.consent_at).date(),
+                "consent_purpose": _("Taking part in the working group (application of %(date)s)")
+                % {"date": f"{timezone.localtime(application.consent_at):%d.%m.%Y}"},
+            },
+            by=by,
+            allow_similar=True,  # the coordinator chose "a new person" knowingly
+        )
+    membership = group.memberships.current().filter(person=person).first()
+    if membership is None:
+        membership = membership_add(
+            group=group,
+            person=person,
+            category=application.category,
+            joined_on=today,
+            by=by,
+        )
+    # The person's record now holds what is needed; the application keeps only the link.
+    application.status = Application.Status.ACCEPTED
+    application.decided_by, application.decided_at = by, timezone.now()
+    application.membership = membership
+    application.full_name = application.phone = application.email = ""
+    application.organisation_name = application.motivation = ""
+    application.save()
+    from participation.tasks import notify_leader
+
+    def notify(membership_id=membership.pk):
+        notify_leader.delay(membership_id)
+
+    transaction.on_commit(notify, robust=True)
+    return membership
+
+
+@transaction.atomic
+def application_decline(*, application: Application, reason: str, by: User | None = None) -> None:
+    """Tells the applicant (when they gave an email) and deletes the application."""
+    application = Application.objects.select_for_update().filter(pk=application.pk).first()
+    if application is None:
+        return  # declined already
+    if application.status != Application.Status.NEW:
+        raise ValidationError(_("Only an application waiting for review can be declined."))
+    reason = (reason or "").replace("\x00", "").strip()[:1000]
+    if not reason:
+        raise ValidationError({"reason": _("Say why, for the applicant.")})
+    if application.email:
+        from participation.tasks import send_decline
+
+        args = (application.email, application.full_name, application.language,
+                str(application.programme), reason)  # fmt: skip
+
+        def tell(args=args):
+            send_decline.delay(*args)
+
+        transaction.on_commit(tell, robust=True)
+    application.delete()
+
+
+def purge_expired(*, now: datetime.datetime | None = None) -> int:
+    """Deletes the applications nobody reviewed within APPLICATION_RETENTION_DAYS."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.APPLICATION_RETENTION_DAYS)
+    deleted, _details = Application.objects.filter(
+        status=Application.Status.NEW, submitted_at__lt=cutoff
+    ).delete()
+    return deleted

@@ -1,0 +1,351 @@
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.roles import user_roles
+from communities.models import Programme
+from engagement.models import Event, Participant
+from meetings.models import Meeting
+from meetings.selectors import month_starts
+from participation import services, throttle
+from participation.forms import AcceptForm, ApplicationForm, DeclineForm
+from participation.models import Application
+from safetyplans.models import PlanDocument, SafetyPlan
+from workinggroups.models import Person
+from workinggroups.views import _programme_for
+
+PUBLIC_MAX_AGE = 300  # browsers may keep a public page five minutes
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    # Private: the page carries the visitor's CSRF token (language switch), so it is cached
+    # by the browser, not by shared caches. The heavy part is cached on the server.
+    patch_cache_control(response, private=True, max_age=PUBLIC_MAX_AGE)
+    return response
+
+
+def _public_programme(pk: int) -> Programme:
+    return get_object_or_404(
+        Programme.objects.filter(is_public=True).select_related("implementing_partner"), pk=pk
+    )
+
+
+@login_not_required
+def programmes(request: HttpRequest) -> HttpResponse:
+    """Every public programme, for anyone."""
+    rows = (
+        Programme.objects.filter(is_public=True)
+        .select_related("implementing_partner")
+        .prefetch_related("donors")
+        .annotate(
+            community_count=Count(
+                "enrolments", filter=Q(enrolments__withdrawn_on__isnull=True), distinct=True
+            ),
+            group_count=Count("working_groups", distinct=True),
+        )
+        .order_by("-start_date")
+    )
+    return _public(render(request, "public/programmes.html", {"programmes": rows}))
+
+
+@login_not_required
+def programme(request: HttpRequest, pk: int) -> HttpResponse:
+    """What a programme does, where and with whom, and what it has done lately. Nobody's name
+    or contact: groups, counts, trainings and published plans only."""
+    programme = _public_programme(pk)
+    today = timezone.localdate()
+    last = min(programme.end_date, today)
+    first = max(
+        programme.start_date, (last.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
+    )
+    months = month_starts(first, last) if first <= last else []
+    held = dict.fromkeys(months, 0)
+    if months:
+        start = timezone.make_aware(datetime.datetime.combine(months[0], datetime.time()))
+        for year, month, n in (
+            Meeting.objects.filter(
+                group__programme=programme, status=Meeting.Status.HELD, starts_at__gte=start
+            )
+            .annotate(year=ExtractYear("starts_at"), month=ExtractMonth("starts_at"))
+            .values_list("year", "month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            key = datetime.date(year, month, 1)
+            if key in held:
+                held[key] = n
+    peak = max(held.values(), default=0) or 1
+    events = (
+        Event.objects.filter(programme=programme, status=Event.Status.HELD)
+        .select_related("host_community")
+        .annotate(
+            present=Count(
+                "participants", filter=Q(participants__attendance=Participant.Attendance.PRESENT)
+            )
+        )
+        .order_by("-starts_on")[:8]
+    )
+    plans = []
+    if programme.publishes_plans:
+        plans = (
+            SafetyPlan.objects.filter(group__programme=programme, approved_version__isnull=False)
+            .select_related("group__community", "approved_version")
+            .order_by("group__community__name_uk")
+        )
+    context = {
+        "programme": programme,
+        "donors": programme.donors.all(),
+        "groups": programme.working_groups.select_related("community").order_by(
+            "community__name_uk"
+        ),
+        "months": [(month, n, round(100 * n / peak)) for month, n in held.items()],
+        "events": events,
+        "plans": plans,
+        "open": services.programme_open(programme),
+    }
+    return _public(render(request, "public/programme.html", context))
+
+
+@login_not_required
+def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The approved safety plan of a programme that publishes its plans."""
+    plan = get_object_or_404(
+        SafetyPlan.objects.filter(
+            group__programme__is_public=True,
+            group__programme__publishes_plans=True,
+            approved_version__isnull=False,
+        ),
+        pk=pk,
+    )
+    documents = {
+        d.language: d
+        for d in PlanDocument.objects.filter(
+            version_id=plan.approved_version_id, status=PlanDocument.Status.READY
+        )
+    }
+    document = documents.get(get_language()) or documents.get(settings.LANGUAGE_CODE)
+    if document is None:
+        raise Http404
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=False,
+        filename=f"safety-plan-{plan.pk}-{document.language}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return _public(response)
+
+
+@login_not_required
+def apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Become a participant" form."""
+    programme = _public_programme(pk)
+    if not services.programme_open(programme):
+        return render(request, "public/closed.html", {"programme": programme}, status=410)
+    form = ApplicationForm(request.POST or None, programme=programme)
+    if request.method == "POST":
+        if form.is_spam:
+            # Refused without saying why; nothing is stored.
+            return render(request, "public/refused.html", {"programme": programme}, status=400)
+        address = throttle.client_address(request)
+        if not throttle.allow(
+            "address", address, limit=settings.APPLICATION_LIMIT_PER_ADDRESS, seconds=3600
+        ):
+            return render(
+                request, "public/refused.html", {"programme": programme, "busy": True}, status=429
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            contacts = [data.get("email", "").lower(), data.get("phone", "")]
+            if not all(
+                throttle.allow(
+                    "contact", c, limit=settings.APPLICATION_LIMIT_PER_CONTACT, seconds=86400
+                )
+                for c in contacts
+                if c
+            ):
+                return render(
+                    request,
+                    "public/refused.html",
+                    {"programme": programme, "busy": True},
+                    status=429,
+                )
+            try:
+                services.application_submit(
+                    programme=programme,
+                    community=data["community"],
+                    full_name=data["full_name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    category=data["category"],
+                    organisation_name=data["organisation_name"],
+                    is_youth=data["is_youth"],
+                    is_veteran=data["is_veteran"],
+                    motivation=data["motivation"],
+                    consent=data["consent"],
+                    language=get_language() or settings.LANGUAGE_CODE,
+                )
+            except ValidationError as error:
+                _apply(form, error)
+            else:
+                return redirect("participation:thanks", pk=programme.pk)
+    context = {
+        "programme": programme,
+        "form": form,
+        "retention_days": settings.APPLICATION_RETENTION_DAYS,
+    }
+    return render(request, "public/apply.html", context)
+
+
+def _apply(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_not_required
+def thanks(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _public_programme(pk)
+    return render(request, "public/thanks.html", {"programme": programme})
+
+
+@login_not_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    context = {"retention_days": settings.APPLICATION_RETENTION_DAYS}
+    return _public(render(request, "public/privacy.html", context))
+
+
+# --- review (coordinators) ------------------------------------------------------------------
+
+
+def queue(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = _programme_for(request.user, pk, coordinate=True)
+    applications = Application.objects.visible_to(request.user).filter(programme=programme)
+    retention = datetime.timedelta(days=settings.APPLICATION_RETENTION_DAYS)
+    waiting = list(
+        applications.waiting().select_related("community", "category").order_by("submitted_at")
+    )
+    for application in waiting:
+        application.deleted_on = timezone.localdate(application.submitted_at + retention)
+    context = {
+        "programme": programme,
+        "waiting": waiting,
+        "accepted": applications.filter(status=Application.Status.ACCEPTED)
+        .select_related("membership__person", "membership__group__community", "decided_by")
+        .order_by("-decided_at")[:20],
+        "retention_days": settings.APPLICATION_RETENTION_DAYS,
+    }
+    return render(request, "participation/queue.html", context)
+
+
+def _application_for(user, pk: int) -> Application:
+    application = get_object_or_404(
+        Application.objects.visible_to(user).select_related("programme", "community", "category"),
+        pk=pk,
+    )
+    if not user_roles(user).coordinates(application.programme_id):
+        raise PermissionDenied
+    return application
+
+
+def _matches(user, application: Application) -> list[Person]:
+    """People on record, among those the coordinator may see, who may be the applicant."""
+    if not application.full_name:
+        return []
+    return list(
+        Person.objects.visible_to(user)
+        .similar_to(
+            full_name=application.full_name, birth_year=None, community_id=application.community_id
+        )
+        .select_related("community")[:5]
+    )
+
+
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application_for(request.user, pk)
+    matches = _matches(request.user, application)
+    context = {
+        "application": application,
+        "programme": application.programme,
+        "accept_form": AcceptForm(
+            application=application,
+            matches=matches,
+            initial={"group": services.group_for(application)},
+        ),
+        "decline_form": DeclineForm(),
+    }
+    return render(request, "participation/application.html", context)
+
+
+@require_POST
+def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application_for(request.user, pk)
+    if application.status == Application.Status.ACCEPTED:
+        messages.info(request, _("This application was accepted already."))
+        return redirect("participation:queue", pk=application.programme_id)
+    form = AcceptForm(
+        request.POST, application=application, matches=_matches(request.user, application)
+    )
+    if form.is_valid():
+        try:
+            membership = services.application_accept(
+                application=application,
+                group=form.cleaned_data["group"],
+                person=form.chosen_person(),
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s has joined %(group)s.")
+                % {"name": membership.person.full_name, "group": membership.group.name},
+            )
+            return redirect("participation:queue", pk=application.programme_id)
+    context = {
+        "application": application,
+        "programme": application.programme,
+        "accept_form": form,
+        "decline_form": DeclineForm(),
+    }
+    return render(request, "participation/application.html", context, status=400)
+
+
+@require_POST
+def application_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application_for(request.user, pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.application_decline(
+                application=application, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The application has been declined and deleted."))
+            return redirect("participation:queue", pk=application.programme_id)
+    context = {
+        "application": application,
+        "programme": application.programme,
+        "accept_form": AcceptForm(
+            application=application, matches=_matches(request.user, application)
+        ),
+        "decline_form": form,
+    }
+    return render(request, "participation/application.html", context, status=400)
