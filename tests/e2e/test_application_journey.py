@@ -1,0 +1,73 @@
+"""A visitor applies in Ukrainian on a programme's public page; a coordinator accepts the
+application; the new member appears in the community's working group."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from cohesion.demo import DEMO_PASSWORD
+from cohesion.demo import seed_demo as run_seed_demo
+from communities.models import Programme
+from participation.models import Application
+from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
+from workinggroups.models import Membership, Person
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+NAME = "Ганна Петрівна Заявниця"
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    run_seed_demo()
+    settings.DEBUG = False
+
+
+def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
+    browser, page: Page, live_server, demo
+):
+    programme = Programme.objects.get(title_en__startswith="Demo programme")
+    group = programme.working_groups.select_related("community").order_by("pk").first()
+
+    # A visitor, not signed in, in Ukrainian (the default).
+    visitor = browser.new_context(locale="uk-UA").new_page()
+    visitor.goto(f"{live_server.url}/")
+    visitor.locator("a[href='/p/']").first.click()
+    visitor.locator(f"a[href='/p/{programme.pk}/']").first.click()
+    expect(visitor.locator("h1")).to_contain_text("Демонстраційна програма")
+    visitor.locator(f"a[href='/p/{programme.pk}/apply/']").first.click()
+    expect(visitor.locator("html")).to_have_attribute("lang", "uk")
+    form = visitor.locator("main form")
+    form.locator("input[name=full_name]").fill(NAME)
+    form.locator("input[name=phone]").fill("+380 67 765 43 21")
+    form.locator("select[name=community]").select_option(str(group.community_id))
+    form.locator("select[name=category]").select_option(label="Громадські організації")
+    form.locator("input[name=organisation_name]").fill("ГО «Світанок»")
+    form.locator("textarea[name=motivation]").fill("Хочу, щоб біля школи було безпечно.")
+    form.locator("input[name=consent]").check()
+    visitor.wait_for_timeout(3200)  # a person takes a few seconds; faster looks like a robot
+    form.locator("button[type=submit]").click()
+    expect(visitor).to_have_url(f"{live_server.url}/p/{programme.pk}/thanks/")
+    application = Application.objects.get(full_name=NAME)
+    assert application.language == "uk"
+    visitor.context.close()
+
+    # The coordinator, signed in with TOTP, accepts it into the community's group.
+    secret = give_totp("coordinator@cohesion.example")
+    sign_in(page, live_server.url, "coordinator@cohesion.example", DEMO_PASSWORD)
+    page.get_by_label("Код", exact=False).first.fill(current_code(secret))
+    page.get_by_role("button", name="Увійти").click()
+    page.goto(f"{live_server.url}{programme.get_absolute_url()}")
+    page.locator(f"a[href$='/programmes/{programme.pk}/applications/']").first.click()
+    page.locator(f"a[href$='/applications/{application.pk}/']").click()
+    accept = page.locator(f"form[action$='/applications/{application.pk}/accept/']")
+    expect(accept.locator("select[name=group]")).to_have_value(str(group.pk))
+    accept.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/programmes/{programme.pk}/applications/")
+
+    person = Person.objects.get(full_name=NAME)
+    membership = Membership.objects.get(person=person, group=group, left_on__isnull=True)
+    assert person.phone == "+380 67 765 43 21"
+    assert membership.category.code == "cso"
+    page.goto(f"{live_server.url}{group.get_absolute_url()}")
+    expect(page.locator("main").get_by_text(NAME)).to_be_visible()
