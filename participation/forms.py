@@ -39,7 +39,7 @@ class ApplicationForm(forms.Form):
         label=_("Your organisation, if any"), max_length=300, required=False
     )
     is_youth = forms.BooleanField(
-        label=_("I am a young person (up to 35)"),
+        label=_("I am a young person"),
         required=False,
         help_text=_("Only if you wish to say so."),
     )
@@ -66,6 +66,9 @@ class ApplicationForm(forms.Form):
             enrolments__programme=programme, enrolments__withdrawn_on__isnull=True
         ).order_by("name_uk")
         self.fields["category"].queryset = StakeholderCategory.objects.order_by("position")
+        self.fields["is_youth"].label = _("I am a young person (up to %(age)s)") % {
+            "age": programme.youth_max_age
+        }
         if not self.is_bound:
             self.initial["stamp"] = signing.dumps(timezone.now().timestamp(), salt=STAMP_SALT)
 
