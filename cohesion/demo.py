@@ -343,8 +343,8 @@ def _public_site(zhytomyr, kherson, pryazovia, organisations, categories, coordi
     Programme.objects.filter(pk=zhytomyr.pk).update(publishes_plans=True)
     today = timezone.localdate()
     running = _programme(
-        title_uk="Демонстраційна програма: друга фаза в громадах Житомирщини",
-        title_en="Demo programme: a second phase in the Zhytomyr communities",
+        title_uk="Демонстраційна програма: друга фаза в трьох громадах",
+        title_en="Demo programme: a second phase in three communities",
         summary_uk="Демонстраційна програма для спроби форми «Стати учасником»: робочі групи "
         "з соціальної згуртованості та громадської безпеки продовжують роботу в трьох громадах.",
         summary_en='A demo programme to try the "Become a participant" form: the working groups '

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django import forms
 from django.core import signing
@@ -8,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Community, StakeholderCategory
 from participation.models import Application
 from workinggroups.models import Person
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text without control or formatting characters (NUL, escapes, right-to-left overrides),
+    which a name or a message has no use for and which can disguise what is shown."""
+    return "".join(c for c in text if c in keep or unicodedata.category(c) not in ("Cc", "Cf"))
+
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,18}[0-9]$")
 # A person takes at least this long to fill the form in; robots are faster.
@@ -73,7 +81,7 @@ class ApplicationForm(forms.Form):
             self.initial["stamp"] = signing.dumps(timezone.now().timestamp(), salt=STAMP_SALT)
 
     def clean_full_name(self):
-        name = " ".join(self.cleaned_data["full_name"].replace("\x00", "").split())
+        name = " ".join(printable(self.cleaned_data["full_name"]).split())
         if len(name) < 3:
             raise forms.ValidationError(_("Give your name."))
         return name
@@ -87,7 +95,10 @@ class ApplicationForm(forms.Form):
         return phone
 
     def clean_motivation(self):
-        return self.cleaned_data["motivation"].replace("\x00", "")
+        return printable(self.cleaned_data["motivation"], keep="\n")
+
+    def clean_organisation_name(self):
+        return " ".join(printable(self.cleaned_data["organisation_name"]).split())
 
     def clean(self):
         cleaned = super().clean()

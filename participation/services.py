@@ -116,6 +116,8 @@ def application_accept(
             by=by,
             allow_similar=True,  # the coordinator chose "a new person" knowingly
         )
+    else:
+        _complete(person, application, by=by)
     membership = group.memberships.current().filter(person=person).first()
     if membership is None:
         membership = membership_add(
@@ -128,7 +130,10 @@ def application_accept(
     # The person's record now holds what is needed; the application keeps only the link.
     application.status = Application.Status.ACCEPTED
     application.decided_by, application.decided_at = by, timezone.now()
-    application.membership = membership
+    # A second application of someone accepted already links nothing: the membership has its
+    # application.
+    taken = Application.objects.filter(membership=membership).exclude(pk=application.pk)
+    application.membership = None if taken.exists() else membership
     application.full_name = application.phone = application.email = ""
     application.organisation_name = application.motivation = ""
     application.save()
@@ -139,6 +144,26 @@ def application_accept(
 
     transaction.on_commit(notify, robust=True)
     return membership
+
+
+def _complete(person: Person, application: Application, *, by: User | None) -> None:
+    """The contact details an applicant matched to someone on record just gave, where the
+    record has none; and their consent, if the record has none yet."""
+    changed = []
+    for field in ("phone", "email"):
+        value = getattr(application, field)
+        if value and not getattr(person, field):
+            setattr(person, field, value)
+            changed.append(field)
+    if not person.consent_given_on:
+        person.consent_given_on = timezone.localtime(application.consent_at).date()
+        person.consent_purpose = _("Taking part in the working group (application of %(date)s)") % {
+            "date": f"{timezone.localtime(application.consent_at):%d.%m.%Y}"
+        }
+        person.consent_recorded_by = by
+        changed += ["consent_given_on", "consent_purpose", "consent_recorded_by"]
+    if changed:
+        person.save(update_fields=changed)
 
 
 @transaction.atomic
@@ -156,7 +181,7 @@ def application_decline(*, application: Application, reason: str, by: User | Non
         from participation.tasks import send_decline
 
         args = (application.email, application.full_name, application.language,
-                str(application.programme), reason)  # fmt: skip
+                application.programme_id, reason)  # fmt: skip
 
         def tell(args=args):
             send_decline.delay(*args)

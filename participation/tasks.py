@@ -47,8 +47,14 @@ def send_acknowledgement(application_id: int) -> None:
 
 
 @shared_task(**RETRY)
-def send_decline(email: str, name: str, language: str, programme: str, reason: str) -> None:
-    context = {"name": name, "programme": programme, "reason": reason}
+def send_decline(email: str, name: str, language: str, programme_id: int, reason: str) -> None:
+    from communities.models import Programme
+
+    programme = Programme.objects.filter(pk=programme_id).first()
+    with translation.override(language):
+        # The title in the applicant's language, not the coordinator's.
+        title = programme.title if programme else ""
+    context = {"name": name, "programme": title, "reason": reason}
     _send("application_declined", context, [email], language)
 
 

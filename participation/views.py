@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -168,7 +169,8 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             )
         if form.is_valid():
             data = form.cleaned_data
-            contacts = [data.get("email", "").lower(), data.get("phone", "")]
+            # One contact however it is written: e-mail in lower case, phone by its digits.
+            contacts = [data.get("email", "").lower(), re.sub(r"\D", "", data.get("phone", ""))]
             if not all(
                 throttle.allow(
                     "contact", c, limit=settings.APPLICATION_LIMIT_PER_CONTACT, seconds=86400
