@@ -336,7 +336,18 @@ def version_return(*, version: PlanVersion, comments: str, by: User | None = Non
     fresh.reviewed_by, fresh.reviewed_at, fresh.review_comments = by, timezone.now(), comments
     fresh.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comments"])
     _sync_plan(fresh.plan)
+    _tell_leaders(fresh)
     return fresh
+
+
+def _tell_leaders(version: PlanVersion) -> None:
+    """The group's leader hears of the reviewer's decision by email, once it is committed."""
+    from safetyplans.tasks import notify_plan_decision
+
+    def tell(version_id=version.pk):
+        notify_plan_decision.delay(version_id)
+
+    transaction.on_commit(tell, robust=True)
 
 
 DECISION_TYPES = {
@@ -428,6 +439,7 @@ def version_approve(
     _carry_tracking(plan, fresh)
     _sync_plan(plan, approved_version=fresh)
     document_request(version=fresh, language=settings.LANGUAGE_CODE)
+    _tell_leaders(fresh)
     return fresh
 
 

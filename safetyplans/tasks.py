@@ -79,3 +79,47 @@ def render_waiting_documents() -> int:
         except Exception:  # one bad document must not hold up the others
             logger.exception("requeueing plan PDF %s failed", document_id)
     return len(ids)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+def notify_plan_decision(version_id: int) -> int:
+    """Tells the group's leader(s) that their plan was returned for revision or approved.
+    Returns the number of emails sent."""
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from accounts.models import Role, RoleAssignment
+    from safetyplans.models import PlanVersion
+
+    version = (
+        PlanVersion.objects.select_related("plan__group__community", "plan__group__programme")
+        .filter(
+            pk=version_id, status__in=[PlanVersion.Status.RETURNED, PlanVersion.Status.APPROVED]
+        )
+        .first()
+    )
+    if version is None:
+        return 0
+    group = version.plan.group
+    leaders = RoleAssignment.objects.filter(role=Role.LEADER, working_group=group).select_related(
+        "user"
+    )
+    url = settings.SITE_URL.rstrip("/") + version.get_absolute_url()
+    sent = 0
+    for assignment in leaders:
+        user = assignment.user
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            context = {"version": version, "plan": version.plan, "url": url, "leader": user}
+            message = EmailMultiAlternatives(
+                subject=render_to_string("emails/plan_decision_subject.txt", context).strip(),
+                body=render_to_string("emails/plan_decision_body.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(
+                render_to_string("emails/plan_decision_body.html", context), "text/html"
+            )
+            message.send()
+        sent += 1
+    return sent
