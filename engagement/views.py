@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_roles
+from cohesion.forms import add_errors
 from cohesion.i18n import pick
 from communities.models import Organisation
 from engagement import services
@@ -68,12 +69,13 @@ def _scoped(model, user, pk: int, *, manage: bool = False, related=()):
     return row
 
 
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+def _editing(model, user, pk, programme_pk, *, related=()):
+    """The row being edited, for a coordinator of its programme (404/403 otherwise), or None
+    for a new one in the programme `programme_pk` they coordinate; and the programme."""
+    if pk is not None:
+        row = _scoped(model, user, pk, manage=True, related=related)
+        return row, row.programme
+    return None, _programme_for(user, programme_pk, coordinate=True)
 
 
 def _fields(form, *skip) -> dict:
@@ -138,12 +140,7 @@ def _leader_form_people(user, programme):
 
 
 def youth_leader_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    if pk is not None:
-        leader = _scoped(YouthLeader, request.user, pk, manage=True, related=("person",))
-        programme = leader.programme
-    else:
-        leader = None
-        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    leader, programme = _editing(YouthLeader, request.user, pk, programme_pk, related=("person",))
     people = _leader_form_people(request.user, programme)
     form = YouthLeaderForm(
         request.POST or None, instance=leader, programme=programme, people=people
@@ -163,7 +160,7 @@ def youth_leader_edit(request: HttpRequest, pk: int | None = None, programme_pk:
             form.add_error(None, duplicate)
             new_person.possible = duplicate.matches
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The youth leader has been saved."))
             return redirect(saved)
@@ -219,7 +216,7 @@ def youth_support_edit(request: HttpRequest, pk: int | None = None, leader_pk: i
                 youth_leader=leader, support=support, by=request.user, **_fields(form)
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The support has been saved."))
             return redirect(leader)
@@ -319,12 +316,7 @@ def veteran_organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def veteran_organisation_edit(
     request: HttpRequest, pk: int | None = None, programme_pk: int | None = None
 ):
-    if pk is not None:
-        entry = _scoped(VeteranOrganisation, request.user, pk, manage=True)
-        programme = entry.programme
-    else:
-        entry = None
-        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    entry, programme = _editing(VeteranOrganisation, request.user, pk, programme_pk)
     form = VeteranOrganisationForm(request.POST or None, instance=entry, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -332,7 +324,7 @@ def veteran_organisation_edit(
                 programme=programme, entry=entry, by=request.user, **_fields(form)
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The registry has been updated."))
             return redirect(saved)
@@ -360,12 +352,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def assessment_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    if pk is not None:
-        assessment = _scoped(NeedsAssessment, request.user, pk, manage=True)
-        programme = assessment.programme
-    else:
-        assessment = None
-        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    assessment, programme = _editing(NeedsAssessment, request.user, pk, programme_pk)
     form = NeedsAssessmentForm(request.POST or None, instance=assessment, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -381,7 +368,7 @@ def assessment_edit(request: HttpRequest, pk: int | None = None, programme_pk: i
                 },
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The needs assessment has been saved."))
             return redirect(saved)
@@ -400,12 +387,7 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def opportunity_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    if pk is not None:
-        opportunity = _scoped(Opportunity, request.user, pk, manage=True)
-        programme = opportunity.programme
-    else:
-        opportunity = None
-        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    opportunity, programme = _editing(Opportunity, request.user, pk, programme_pk)
     form = OpportunityForm(request.POST or None, instance=opportunity, programme=programme)
     if request.method == "POST" and form.is_valid():
         data = _fields(form)
@@ -417,7 +399,7 @@ def opportunity_edit(request: HttpRequest, pk: int | None = None, programme_pk: 
                 **{**data, "communities": list(data["communities"])},
             )
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The opportunity has been saved."))
             return redirect(saved)
@@ -494,12 +476,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def event_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    if pk is not None:
-        event = _event_for(request.user, pk, manage=True)
-        programme = event.programme
-    else:
-        event = None
-        programme = _programme_for(request.user, programme_pk, coordinate=True)
+    event, programme = _editing(Event, request.user, pk, programme_pk, related=("host_community",))
     form = EventForm(request.POST or None, instance=event, programme=programme)
     if request.method == "POST" and form.is_valid():
         data = _fields(form)
@@ -508,7 +485,7 @@ def event_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | 
         try:
             saved = services.event_save(programme=programme, event=event, by=request.user, **data)
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The event has been saved."))
             return redirect(saved)
@@ -570,7 +547,7 @@ def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, duplicate)
             new_person.possible = duplicate.matches
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("%(n)s added to the list.") % {"n": added})
             return redirect("engagement:sign_in", pk=event.pk)
@@ -612,7 +589,7 @@ def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.attendance_record(event=event, marks=form.marks(), by=request.user)
         except ValidationError as error:
-            _apply(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Attendance has been saved."))
             return redirect(event)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_roles
+from cohesion.forms import add_errors
 from communities.models import Programme
 from engagement.models import Event, Participant
 from meetings.models import Meeting
@@ -200,7 +201,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
                     language=get_language() or settings.LANGUAGE_CODE,
                 )
             except ValidationError as error:
-                _apply(form, error)
+                add_errors(form, error)
             else:
                 return redirect("participation:thanks", pk=programme.pk)
     context = {
@@ -209,14 +210,6 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         "retention_days": settings.APPLICATION_RETENTION_DAYS,
     }
     return render(request, "public/apply.html", context)
-
-
-def _apply(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_not_required

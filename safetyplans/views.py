@@ -10,6 +10,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from cohesion.forms import add_errors
 from communities.models import Programme
 from safetyplans import services
 from safetyplans.forms import (
@@ -234,7 +235,7 @@ def _item_form(request, *, form, version, item, save, theirs_model, template_tit
             form = _conflict(request, form, theirs if still_editable else None, conflict)
         except ValidationError as error:
             status = 409 if error.code == "frozen" else 200
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect(
@@ -249,14 +250,6 @@ def _item_form(request, *, form, version, item, save, theirs_model, template_tit
         "title": template_title,
     }
     return render(request, "safetyplans/item_form.html", context, status=status)
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _fields(cleaned: dict, *, skip=("revision",)) -> dict:
@@ -424,7 +417,7 @@ def version_return(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         try:
             services.version_return(version=version, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The plan has been returned for revision."))
             return redirect(version.plan)
@@ -439,7 +432,7 @@ def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         try:
             services.version_approve(version=version, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The plan has been approved. Its PDF is being prepared."))
             return redirect(version.plan)
@@ -492,7 +485,7 @@ def action_track(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.action_track(tracking=tracking, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("The progress has been recorded."))
             return redirect(f"{tracking.plan.get_absolute_url()}#action-{tracking.action_id}")
