@@ -6,8 +6,9 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cohesion import clock
 
 
 class UserManager(BaseUserManager):
@@ -106,7 +107,7 @@ class RoleAssignment(models.Model):
         related_name="role_assignments",
         verbose_name=_("working group"),
     )
-    created_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    created_at = models.DateTimeField(_("assigned at"), default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -153,7 +154,7 @@ def hash_token(token: str) -> str:
 class InvitationQuerySet(ProgrammeStaffQuerySet):
     def pending(self):
         return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=clock.now()
         )
 
 
@@ -200,7 +201,7 @@ class Invitation(models.Model):
         related_name="invitations_sent",
         verbose_name=_("invited by"),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     expires_at = models.DateTimeField(_("expires at"))
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -233,7 +234,7 @@ class Invitation(models.Model):
             return self.Status.ACCEPTED
         if self.revoked_at:
             return self.Status.REVOKED
-        if self.expires_at <= timezone.now():
+        if self.expires_at <= clock.now():
             return self.Status.EXPIRED
         return self.Status.PENDING
 

@@ -5,11 +5,11 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Role, RoleAssignment, User, hash_token
 from accounts.roles import user_roles
+from cohesion import clock
 from communities.models import Programme
 from workinggroups.models import Person, WorkingGroup
 from workinggroups.services import person_link_user
@@ -57,9 +57,7 @@ def invitation_create(
     if RoleAssignment.objects.filter(user__email__iexact=email, **same).exists():
         raise ValidationError({"email": _("This person already has that role.")})
     # A new invitation replaces any pending one for the same person and role.
-    Invitation.objects.pending().filter(email__iexact=email, **same).update(
-        revoked_at=timezone.now()
-    )
+    Invitation.objects.pending().filter(email__iexact=email, **same).update(revoked_at=clock.now())
     token = Invitation.new_token()
     invitation = Invitation.objects.create(
         email=email,
@@ -69,7 +67,7 @@ def invitation_create(
         person=person if role == Role.LEADER else None,
         invited_by=invited_by,
         token_hash=hash_token(token),
-        expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+        expires_at=clock.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
     # The raw token travels only in the task message and the email; the database keeps a hash.
     transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
@@ -136,7 +134,7 @@ def invitation_accept(
             working_group=invitation.working_group,
             defaults={"created_by": invitation.invited_by},
         )
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = clock.now()
     invitation.accepted_by = account
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return account
@@ -147,7 +145,7 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     """Revokes a pending invitation so that its link stops working."""
     if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(_("Only a pending invitation can be revoked."))
-    invitation.revoked_at = timezone.now()
+    invitation.revoked_at = clock.now()
     invitation.save(update_fields=["revoked_at"])
 
 

@@ -17,6 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
+from cohesion import clock
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -160,7 +162,7 @@ def seed() -> dict:
                 is_veteran=rng.random() < 0.08,
                 is_idp=rng.random() < 0.1,
                 has_disability=rng.random() < 0.05,
-                created_at=timezone.now(),
+                created_at=clock.now(),
             )
             for n in range(len(groups) * MEMBERS_PER_GROUP)
         ],
@@ -199,7 +201,7 @@ def seed() -> dict:
                     status="held" if held else "cancelled",
                     status_reason="" if held else "air_raid",
                     minutes="Обговорили безпеку громади." if held else "",
-                    created_at=timezone.now(),
+                    created_at=clock.now(),
                 )
             )
     meetings = Meeting.objects.bulk_create(planned, batch_size=5000)
@@ -233,7 +235,7 @@ def seed() -> dict:
                 period_start=datetime.date(2022, 1, 1),
                 period_end=datetime.date(2025, 12, 31),
                 status="approved",
-                created_at=timezone.now(),
+                created_at=clock.now(),
             )
             for group in groups
         ],
@@ -249,7 +251,7 @@ def seed() -> dict:
                 approving_body="Сесія ради",
                 decision_number=f"{plan.pk}-VIII",
                 decision_date=datetime.date(2022, 3, 1),
-                created_at=timezone.now(),
+                created_at=clock.now(),
             )
             for plan in plans
         ],
@@ -317,7 +319,7 @@ def seed() -> dict:
                 on=tracking.updated_on,
                 status=tracking.status,
                 progress=tracking.progress,
-                recorded_at=timezone.now(),
+                recorded_at=clock.now(),
             )
             for tracking in trackings
             if tracking.status != "not_started"

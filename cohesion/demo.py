@@ -1,6 +1,11 @@
 """Demo data from the two source texts: the Zhytomyr and Kherson programmes, their partners,
 donors and communities, and one account per role. Idempotent: running it again changes nothing.
-Later parts of the product add their own demo data here."""
+
+The three historical programmes (Zhytomyr 2020-21, Pryazovia 2021-22, Kherson 2023-24) are
+completed, with what became of their groups. A fourth, clearly labelled demo programme is laid
+out relative to the day the demo is seeded: it started a year ago and runs another year, so a
+first look on any date shows a leader with a meeting to log and one planned, plans in every
+state, and overdue and stale actions."""
 
 import datetime
 from dataclasses import dataclass
@@ -10,10 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
+from cohesion import clock
 from cohesion.demo_engagement import seed_engagement
 from cohesion.demo_meetings import seed_group_meetings
 from cohesion.demo_people import demo_members
-from cohesion.demo_plans import seed_kherson_plan, seed_zhytomyr_plan
+from cohesion.demo_plans import seed_kherson_plan, seed_running_plan, seed_zhytomyr_plan
 from communities.katotth import load_codifier
 from communities.models import (
     Community,
@@ -24,14 +30,17 @@ from communities.models import (
 )
 from communities.reference import ensure_stakeholder_categories
 from dashboards.models import IndicatorTarget
-from meetings.models import Meeting
+from meetings.models import ActionItem, Meeting, Reminder
+from meetings.reminders import recipient
 from meetings.services import meeting_schedule, propose_next
 from workinggroups.models import CompositionTarget, GroupStatusChange, WorkingGroup
 from workinggroups.services import (
+    groups_awaiting_outcome,
     membership_add,
     membership_end,
     person_create,
     person_link_user,
+    programme_complete,
     working_group_change_status,
     working_group_create,
 )
@@ -307,8 +316,6 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
                 zhytomyr=programme is zhytomyr,
                 coordinator=coordinator,
             )
-            if leader is not None:
-                _leader_current_meetings(group, coordinator)
             if programme is zhytomyr:
                 seed_zhytomyr_plan(group, coordinator, index)
             elif programme is kherson:
@@ -323,6 +330,7 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
                     by=coordinator,
                 )
     seed_engagement(zhytomyr, kherson, coordinator)
+    _complete(zhytomyr, kherson, pryazovia, coordinator)
     for code, (latitude, longitude) in COORDINATES.items():
         Community.objects.filter(katotth_code=code, latitude__isnull=True).update(
             latitude=latitude, longitude=longitude
@@ -335,73 +343,185 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
     return accounts
 
 
+# What became of the historical programmes' groups, as the source texts tell it: the Kherson
+# groups are consultative bodies of their military administrations and carry on; in Zhytomyr
+# most carried on with their councils and two wound up when the funding ended. The Pryazovia
+# groups had ceased already, under occupation in 2022.
+ZHYTOMYR_CLOSED = {"UA18020150000084693", "UA18020170000036711"}  # Semenivska, Chervonenska
+CONTINUES_NOTE = {
+    "zhytomyr": "Працює далі як консультативно-дорадчий орган при раді громади.",
+    "kherson": "Працює далі як консультативно-дорадчий орган при військовій адміністрації.",
+}
+CLOSED_NOTE = "Після завершення фінансування група припинила роботу."
+
+
+def _complete(zhytomyr, kherson, pryazovia, coordinator) -> None:
+    """Records the outcome of each group of a historical programme that has ended."""
+    today = clock.today()
+    for programme, key in ((zhytomyr, "zhytomyr"), (kherson, "kherson"), (pryazovia, "")):
+        if not programme.completed_by(today):
+            continue  # seeded on a date before its end: it is still running
+        outcomes = {}
+        for group in groups_awaiting_outcome(programme).select_related("community"):
+            if group.community.katotth_code in ZHYTOMYR_CLOSED:
+                outcomes[group.pk] = (WorkingGroup.Outcome.CLOSED, CLOSED_NOTE)
+            else:
+                outcomes[group.pk] = (WorkingGroup.Outcome.CONTINUES, CONTINUES_NOTE.get(key, ""))
+        if outcomes:
+            programme_complete(programme=programme, outcomes=outcomes, by=coordinator)
+
+
+# The running demo programme: the Kherson groups' second phase in three frontline communities.
+RUNNING_COMMUNITIES = [CHORNOBAIVKA, "UA65100010000048953", "UA65100130000084882"]
+
+
+def running_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """From the first of the month a year ago to the day before the same first two years on:
+    a year of history and a year ahead on whatever day the demo is seeded."""
+    start = datetime.date(today.year - 1, today.month, 1)
+    return start, datetime.date(start.year + 2, start.month, 1) - datetime.timedelta(days=1)
+
+
 def _public_site(zhytomyr, kherson, pryazovia, organisations, categories, coordinator) -> None:
-    """The programmes on the public site (Zhytomyr publishes its approved plans), and, so that
-    the "Become a participant" form can be tried, a running demo programme in three of the
-    Zhytomyr communities. Its dates follow the calendar: it runs this year and the next."""
+    """The programmes on the public site (Zhytomyr publishes its approved plans), and the
+    running demo programme, which takes "Become a participant" applications."""
     Programme.objects.filter(pk__in=[zhytomyr.pk, kherson.pk, pryazovia.pk]).update(is_public=True)
     Programme.objects.filter(pk=zhytomyr.pk).update(publishes_plans=True)
-    today = timezone.localdate()
+    start, end = running_period(clock.today())
     running = _programme(
         title_uk="Демонстраційна програма: друга фаза в трьох громадах",
         title_en="Demo programme: a second phase in three communities",
-        summary_uk="Демонстраційна програма для спроби форми «Стати учасником»: робочі групи "
-        "з соціальної згуртованості та громадської безпеки продовжують роботу в трьох громадах.",
-        summary_en='A demo programme to try the "Become a participant" form: the working groups '
-        "on social cohesion and public safety continue in three communities.",
-        partner=organisations["modern_format"],
-        start=datetime.date(today.year, 1, 1),
-        end=datetime.date(today.year + 1, 12, 31),
-        donors=[organisations["netherlands"]],
-        partners=[],
-        required=[categories[code] for code in ("local_government", "police", "cso", "youth")],
+        summary_uk="Демонстраційна програма, щоб спробувати Cohesion: робочі групи з громадської "
+        "безпеки та відновлення продовжують роботу в трьох прифронтових громадах Херсонщини. "
+        "Її дати відлічуються від дня, коли створено демонстраційні дані.",
+        summary_en="A demo programme to try Cohesion in: the working groups on public safety and "
+        "restoration continue in three frontline communities of Kherson region. Its dates count "
+        "from the day the demo data was created.",
+        partner=organisations["union"],
+        start=start,
+        end=end,
+        donors=[organisations["denmark"]],
+        partners=[organisations["undp"]],
+        required=[
+            categories[code]
+            for code in ("military_administration", "police", "ses", "cso", "volunteers")
+        ],
     )
     Programme.objects.filter(pk=running.pk).update(is_public=True)
-    codes = [code for code, _status, _note in ZHYTOMYR_COMMUNITIES[:3]]
-    _enrol(running, [c for c in ZHYTOMYR_COMMUNITIES if c[0] in codes], COUNCIL_WORD)
+    _enrol(
+        running, [c for c in KHERSON_COMMUNITIES if c[0] in RUNNING_COMMUNITIES],
+        ADMINISTRATION_WORD,
+    )  # fmt: skip
     _assign(coordinator, Role.COORDINATOR, running)
-    for code in codes:
-        community = Community.objects.get(katotth_code=code)
-        if WorkingGroup.objects.filter(programme=running, community=community).exists():
-            continue
-        group = working_group_create(
-            programme=running,
-            community=community,
-            name_uk=f"Робоча група громади ({community.name_uk} громада)",
-            name_en=f"Community working group ({community.name_en} hromada)",
-            established_on=running.start_date,
-            by=coordinator,
-        )
-        working_group_change_status(
+    _set_targets(running)
+    for index, code in enumerate(RUNNING_COMMUNITIES):
+        group = _second_phase_group(running, kherson, code, coordinator)
+        if code == CHORNOBAIVKA:
+            _leader_current_meetings(group, coordinator)
+        else:
+            seed_group_meetings(
+                group, first=running.start_date, last=running.end_date, by=coordinator,
+                air_raids=True,
+            )  # fmt: skip
+        seed_running_plan(group, coordinator, index)
+
+
+def _second_phase_group(running, kherson, code, coordinator) -> WorkingGroup:
+    """The running programme's group in a community: the same people as the community's
+    Kherson group, which carries on beside it, with the same leader."""
+    community = Community.objects.get(katotth_code=code)
+    group = WorkingGroup.objects.filter(programme=running, community=community).first()
+    if group is not None:
+        return group
+    group = _active_group(
+        running,
+        community,
+        name_uk=f"Робоча група з питань громадської безпеки та відновлення "
+        f"({community.name_uk} громада), друга фаза",
+        name_en=f"Working Group on Public Safety and Restoration ({community.name_en} hromada), "
+        "second phase",
+        established=running.start_date,
+        active_from=running.start_date,
+        by=coordinator,
+    )
+    earlier = WorkingGroup.objects.filter(programme=kherson, community=community).first()
+    members = (
+        earlier.memberships.current().select_related("person__user", "category", "organisation")
+        if earlier
+        else []
+    )
+    for membership in members:
+        membership_add(
             group=group,
-            status=WorkingGroup.Status.ACTIVE,
-            changed_on=running.start_date,
-            reason=GroupStatusChange.Reason.LAUNCH,
+            person=membership.person,
+            category=membership.category,
+            organisation=membership.organisation,
+            role=membership.role,
+            joined_on=running.start_date,
             by=coordinator,
         )
+    return group
 
 
 def _leader_current_meetings(group, coordinator) -> None:
-    """The demo leader's working page has something to do: last month's meeting is not yet
-    logged and next month's is planned but its agenda not sent."""
-    now = timezone.now()
+    """The demo leader's working page has something to do on whatever day the demo is
+    seeded: monthly meetings held until five weeks ago, one two or three weeks ago still to be
+    logged (they were reminded the next day), the next one planned with its agenda not yet
+    sent, an action overdue and one stale (overdue for months)."""
+    now = clock.now()
     if group.meetings.filter(starts_at__gte=now - datetime.timedelta(days=45)).exists():
         return
-    Meeting.objects.create(
+    seed_group_meetings(
+        group, first=group.programme.start_date, last=group.programme.end_date,
+        by=coordinator, air_raids=True, until=now - datetime.timedelta(days=35),
+    )  # fmt: skip
+    place = f"Зала засідань, {group.community.name_uk} громада"
+    # The Tuesday two to three weeks ago, at 15:00, as the group's other meetings.
+    fortnight_ago = clock.day_of(now) - datetime.timedelta(days=14)
+    tuesday = fortnight_ago - datetime.timedelta(days=(fortnight_ago.weekday() - 1) % 7)
+    to_log = Meeting.objects.create(
         group=group,
-        starts_at=timezone.localtime(now - datetime.timedelta(days=14)).replace(
-            hour=15, minute=0, second=0, microsecond=0
-        ),
-        place=f"Зала засідань, {group.community.name_uk} громада",
+        starts_at=timezone.make_aware(datetime.datetime.combine(tuesday, datetime.time(15))),
+        place=place,
         created_by=coordinator,
     )
     meeting_schedule(
         group=group,
         starts_at=propose_next(group),
-        place=f"Зала засідань, {group.community.name_uk} громада",
+        place=place,
         agenda=["Стан укриттів у громаді", "Пропозиції до плану громадської безпеки"],
         by=coordinator,
     )
+    # Of the open actions, the one due longest ago waited for months: it is stale.
+    oldest = group.action_items.open().order_by("due_on").first()
+    if oldest is not None:
+        ActionItem.objects.filter(pk=oldest.pk).update(
+            due_on=clock.day_of(now) - datetime.timedelta(days=120)
+        )
+    leader = group.memberships.current().filter(role="leader").select_related("person__user")
+    for membership in leader:
+        email, language = recipient(membership.person)
+        if not email:
+            continue
+        for kind, sent in (
+            (Reminder.Kind.ANNOUNCEMENT, to_log.starts_at - datetime.timedelta(days=3)),
+            (Reminder.Kind.RECORD_MISSING, to_log.starts_at + datetime.timedelta(hours=18)),
+        ):
+            Reminder.objects.get_or_create(
+                kind=kind,
+                subject_key=f"meeting:{to_log.pk}",
+                email=email,
+                defaults={
+                    "group": group,
+                    "meeting": to_log,
+                    "person": membership.person,
+                    "language": language,
+                    "status": Reminder.Status.SENT,
+                    "created_at": sent,
+                    "sent_at": sent,
+                    "attempts": 1,
+                },
+            )
 
 
 def _demo_meetings(programme, group, *, pryazovia, zhytomyr, coordinator) -> None:
@@ -434,27 +554,20 @@ def _demo_group(programme, code, established, coordinator, leader_user) -> Worki
     group = WorkingGroup.objects.filter(programme=programme, community=community).first()
     if group is not None:
         return group
-    group = working_group_create(
-        programme=programme,
-        community=community,
+    group = _active_group(
+        programme,
+        community,
         name_uk=f"Робоча група з питань соціальної згуртованості та громадської безпеки "
         f"({community.name_uk} громада)",
         name_en=f"Working Group on Social Cohesion and Public Safety ({community.name_en} hromada)",
-        established_on=established,
-        terms_of_reference=TERMS_OF_REFERENCE,
-        by=coordinator,
-    )
-    working_group_change_status(
-        group=group,
-        status=WorkingGroup.Status.ACTIVE,
-        changed_on=established + datetime.timedelta(days=30),
-        reason=GroupStatusChange.Reason.LAUNCH,
+        established=established,
+        active_from=established + datetime.timedelta(days=30),
         by=coordinator,
     )
     required = list(programme.required_categories.values_list("code", flat=True))
     count = 12 + sum(map(ord, code)) % 14
     categories = {c.code: c for c in StakeholderCategory.objects.all()}
-    today = datetime.date.today()  # noqa: DTZ011 - a calendar date for demo data
+    today = clock.today()
     for index, member in enumerate(demo_members(code, required, count, established)):
         if index == 0 and leader_user is not None:
             member.update(full_name=leader_user.full_name, sex="male", birth_year=1984)
@@ -491,6 +604,27 @@ def _demo_group(programme, code, established, coordinator, leader_user) -> Worki
                 membership_end(
                     membership=membership, left_on=left_on, reason="Переїзд", by=coordinator
                 )
+    return group
+
+
+def _active_group(programme, community, *, name_uk, name_en, established, active_from, by):
+    """A group founded on `established` and active from `active_from`, through the services."""
+    group = working_group_create(
+        programme=programme,
+        community=community,
+        name_uk=name_uk,
+        name_en=name_en,
+        established_on=established,
+        terms_of_reference=TERMS_OF_REFERENCE,
+        by=by,
+    )
+    working_group_change_status(
+        group=group,
+        status=WorkingGroup.Status.ACTIVE,
+        changed_on=active_from,
+        reason=GroupStatusChange.Reason.LAUNCH,
+        by=by,
+    )
     return group
 
 

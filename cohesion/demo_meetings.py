@@ -7,6 +7,7 @@ import random
 
 from django.utils import timezone
 
+from cohesion import clock
 from meetings.models import ActionItem, Meeting
 from meetings.selectors import month_starts
 from meetings.services import meeting_log, members_on
@@ -33,16 +34,23 @@ def second_tuesday(month: datetime.date) -> datetime.datetime:
 
 
 def seed_group_meetings(
-    group: WorkingGroup, *, first: datetime.date, last: datetime.date, by, air_raids: bool
+    group: WorkingGroup,
+    *,
+    first: datetime.date,
+    last: datetime.date,
+    by,
+    air_raids: bool,
+    until: datetime.datetime | None = None,
 ) -> None:
-    """Held or called-off meetings for each month from `first` to `last`."""
+    """Held or called-off meetings for each month from `first` to `last`, none from `until`
+    (by default now) on."""
     if group.meetings.exists():
         return
     rng = random.Random(f"meetings-{group.community.katotth_code}")
-    now = timezone.now()
+    until = until or clock.now()
     for index, month in enumerate(month_starts(first, last)):
         starts_at = second_tuesday(month)
-        if starts_at > now:
+        if starts_at >= until:
             break
         meeting = Meeting.objects.create(
             group=group,

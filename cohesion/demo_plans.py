@@ -1,12 +1,13 @@
 """Demo safety plans: the Zhytomyr communities approved theirs in autumn 2020 and followed
-them into 2021; the Kherson groups have drafts in review (one returned for revision).
+them into 2021; the Kherson groups' drafts were in review when their programme ended (one
+returned for revision); in the running demo programme, dated from the day the demo is seeded,
+one plan is approved and followed, one waits for review and one is being drafted.
 Everything goes through the services, so the demo plans obey the same rules as real ones."""
 
 import datetime
 import random
 
-from django.utils import timezone
-
+from cohesion import clock
 from communities.models import Organisation
 from safetyplans import services
 from safetyplans.models import ActionTracking, Priority, SafetyPlan
@@ -256,16 +257,23 @@ def seed_zhytomyr_plan(group: WorkingGroup, coordinator, index: int) -> None:
         decision_date=datetime.date(2020, 9, 15 + index),
         by=coordinator,
     )
-    _track(plan, coordinator, seed=group.pk)
+    _track(
+        plan, coordinator, seed=group.pk,
+        first_update=datetime.date(2020, 10, 1), done_before=datetime.date(2021, 3, 1),
+    )  # fmt: skip
 
 
-def _track(plan: SafetyPlan, by, *, seed: int) -> None:
+def _track(
+    plan: SafetyPlan, by, *, seed: int, first_update: datetime.date, done_before: datetime.date
+) -> None:
+    """Dated progress on each action: most that ended before `done_before` are done, some are
+    delayed or cancelled, the rest in progress; nothing is dated after today."""
     rng = random.Random(seed)
-    today = timezone.localdate()
+    today = clock.today()
     for tracking in plan.trackings.select_related("action").order_by("action__position"):
         action = tracking.action
         roll = rng.random()
-        if action.ends_on < datetime.date(2021, 3, 1) and roll < 0.75:
+        if action.ends_on < done_before and roll < 0.75:
             steps = [(ActionTracking.Status.IN_PROGRESS, 40), (ActionTracking.Status.DONE, 100)]
         elif roll < 0.15:
             steps = [(ActionTracking.Status.CANCELLED, 0)]
@@ -273,8 +281,10 @@ def _track(plan: SafetyPlan, by, *, seed: int) -> None:
             steps = [(ActionTracking.Status.IN_PROGRESS, 30), (ActionTracking.Status.DELAYED, 45)]
         else:
             steps = [(ActionTracking.Status.IN_PROGRESS, rng.choice([20, 50, 70]))]
-        on = max(action.starts_on + datetime.timedelta(days=20), datetime.date(2020, 10, 1))
+        on = max(action.starts_on + datetime.timedelta(days=20), first_update)
         for status, progress in steps:
+            if on > today:
+                break
             services.action_track(
                 tracking=tracking,
                 status=status,
@@ -284,7 +294,7 @@ def _track(plan: SafetyPlan, by, *, seed: int) -> None:
                     ActionTracking.Status.DELAYED: "Затримка постачання, новий термін узгоджено.",
                     ActionTracking.Status.CANCELLED: "Скасовано: кошти спрямовано на укриття.",
                 }.get(status, "Роботи тривають."),
-                on=min(on, today),
+                on=on,
                 by=by,
             )
             on += datetime.timedelta(days=45)
@@ -312,3 +322,40 @@ def seed_kherson_plan(group: WorkingGroup, coordinator, index: int) -> None:
             "безпеки та уточніть, хто відповідає за позначення ділянок.",
             by=coordinator,
         )
+
+
+def seed_running_plan(group: WorkingGroup, coordinator, index: int) -> None:
+    """A plan for the running demo programme's period, dated from its start: the first group's
+    waits for review, the second's was approved three months in and is followed, the third's
+    is a draft."""
+    if group.safety_plans.exists():
+        return
+    programme = group.programme
+    start, end = programme.start_date, programme.end_date
+    plan = services.plan_create(
+        group=group, period_start=start, period_end=end, context_summary=_context(group),
+        by=coordinator,
+    )  # fmt: skip
+    version = plan.versions.get()
+    drafted = start + datetime.timedelta(days=60)
+    _fill(version, group, KHERSON_PRIORITIES[: 2 + index % 2], start, end, before=drafted)
+    if index == 2:
+        return
+    services.version_submit(version=version, by=coordinator)
+    if index == 0:
+        return
+    administration = _organisation(group, "military_administration")
+    decided = start + datetime.timedelta(days=90)
+    services.version_approve(
+        version=version,
+        approving_body=administration.name_uk
+        if administration
+        else f"Військова адміністрація {group.community.full_name}",
+        decision_number=f"{30 + index}-р",
+        decision_date=min(decided, clock.today()),
+        by=coordinator,
+    )
+    _track(
+        plan, coordinator, seed=group.pk,
+        first_update=decided + datetime.timedelta(days=14), done_before=clock.today(),
+    )  # fmt: skip

@@ -134,6 +134,9 @@ CELERY_TIMEZONE = "Europe/Kyiv"
 # subject and recipient, so a run that repeats or overlaps sends nothing twice.
 MEETING_ANNOUNCE_DAYS_BEFORE = env.int("MEETING_ANNOUNCE_DAYS_BEFORE", default=3)
 NO_MEETING_REMINDER_DAY = env.int("NO_MEETING_REMINDER_DAY", default=10)
+# An open action overdue for longer than this is stale: the weekly digest lists it once, and
+# the leader's page offers to close or re-date it.
+ACTION_STALE_AFTER_DAYS = env.int("ACTION_STALE_AFTER_DAYS", default=90)
 CELERY_BEAT_SCHEDULE = {
     "announce-meetings": {
         "task": "meetings.tasks.announce_upcoming_meetings",

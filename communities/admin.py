@@ -78,7 +78,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["title_uk", "implementing_partner", "start_date", "end_date"]
+    list_display = ["title_uk", "implementing_partner", "start_date", "end_date", "closed_on"]
     search_fields = ["title_uk", "title_en"]
     autocomplete_fields = ["implementing_partner", "donors", "partners"]
     filter_horizontal = ["required_categories"]

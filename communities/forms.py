@@ -1,7 +1,7 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cohesion import clock
 from communities.models import Community, Organisation, Programme
 
 
@@ -51,9 +51,7 @@ class EnrolForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    withdrawn_on = forms.DateField(
-        label=_("Withdrawn on"), widget=DateInput(), initial=timezone.localdate
-    )
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput(), initial=clock.today)
     reason = forms.CharField(
         label=_("Reason"),
         max_length=300,

@@ -1,11 +1,13 @@
+import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import programme_ids, user_roles
+from cohesion import clock
 from cohesion.i18n import BilingualNameMixin, pick
 
 
@@ -258,6 +260,12 @@ class StakeholderCategory(BilingualNameMixin, models.Model):
         ordering = ["position", "code"]
 
 
+def completed_q(today, prefix: str = "") -> Q:
+    """Programmes completed by `today`: closed early by a coordinator, or past their end date.
+    `prefix` reaches the programme from another model ("programme__", "group__programme__")."""
+    return Q(**{f"{prefix}closed_on__isnull": False}) | Q(**{f"{prefix}end_date__lt": today})
+
+
 class ProgrammeQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Administrators see all; everyone else the programmes they hold a role in."""
@@ -266,6 +274,12 @@ class ProgrammeQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         return self.filter(pk__in=programme_ids(user))
+
+    def completed(self, today):
+        return self.filter(completed_q(today))
+
+    def running(self, today):
+        return self.filter(start_date__lte=today).exclude(completed_q(today))
 
 
 class Programme(models.Model):
@@ -325,7 +339,16 @@ class Programme(models.Model):
         default=False,
         help_text=_("The PDFs of approved safety plans can be downloaded from the public page."),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Closed before its end date by a coordinator (funding cut, say); the planned period stays
+    # on record beside it. Past its end date a programme is completed without this.
+    closed_on = models.DateField(
+        _("closed early on"),
+        null=True,
+        blank=True,
+        help_text=_("The programme's last day, when it closed before its end date."),
+    )
+    closure_reason = models.CharField(_("why it closed early"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -338,6 +361,12 @@ class Programme(models.Model):
                 condition=Q(end_date__gte=models.F("start_date")),
                 name="programme_period_ordered",
                 violation_error_message=_("The programme cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True)
+                | Q(closed_on__gte=models.F("start_date"), closed_on__lte=models.F("end_date")),
+                name="programme_closed_within_period",
+                violation_error_message=_("A programme closes early within its period."),
             ),
         ]
 
@@ -356,8 +385,23 @@ class Programme(models.Model):
         return pick(self.summary_uk, self.summary_en)
 
     @property
+    def ends_on(self) -> datetime.date:
+        """The programme's last day: the day it closed early, else its end date."""
+        return self.closed_on or self.end_date
+
+    def completed_by(self, today: datetime.date) -> bool:
+        return self.closed_on is not None or self.end_date < today
+
+    def running_on(self, today: datetime.date) -> bool:
+        return self.start_date <= today and not self.completed_by(today)
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_by(clock.today())
+
+    @property
     def is_running(self) -> bool:
-        return self.start_date <= timezone.localdate() <= self.end_date
+        return self.running_on(clock.today())
 
 
 class EnrolmentQuerySet(models.QuerySet):

@@ -4,9 +4,9 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cohesion import clock
 from communities.models import Community, Enrolment, Programme
 
 
@@ -49,7 +49,7 @@ def enrolment_withdraw(
     if enrolment.withdrawn_on is not None:
         raise ValidationError(_("This community has already been withdrawn."))
     # Recorded once it has happened: a future date would hide the community too early.
-    if withdrawn_on > timezone.localdate():
+    if withdrawn_on > clock.today():
         raise ValidationError({"withdrawn_on": _("The withdrawal date cannot be in the future.")})
     if withdrawn_on < enrolment.enrolled_on:
         raise ValidationError(

@@ -18,6 +18,7 @@ from communities.forms import (
 )
 from communities.models import Community, Enrolment, Organisation, Programme
 from communities.services import enrolment_withdraw, programme_enrol_community
+from workinggroups.services import groups_awaiting_outcome
 
 
 def _programme_for(user, pk: int, *, write: bool = False, queryset=None) -> Programme:
@@ -82,6 +83,9 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if can_manage
         else 0,
         "access": access,
+        "awaiting_outcome": groups_awaiting_outcome(programme).count()
+        if can_manage and programme.is_completed
+        else 0,
     }
     return render(request, "communities/programme_detail.html", context)
 

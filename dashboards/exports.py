@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cohesion import clock
 from dashboards import svg
 from dashboards.indicators import Period, dashboard_data
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
@@ -303,7 +304,7 @@ def report_html(
             "plans_chart": svg.bars(
                 payload["plans"]["labels"], [payload["plans"]["data"]], [_("Plans")]
             ),
-            "generated": timezone.localtime(),
+            "generated": timezone.localtime(clock.now()),
             "percents": range(101),
             "language": language,
         }

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cohesion import clock
 from engagement.models import (
     Event,
     NeedsAssessment,
@@ -91,13 +91,13 @@ class Period:
 
     @property
     def start_at(self) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(self.start, datetime.time()))
+        return clock.start_of(self.start)
 
     @property
     def end_at(self) -> datetime.datetime:
         """The first moment after the period."""
         day = self.end + datetime.timedelta(days=1)
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+        return clock.start_of(day)
 
     @property
     def months(self) -> list[datetime.date]:
@@ -106,8 +106,8 @@ class Period:
     @classmethod
     def of(cls, programme, today=None) -> "Period":
         """The programme's whole period, up to today."""
-        today = today or timezone.localdate()
-        end = min(programme.end_date, today)
+        today = today or clock.today()
+        end = min(programme.ends_on, today)
         return cls(programme.start_date, max(end, programme.start_date))
 
 
@@ -362,7 +362,7 @@ HEATMAP_GROUP_LIMIT = 40
 def dashboard_data(programme, period: Period, community=None, *, url_of=None, today=None):
     """All the dashboard's numbers. About 15 queries whatever the number of groups, meetings
     or people."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     url_of = url_of or (lambda _community: None)
     groups = list(
         _groups(programme, community)

@@ -6,8 +6,9 @@ import logging
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 
+from cohesion import clock
 from dashboards.models import Export
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def build_export(export_id: int) -> str:
     from dashboards.indicators import Period
     from safetyplans.models import VersionStatus
 
-    now = timezone.now()
+    now = clock.now()
     claimed = (
         Export.objects.filter(pk=export_id)
         .filter(
@@ -67,7 +68,7 @@ def build_export(export_id: int) -> str:
             size=len(content),
             status=Export.Status.READY,
             progress=100,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
         )
     except Exception as error:
         logger.exception("export %s failed", export_id)

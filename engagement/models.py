@@ -7,11 +7,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.roles import user_roles
+from cohesion import clock
 
 
 def led_here(user, *, programme="programme", community="community"):
@@ -250,7 +250,7 @@ class VeteranOrganisation(models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     services = models.TextField(_("services offered"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    updated_on = models.DateField(_("updated on"), default=timezone.localdate)
+    updated_on = models.DateField(_("updated on"), default=clock.today)
 
     objects = ProgrammeScopedQuerySet.as_manager()
 

@@ -5,8 +5,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, F, Prefetch, Q
-from django.utils import timezone
 
+from cohesion import clock
 from engagement.models import (
     AssessedNeed,
     Event,
@@ -185,7 +185,7 @@ def programme_people(programme):
 def participation_by_age_band(programme, *, year: int | None = None) -> list[tuple]:
     """(band, people, is_youth) for the programme's age bands, plus people of unknown age, in
     one query. A band counts as youth when it ends at or below the programme's youth age."""
-    year = year or timezone.localdate().year
+    year = year or clock.today().year
     bands = age_bands_for(programme)
     aggregates = {}
     for index, band in enumerate(bands):
@@ -230,4 +230,4 @@ def people_shown_to(user, person_ids) -> set[int]:
 
 
 def since(days: int) -> datetime.date:
-    return timezone.localdate() - datetime.timedelta(days=days)
+    return clock.today() - datetime.timedelta(days=days)

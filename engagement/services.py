@@ -5,10 +5,10 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cohesion import clock
 from communities.models import Community, Programme
 from engagement.models import (
     AssessedNeed,
@@ -148,7 +148,7 @@ def veteran_organisation_save(
     entry.relationship = relationship
     entry.contact_name, entry.contact_phone = _text(contact_name), _text(contact_phone)
     entry.contact_email, entry.services, entry.notes = contact_email, _text(services), _text(notes)
-    entry.updated_on = timezone.localdate()
+    entry.updated_on = clock.today()
     try:
         with transaction.atomic():
             entry.save()
@@ -177,7 +177,7 @@ def assessment_save(
     """Creates or updates an assessment with its needs: (category, severity 1-4, note)."""
     _enrolled(programme, community)
     _ordered(period_start, period_end, "period_end")
-    if period_start > timezone.localdate():
+    if period_start > clock.today():
         raise ValidationError({"period_start": _("The assessment cannot start in the future.")})
     if respondents is None or respondents < 1:
         raise ValidationError({"respondents": _("Give the number of respondents.")})
@@ -284,7 +284,7 @@ def event_save(
         raise ValidationError({"groups": _("Choose working groups of this programme.")})
     if not topics and not _text(other_topic):
         raise ValidationError({"topics": _("Choose at least one topic.")})
-    if status == Event.Status.HELD and starts_on > timezone.localdate():
+    if status == Event.Status.HELD and starts_on > clock.today():
         raise ValidationError({"status": _("An event in the future cannot have been held.")})
     event = event or Event(programme=programme, created_by=by)
     event.kind, event.title, event.other_topic = kind, _text(title), _text(other_topic)
@@ -344,7 +344,7 @@ def attendance_record(*, event: Event, marks: dict[int, dict], by: User | None =
     Marking anyone present makes a planned event that has started "held"."""
     if event.status == Event.Status.CANCELLED:
         raise ValidationError(_("The event was cancelled."))
-    if event.starts_on > timezone.localdate() and any(
+    if event.starts_on > clock.today() and any(
         m.get("attendance") != Participant.Attendance.REGISTERED for m in marks.values()
     ):
         raise ValidationError(_("Attendance is recorded once the event has started."))

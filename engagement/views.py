@@ -5,11 +5,11 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_roles
+from cohesion import clock
 from cohesion.forms import add_errors
 from cohesion.i18n import pick
 from communities.models import Organisation
@@ -280,7 +280,7 @@ def veterans(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("needs", "communities")
         .select_related("provider"),
         "matches": matches,
-        "today": timezone.localdate(),
+        "today": clock.today(),
     }
     return render(request, "engagement/veterans.html", context)
 

@@ -3,10 +3,10 @@ import re
 from html import unescape
 
 from django import forms
-from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
+from cohesion import clock
 from communities.forms import DateInput
 from meetings.models import ActionItem, Attendance, Meeting
 
@@ -108,7 +108,7 @@ class LogMeetingForm(forms.Form):
                 initial=guests.get(category.pk) or None,
             )
         owners = [(m.pk, m.person.full_name) for m in self.members if m.is_current]
-        due = timezone.localdate() + datetime.timedelta(days=30)
+        due = clock.today() + datetime.timedelta(days=30)
         for index in range(self.NEW_ACTIONS):
             self.fields[f"action_{index}_description"] = forms.CharField(
                 label=_("New action"), max_length=500, required=False
@@ -175,3 +175,7 @@ class LogMeetingForm(forms.Form):
 
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionItem.Status.choices)
+
+
+class ActionRedateForm(forms.Form):
+    due_on = forms.DateField(label=_("New due date"), widget=DateInput())

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from cohesion import clock
 from meetings.models import Meeting
 
 PRODID = "-//Cohesion//Working group meetings//UK"
@@ -26,7 +27,7 @@ def _event(meeting: Meeting, *, description: str = "") -> Event:
     local = timezone.localtime(meeting.starts_at)  # Europe/Kyiv, the project's time zone
     event = Event()
     event.add("uid", f"meeting-{meeting.pk}@cohesion")
-    event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+    event.add("dtstamp", clock.now().astimezone(datetime.UTC))
     event.add("dtstart", local)
     event.add("dtend", timezone.localtime(meeting.ends_at))  # right across a clock change
     event.add("summary", meeting.group.name)

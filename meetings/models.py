@@ -1,3 +1,4 @@
+import datetime
 import secrets
 
 from django.conf import settings
@@ -7,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cohesion import clock
 
 
 def private_storage():
@@ -31,7 +34,7 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(group__in=WorkingGroup.objects.managed_by(user))
 
     def upcoming(self):
-        return self.filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now())
+        return self.filter(status=Meeting.Status.PLANNED, starts_at__gte=clock.now())
 
 
 class Meeting(models.Model):
@@ -86,7 +89,7 @@ class Meeting(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = MeetingQuerySet.as_manager()
 
@@ -123,7 +126,7 @@ class Meeting(models.Model):
 
     @property
     def is_past(self) -> bool:
-        return self.starts_at < timezone.now()
+        return self.starts_at < clock.now()
 
     @property
     def needs_record(self) -> bool:
@@ -184,7 +187,7 @@ class PreRead(models.Model):
         related_name="+",
         verbose_name=_("uploaded by"),
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
 
     class Meta:
         verbose_name = _("pre-read")
@@ -266,12 +269,29 @@ class Decision(models.Model):
         return self.text[:80]
 
 
+def stale_before(today: datetime.date) -> datetime.date:
+    """Open actions due before this day are stale: overdue for more than
+    ACTION_STALE_AFTER_DAYS, listed once and then left to the leader to close or re-date."""
+    return today - datetime.timedelta(days=settings.ACTION_STALE_AFTER_DAYS)
+
+
 class ActionItemQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=ActionItem.Status.OPEN)
 
-    def overdue(self, today=None):
-        return self.open().filter(due_on__lt=today or timezone.localdate())
+    def overdue(self, today: datetime.date):
+        """Open and past due, but not yet stale."""
+        return self.open().filter(due_on__lt=today, due_on__gte=stale_before(today))
+
+    def stale(self, today: datetime.date):
+        return self.open().filter(due_on__lt=stale_before(today))
+
+    def to_digest(self, today: datetime.date):
+        """What a weekly digest lists: overdue actions, and stale ones not listed before."""
+        return self.open().filter(
+            Q(due_on__lt=today, due_on__gte=stale_before(today))
+            | Q(due_on__lt=stale_before(today), stale_reported_on__isnull=True)
+        )
 
 
 class ActionItem(models.Model):
@@ -308,6 +328,8 @@ class ActionItem(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    # The day a digest listed it as stale; cleared when it is re-dated.
+    stale_reported_on = models.DateField(_("reported as stale on"), null=True, blank=True)
 
     objects = ActionItemQuerySet.as_manager()
 
@@ -320,9 +342,11 @@ class ActionItem(models.Model):
     def __str__(self):
         return self.description
 
-    @property
-    def is_overdue(self) -> bool:
-        return self.status == self.Status.OPEN and self.due_on < timezone.localdate()
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.status == self.Status.OPEN and stale_before(today) <= self.due_on < today
+
+    def is_stale(self, today: datetime.date) -> bool:
+        return self.status == self.Status.OPEN and self.due_on < stale_before(today)
 
 
 def new_feed_token() -> str:
@@ -340,7 +364,7 @@ class CalendarFeed(models.Model):
         verbose_name=_("working group"),
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
-    renewed_at = models.DateTimeField(_("renewed at"), default=timezone.now)
+    renewed_at = models.DateTimeField(_("renewed at"), default=clock.now)
 
     class Meta:
         verbose_name = _("calendar feed")
@@ -400,7 +424,7 @@ class Reminder(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -423,7 +447,7 @@ class EmailOptOut(models.Model):
     """An address that asked, through the signed link in a reminder, not to get reminders."""
 
     email = models.EmailField(_("email"), unique=True)
-    created_at = models.DateTimeField(_("unsubscribed at"), default=timezone.now)
+    created_at = models.DateTimeField(_("unsubscribed at"), default=clock.now)
 
     class Meta:
         verbose_name = _("unsubscribed address")

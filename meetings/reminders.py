@@ -3,7 +3,8 @@
 Planning inserts one Reminder row per kind, subject and recipient; the unique constraint on
 those three makes a repeated or overlapping run insert nothing new. Delivery claims a row with
 one conditional UPDATE, so of two workers holding the same id only one sends. Every function
-takes `now` so that tests can travel in time.
+reads the time from the one clock (cohesion.clock), once per call, so that a delivery
+decides with the same notion of time as the planning that queued it.
 """
 
 import calendar
@@ -22,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cohesion import clock
+from communities.models import Programme, completed_q
 from meetings import ical, services
 from meetings.models import ActionItem, EmailOptOut, Meeting, Reminder
 from workinggroups.models import Membership, Person, WorkingGroup
@@ -45,24 +48,28 @@ RETRYABLE = (OSError, smtplib.SMTPException)
 
 Kind = Reminder.Kind
 Status = Reminder.Status
-# Groups that hold no meetings get no reminders of any kind.
-PAUSED = (WorkingGroup.Status.SUSPENDED, WorkingGroup.Status.CEASED)
-OPERATING = (WorkingGroup.Status.ACTIVE, WorkingGroup.Status.REESTABLISHED)
+PAUSED = WorkingGroup.PAUSED
+
+
+def _quiet(today: datetime.date, prefix: str = "group__") -> Q:
+    """Groups that get no reminders of any kind: those holding no meetings, and every group
+    of a programme that has been completed (closed early or past its end date)."""
+    return Q(**{f"{prefix}status__in": PAUSED}) | completed_q(today, f"{prefix}programme__")
 
 
 # Planning ----------------------------------------------------------------------------------
 
 
-def plan_announcements(*, now: datetime.datetime | None = None) -> list[int]:
+def plan_announcements() -> list[int]:
     """Plans the announcement of every planned meeting starting within
     MEETING_ANNOUNCE_DAYS_BEFORE days to each current member; returns the ids to deliver."""
-    now = now or timezone.now()
+    now = clock.now()
     horizon = now + datetime.timedelta(days=settings.MEETING_ANNOUNCE_DAYS_BEFORE)
     meeting_ids = (
         Meeting.objects.filter(
             status=Meeting.Status.PLANNED, starts_at__gt=now, starts_at__lte=horizon
         )
-        .exclude(group__status__in=PAUSED)
+        .exclude(_quiet(timezone.localdate(now)))
         .order_by("pk")  # the same order in every worker: row locks cannot deadlock
         .values_list("pk", flat=True)
     )
@@ -73,18 +80,22 @@ def plan_announcements(*, now: datetime.datetime | None = None) -> list[int]:
 
 
 @transaction.atomic
-def meeting_send_agenda(
-    *, meeting: Meeting, by=None, now: datetime.datetime | None = None
-) -> list[int]:
+def meeting_send_agenda(*, meeting: Meeting, by=None) -> list[int]:
     """The leader's "send the agenda now": announces the meeting to every current member at
     once (each still only once) and queues the emails after commit."""
     from meetings.tasks import queue_deliveries
 
-    now = now or timezone.now()
+    now = clock.now()
     if meeting.status != Meeting.Status.PLANNED or meeting.starts_at <= now:
         raise ValidationError(_("Only a meeting that is planned and still ahead is announced."))
-    if meeting.group.status in PAUSED:
+    # Read afresh: the caller's copy may predate the group's latest status change.
+    group = WorkingGroup.objects.select_related("programme").get(pk=meeting.group_id)
+    if group.status in PAUSED:
         raise ValidationError(_("The group is not meeting at present."))
+    if group.programme.completed_by(timezone.localdate(now)):
+        raise ValidationError(
+            _("The programme has ended: Cohesion no longer writes to the group's members.")
+        )
     if not any(recipient(m.person)[0] for m in _members(meeting.group_id)):
         raise ValidationError(_("No current member of the group has an email address."))
     ids = _announce(meeting.pk, now)
@@ -124,19 +135,19 @@ def _members(group_id: int):
     )
 
 
-def plan_record_missing(*, now: datetime.datetime | None = None) -> list[int]:
+def plan_record_missing() -> list[int]:
     """From the day after a meeting that is still "planned" (nothing logged), plans one
     reminder to its group's leader; returns the ids to deliver."""
-    now = now or timezone.now()
+    now = clock.now()
     today = timezone.localdate(now)
     meetings = list(
         Meeting.objects.filter(
             # Nothing logged, or attendance logged without minutes: both need the leader.
             Q(status=Meeting.Status.PLANNED) | Q(status=Meeting.Status.HELD, minutes=""),
-            starts_at__gte=_start_of(today - datetime.timedelta(days=RECORD_LOOKBACK_DAYS)),
-            starts_at__lt=_start_of(today),
+            starts_at__gte=clock.start_of(today - datetime.timedelta(days=RECORD_LOOKBACK_DAYS)),
+            starts_at__lt=clock.start_of(today),
         )
-        .exclude(group__status__in=PAUSED)
+        .exclude(_quiet(today))
         .order_by("pk")
     )
     leaders = _leaders({meeting.group_id for meeting in meetings})
@@ -149,10 +160,10 @@ def plan_record_missing(*, now: datetime.datetime | None = None) -> list[int]:
     return _plan(Kind.RECORD_MISSING, rows)
 
 
-def plan_no_meeting(*, now: datetime.datetime | None = None) -> list[int]:
+def plan_no_meeting() -> list[int]:
     """From NO_MEETING_REMINDER_DAY of the month, plans one reminder to the leader of each
     active or re-established group with no meeting planned or held this month."""
-    now = now or timezone.now()
+    now = clock.now()
     today = timezone.localdate(now)
     last_day = calendar.monthrange(today.year, today.month)[1]
     if today.day < min(settings.NO_MEETING_REMINDER_DAY, last_day):
@@ -161,16 +172,15 @@ def plan_no_meeting(*, now: datetime.datetime | None = None) -> list[int]:
     next_month = month_start + datetime.timedelta(days=last_day)
     covered = Meeting.objects.filter(
         status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
-        starts_at__gte=_start_of(month_start),
-        starts_at__lt=_start_of(next_month),
+        starts_at__gte=clock.start_of(month_start),
+        starts_at__lt=clock.start_of(next_month),
     ).values("group_id")
     # Only groups of programmes running today: a group whose programme has ended is not
     # expected to meet, as in the compliance grid.
     group_ids = list(
         WorkingGroup.objects.filter(
-            status__in=OPERATING,
-            programme__start_date__lte=today,
-            programme__end_date__gte=today,
+            status__in=WorkingGroup.OPERATING,
+            programme__in=Programme.objects.running(today),
         )
         .exclude(pk__in=covered)
         .order_by("pk")
@@ -186,16 +196,17 @@ def plan_no_meeting(*, now: datetime.datetime | None = None) -> list[int]:
     return _plan(Kind.NO_MEETING_PLANNED, rows)
 
 
-def plan_overdue_digests(*, now: datetime.datetime | None = None) -> list[int]:
-    """Plans this ISO week's digest of overdue open actions to the leader of each group that
-    has any; returns the ids to deliver."""
-    now = now or timezone.now()
+def plan_overdue_digests() -> list[int]:
+    """Plans this ISO week's digest to the leader of each group of a running programme that
+    has overdue open actions, or stale ones it has not been told of yet; returns the ids to
+    deliver."""
+    now = clock.now()
     today = timezone.localdate(now)
     year, week, _weekday = today.isocalendar()
     group_ids = sorted(
         set(
-            ActionItem.objects.overdue(today)
-            .exclude(group__status__in=PAUSED)
+            ActionItem.objects.to_digest(today)
+            .exclude(_quiet(today))
             .values_list("group_id", flat=True)
         )
     )
@@ -209,10 +220,10 @@ def plan_overdue_digests(*, now: datetime.datetime | None = None) -> list[int]:
     return _plan(Kind.OVERDUE_DIGEST, rows)
 
 
-def reminders_requeue_stalled(*, now: datetime.datetime | None = None) -> list[int]:
+def reminders_requeue_stalled() -> list[int]:
     """The ids of rows whose delivery was lost (queue message gone, worker died mid-send);
     a row that has already been tried MAX_ATTEMPTS times is marked failed instead."""
-    now = now or timezone.now()
+    now = clock.now()
     stalled = Reminder.objects.filter(
         Q(status=Status.PENDING, attempts=0, created_at__lt=now - LOST_AFTER)
         | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=now - RETRY_LOST_AFTER)
@@ -224,11 +235,6 @@ def reminders_requeue_stalled(*, now: datetime.datetime | None = None) -> list[i
     return list(
         stalled.filter(attempts__lt=MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True)
     )
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    """Midnight of the day in the project's time zone (Europe/Kyiv)."""
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _leaders(group_ids) -> dict[int, Membership]:
@@ -335,10 +341,10 @@ def _absolute(path: str) -> str:
 # Delivery ----------------------------------------------------------------------------------
 
 
-def deliver(reminder_id: int, *, now: datetime.datetime | None = None) -> bool:
+def deliver(reminder_id: int) -> bool:
     """Sends one reminder if this call wins the claim on its row; True when it was sent.
     A transient failure puts the row back to pending and re-raises, for Celery to retry."""
-    now = now or timezone.now()
+    now = clock.now()
     claimed = (
         Reminder.objects.filter(pk=reminder_id)
         .filter(
@@ -349,7 +355,9 @@ def deliver(reminder_id: int, *, now: datetime.datetime | None = None) -> bool:
     if claimed != 1:
         return False  # gone, done, or being sent by another worker right now
     reminder = (
-        Reminder.objects.select_related("group", "meeting__group").filter(pk=reminder_id).first()
+        Reminder.objects.select_related("group__programme", "meeting__group")
+        .filter(pk=reminder_id)
+        .first()
     )
     if reminder is None:
         return False  # deleted (with its meeting, say) since the claim
@@ -361,7 +369,8 @@ def deliver(reminder_id: int, *, now: datetime.datetime | None = None) -> bool:
         _finish(reminder_id, Status.SKIPPED, error=reason)
         return False
     try:
-        _message(reminder, now).send()
+        context = CONTEXTS[reminder.kind](reminder, now)
+        _message(reminder, context).send()
     except RETRYABLE as exc:
         _finish(reminder_id, Status.PENDING, error=_describe(exc))
         raise
@@ -370,6 +379,11 @@ def deliver(reminder_id: int, *, now: datetime.datetime | None = None) -> bool:
         _finish(reminder_id, Status.FAILED, error=_describe(exc))
         raise
     Reminder.objects.filter(pk=reminder_id).update(status=Status.SENT, sent_at=now, last_error="")
+    if reminder.kind == Kind.OVERDUE_DIGEST:
+        # A stale action is listed in one digest only; re-dating it starts afresh.
+        ActionItem.objects.filter(
+            pk__in=[action["pk"] for action in context["stale"]], stale_reported_on__isnull=True
+        ).update(stale_reported_on=timezone.localdate(now))
     return True
 
 
@@ -395,8 +409,11 @@ def _describe(error: BaseException | str) -> str:
 def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
     """Why the reminder no longer applies (things changed since it was planned), or ""."""
     group, meeting = reminder.group, reminder.meeting
+    today = timezone.localdate(now)
     if group.status in PAUSED:
         return "Not sent: the group is not meeting at present."
+    if group.programme.completed_by(today):
+        return "Not sent: the programme has ended."
     if reminder.kind == Kind.ANNOUNCEMENT:
         if meeting is None or meeting.status != Meeting.Status.PLANNED or meeting.starts_at <= now:
             return "Not sent: the meeting is no longer ahead and planned."
@@ -409,19 +426,16 @@ def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
         end = start + datetime.timedelta(days=calendar.monthrange(year, month)[1])
         if group.meetings.filter(
             status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
-            starts_at__gte=_start_of(start),
-            starts_at__lt=_start_of(end),
+            starts_at__gte=clock.start_of(start),
+            starts_at__lt=clock.start_of(end),
         ).exists():
             return "Not sent: a meeting has been planned for the month."
-    elif (
-        reminder.kind == Kind.OVERDUE_DIGEST
-        and not group.action_items.overdue(timezone.localdate(now)).exists()
-    ):
+    elif reminder.kind == Kind.OVERDUE_DIGEST and not group.action_items.to_digest(today).exists():
         return "Not sent: no overdue actions left."
     return ""
 
 
-def _message(reminder: Reminder, now: datetime.datetime) -> EmailMultiAlternatives:
+def _message(reminder: Reminder, kind_context: dict) -> EmailMultiAlternatives:
     """The email in the recipient's language: text and HTML parts, the unsubscribe link, and
     for an announcement the iCalendar invitation."""
     with translation.override(reminder.language):
@@ -430,7 +444,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> EmailMultiAlternativ
             "group": reminder.group,
             "unsubscribe_url": unsubscribe_url(reminder.email),
             "site_url": settings.SITE_URL.rstrip("/"),
-            **CONTEXTS[reminder.kind](reminder, now),
+            **kind_context,
         }
         template = f"emails/meeting_{reminder.kind}"
         subject = render_to_string(f"{template}_subject.txt", context)
@@ -510,22 +524,34 @@ def _no_meeting_context(reminder: Reminder, now: datetime.datetime) -> dict:
 
 
 def _overdue_digest_context(reminder: Reminder, now: datetime.datetime) -> dict:
+    """Actions overdue up to ACTION_STALE_AFTER_DAYS, and stale ones (overdue for longer) not
+    yet listed in an earlier digest, each with a link to close or re-date it."""
     # The leader needs to know whom to ask about each action: the owner's name, not contacts.
     today = timezone.localdate(now)
-    actions = [
-        {
-            "description": action.description,
-            "owner": action.owner.person.full_name,
-            "due_on": action.due_on,
-            "days_overdue": (today - action.due_on).days,
-        }
-        for action in reminder.group.action_items.overdue(today)
-        .select_related("owner__person")
-        .order_by("due_on", "pk")
-    ]
+    group_url = _absolute(reverse("meetings:group_meetings", args=[reminder.group_id]))
+
+    def listed(actions):
+        return [
+            {
+                "pk": action.pk,
+                "description": action.description,
+                "owner": action.owner.person.full_name,
+                "due_on": action.due_on,
+                "days_overdue": (today - action.due_on).days,
+                "url": f"{group_url}#action-{action.pk}",
+            }
+            for action in actions.select_related("owner__person").order_by("due_on", "pk")
+        ]
+
+    actions = reminder.group.action_items
+    overdue = listed(actions.overdue(today))
+    stale = listed(actions.stale(today).filter(stale_reported_on__isnull=True))
     return {
-        "actions": actions,
-        "group_url": _absolute(reverse("meetings:group_meetings", args=[reminder.group_id])),
+        "actions": overdue,
+        "stale": stale,
+        "total": len(overdue) + len(stale),
+        "stale_after_days": settings.ACTION_STALE_AFTER_DAYS,
+        "group_url": group_url,
     }
 
 

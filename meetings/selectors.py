@@ -1,13 +1,14 @@
-"""Monthly compliance: did each group hold its meeting, month by month?"""
+"""Reads over meetings: monthly compliance (did each group hold its meeting, month by month?)
+and the state of a group's open actions."""
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.db.models.functions import ExtractMonth, ExtractYear
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from meetings.models import Meeting
+from cohesion import clock
+from meetings.models import ActionItem, Meeting
 from workinggroups.models import GroupStatusChange, WorkingGroup
 
 HELD, PLANNED, MISSED, DUE, NOT_EXPECTED = "held", "planned", "missed", "due", "not_expected"
@@ -78,9 +79,9 @@ def compliance(programme, groups, *, first=None, last=None, today=None) -> Compl
     A month is expected when the group was active or re-established on its 15th; it is held
     when a meeting of the group was held in it, planned when one is still planned, missed
     when it has passed without either, and due while it is the current month."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     first = first or programme.start_date
-    last = min(last or programme.end_date, today)
+    last = min(last or programme.ends_on, today)
     months = month_starts(first, last) if first <= last else []
     groups = list(groups)
     ids = [group.pk for group in groups]
@@ -91,9 +92,9 @@ def compliance(programme, groups, *, first=None, last=None, today=None) -> Compl
         changes[change.group_id].append(change)
     meetings: dict[tuple[int, datetime.date], set[str]] = {}
     if months:
-        start = timezone.make_aware(datetime.datetime.combine(months[0], datetime.time()))
+        start = clock.start_of(months[0])
         end_month = (months[-1] + datetime.timedelta(days=32)).replace(day=1)
-        end = timezone.make_aware(datetime.datetime.combine(end_month, datetime.time()))
+        end = clock.start_of(end_month)
         # The month of each meeting in Kyiv time, worked out by the database: at national scale
         # converting tens of thousands of timestamps in Python is most of the page's time.
         by_number = {(m.year, m.month): m for m in months}
@@ -126,3 +127,20 @@ def compliance(programme, groups, *, first=None, last=None, today=None) -> Compl
                 row.cells.append(MISSED)
         rows.append(row)
     return Compliance(months=months, rows=rows)
+
+
+def open_actions(group: WorkingGroup, today: datetime.date) -> list[ActionItem]:
+    """The group's open actions, soonest due first, each with `state`: "stale" (overdue for
+    longer than ACTION_STALE_AFTER_DAYS), "overdue" or "due". Nothing is overdue in a completed
+    programme: its deadlines ended with it."""
+    running = not group.programme.completed_by(today)
+    actions = list(
+        group.action_items.open().select_related("owner__person").order_by("due_on", "pk")
+    )
+    for action in actions:
+        action.state = "due"
+        if running and action.is_stale(today):
+            action.state = "stale"
+        elif running and action.is_overdue(today):
+            action.state = "overdue"
+    return actions

@@ -16,6 +16,7 @@ from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cohesion import clock
 from communities.models import StakeholderCategory
 from meetings.models import (
     ActionItem,
@@ -72,7 +73,7 @@ def _check_when_and_where(*, group, starts_at, format, place, online_link) -> No
     earliest = group.established_on or group.programme.start_date
     if timezone.localtime(starts_at).date() < earliest:
         raise ValidationError({"starts_at": _("The date is before the group was founded.")})
-    if starts_at > timezone.now() + PLANNING_HORIZON:
+    if starts_at > clock.now() + PLANNING_HORIZON:
         raise ValidationError({"starts_at": _("Plan meetings at most two years ahead.")})
     if format != Meeting.Format.ONLINE and not (place or "").strip():
         raise ValidationError({"place": _("Say where the meeting takes place.")})
@@ -94,7 +95,7 @@ def meeting_schedule(
 ) -> Meeting:
     """Plans a meeting; its agenda starts with the group's open actions, carried over."""
     _operating(group)
-    if starts_at < timezone.now() - datetime.timedelta(hours=1):
+    if starts_at < clock.now() - datetime.timedelta(hours=1):
         raise ValidationError({"starts_at": _("A planned meeting cannot be in the past.")})
     _check_when_and_where(
         group=group, starts_at=starts_at, format=format, place=place, online_link=online_link
@@ -142,10 +143,10 @@ def meeting_carry_open_actions(*, meeting: Meeting) -> int:
 def propose_next(group: WorkingGroup, today: datetime.date | None = None) -> datetime.datetime:
     """The next month's meeting on the same weekday of the same week and at the same time as
     the group's last one (the second Tuesday at 15:00 stays the second Tuesday at 15:00)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     last = group.meetings.exclude(status=Meeting.Status.CANCELLED).order_by("-starts_at").first()
     if last is None:
-        base = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0)
+        base = timezone.localtime(clock.now()).replace(hour=15, minute=0, second=0, microsecond=0)
         return base + datetime.timedelta(days=7)
     local = timezone.localtime(last.starts_at)
     week = (local.day - 1) // 7  # 0 = first such weekday of the month
@@ -218,7 +219,7 @@ def meeting_log(
     meeting = Meeting.objects.select_for_update().select_related("group").get(pk=meeting.pk)
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED):
         raise ValidationError(_("This meeting was called off; schedule a new one instead."))
-    if meeting.starts_at > timezone.now():
+    if meeting.starts_at > clock.now():
         raise ValidationError(_("The meeting has not started yet."))
     members = set(members_on(meeting).values_list("pk", flat=True))
     unknown = set(attendance) - members
@@ -265,7 +266,7 @@ def meeting_log(
     meeting.minutes = sanitise_minutes(minutes)
     meeting.status = Meeting.Status.HELD
     meeting.status_reason = ""
-    meeting.recorded_at = timezone.now()
+    meeting.recorded_at = clock.now()
     meeting.save(update_fields=["minutes", "status", "status_reason", "recorded_at"])
     return meeting
 
@@ -276,8 +277,25 @@ def action_item_set_status(*, action: ActionItem, status: str, by: User | None =
     if status not in ActionItem.Status.values:
         raise ValidationError(_("Unknown status."))
     action.status = status
-    action.closed_on = None if status == ActionItem.Status.OPEN else timezone.localdate()
+    action.closed_on = None if status == ActionItem.Status.OPEN else clock.today()
     action.save(update_fields=["status", "closed_on"])
+
+
+@transaction.atomic
+def action_item_redate(
+    *, action: ActionItem, due_on: datetime.date, by: User | None = None
+) -> None:
+    """Gives an open action a new due date from today on; should it go stale again, the next
+    digest lists it again."""
+    today = clock.today()
+    if action.status != ActionItem.Status.OPEN:
+        raise ValidationError(_("Only an open action gets a new due date."))
+    if due_on < today:
+        raise ValidationError({"due_on": _("The new due date cannot be in the past.")})
+    if due_on > today + PLANNING_HORIZON:
+        raise ValidationError({"due_on": _("Give a due date at most two years ahead.")})
+    action.due_on, action.stale_reported_on = due_on, None
+    action.save(update_fields=["due_on", "stale_reported_on"])
 
 
 # Pre-reads: what people share before a meeting. The content is sniffed, not trusted from the
@@ -366,7 +384,7 @@ def calendar_feed_renew(*, group: WorkingGroup) -> CalendarFeed:
     feed, created = CalendarFeed.objects.get_or_create(group=group)
     if not created:
         feed.token = new_feed_token()
-        feed.renewed_at = timezone.now()
+        feed.renewed_at = clock.now()
         feed.save(update_fields=["token", "renewed_at"])
     return feed
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("prereads/<int:pk>/", views.preread_download, name="preread_download"),
     path("prereads/<int:pk>/remove/", views.preread_delete, name="preread_delete"),
     path("actions/<int:pk>/status/", views.action_status, name="action_status"),
+    path("actions/<int:pk>/redate/", views.action_redate, name="action_redate"),
     path("calendar/<slug:token>.ics", views.feed, name="feed"),
     path("meetings/<int:pk>/send-agenda/", views.send_agenda, name="send_agenda"),
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),

@@ -7,15 +7,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_roles
+from cohesion import clock
 from communities.models import Programme, StakeholderCategory
 from meetings import ical
 from meetings.forms import (
+    ActionRedateForm,
     ActionStatusForm,
     AgendaItemForm,
     CallOffForm,
@@ -33,8 +35,9 @@ from meetings.models import (
     Reminder,
 )
 from meetings.reminders import meeting_send_agenda
-from meetings.selectors import LABELS, compliance
+from meetings.selectors import LABELS, compliance, open_actions
 from meetings.services import (
+    action_item_redate,
     action_item_set_status,
     calendar_feed_renew,
     meeting_call_off,
@@ -71,7 +74,7 @@ def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
     """The leader's working page: the next meeting, what is missing, overdue actions."""
     group = _group_for(request.user, pk)
     manages = _manages(request.user, group)
-    now = timezone.now()
+    now = clock.now()
     meetings = list(
         group.meetings.annotate(
             present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT))
@@ -84,11 +87,17 @@ def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
         "meetings": meetings,
         "next_meeting": upcoming[-1] if upcoming else None,
         "unlogged": [m for m in meetings if m.needs_record],
-        "proposed": propose_next(group) if manages and group.is_operating else None,
+        # A group that carries on after its programme still plans its meetings here.
+        "proposed": propose_next(group)
+        if manages and (group.is_operating or group.status == WorkingGroup.Status.INDEPENDENT)
+        else None,
     }
     if manages:
-        actions = group.action_items.open().select_related("owner__person").order_by("due_on")
-        context["open_actions"] = actions
+        actions = open_actions(group, clock.day_of(now))
+        context["stale_actions"] = [a for a in actions if a.state == "stale"]
+        context["open_actions"] = [a for a in actions if a.state != "stale"]
+        context["redate_to"] = clock.day_of(now) + datetime.timedelta(days=30)
+        context["stale_after_days"] = settings.ACTION_STALE_AFTER_DAYS
         context["feed"] = CalendarFeed.objects.filter(group=group).first()
     return render(request, "meetings/group_meetings.html", context)
 
@@ -283,25 +292,54 @@ def preread_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(meeting)
 
 
+def _action_for(user, pk: int) -> ActionItem:
+    """An action of a visible group (404 otherwise) that the user manages (403 otherwise)."""
+    action = get_object_or_404(
+        ActionItem.objects.filter(group__in=WorkingGroup.objects.visible_to(user)).select_related(
+            "group"
+        ),
+        pk=pk,
+    )
+    if not _manages(user, action.group):
+        raise PermissionDenied
+    return action
+
+
 @require_POST
 def action_status(request: HttpRequest, pk: int) -> HttpResponse:
-    action = get_object_or_404(
-        ActionItem.objects.filter(group__in=WorkingGroup.objects.visible_to(request.user)), pk=pk
-    )
-    if not _manages(request.user, action.group):
-        raise PermissionDenied
+    action = _action_for(request.user, pk)
     form = ActionStatusForm(request.POST)
     if form.is_valid():
         action_item_set_status(action=action, status=form.cleaned_data["status"], by=request.user)
     return redirect("meetings:group_meetings", pk=action.group_id)
 
 
+@require_POST
+def action_redate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new due date for an open action, most often a stale one."""
+    action = _action_for(request.user, pk)
+    form = ActionRedateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(list(form.errors.get("due_on", [])))
+        action_item_redate(action=action, due_on=form.cleaned_data["due_on"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The action is now due on %(date)s.")
+            % {"date": formats.date_format(action.due_on, "j E Y")},
+        )
+    return redirect("meetings:group_meetings", pk=action.group_id)
+
+
 def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
     """Groups by months: held, planned, missed, due, or not expected."""
     programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
-    today = timezone.localdate()
+    today = clock.today()
     # The last twelve months of the programme by default; the whole period on request.
-    last = min(programme.end_date, today)
+    last = min(programme.ends_on, today)
     first = programme.start_date
     if request.GET.get("period") != "all":
         first = max(first, (last.replace(day=1) - datetime.timedelta(days=335)).replace(day=1))
@@ -351,7 +389,7 @@ def feed_renew(request: HttpRequest, pk: int) -> HttpResponse:
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The group's private calendar: the token in the URL is the only key."""
     feed = get_object_or_404(CalendarFeed.objects.select_related("group"), token=token)
-    since = timezone.now() - datetime.timedelta(days=180)
+    since = clock.now() - datetime.timedelta(days=180)
     meetings = (
         feed.group.meetings.filter(starts_at__gte=since)
         .exclude(status=Meeting.Status.POSTPONED)

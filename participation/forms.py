@@ -3,9 +3,9 @@ import unicodedata
 
 from django import forms
 from django.core import signing
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cohesion import clock
 from communities.models import Community, StakeholderCategory
 from participation.models import Application
 from workinggroups.models import Person
@@ -78,7 +78,7 @@ class ApplicationForm(forms.Form):
             "age": programme.youth_max_age
         }
         if not self.is_bound:
-            self.initial["stamp"] = signing.dumps(timezone.now().timestamp(), salt=STAMP_SALT)
+            self.initial["stamp"] = signing.dumps(clock.now().timestamp(), salt=STAMP_SALT)
 
     def clean_full_name(self):
         name = " ".join(printable(self.cleaned_data["full_name"]).split())
@@ -118,7 +118,7 @@ class ApplicationForm(forms.Form):
             issued = signing.loads(self.data.get("stamp", ""), salt=STAMP_SALT, max_age=86400)
         except (signing.BadSignature, TypeError, ValueError):
             return True
-        return timezone.now().timestamp() - float(issued) < MIN_SECONDS
+        return clock.now().timestamp() - float(issued) < MIN_SECONDS
 
 
 class AcceptForm(forms.Form):

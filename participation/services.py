@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cohesion import clock
 from communities.models import Community, Programme, StakeholderCategory
 from participation.models import Application
 from workinggroups.models import Membership, Person, WorkingGroup
@@ -22,7 +23,7 @@ def _text(value: str, limit: int) -> str:
 
 def programme_open(programme: Programme) -> bool:
     """A programme takes applications while it is public and has not ended."""
-    return programme.is_public and programme.end_date >= timezone.localdate()
+    return programme.is_public and not programme.completed_by(clock.today())
 
 
 @transaction.atomic
@@ -63,7 +64,7 @@ def application_submit(
         is_youth=is_youth,
         is_veteran=is_veteran,
         motivation=(motivation or "").replace("\x00", "").strip()[:2000],
-        consent_at=timezone.now(),
+        consent_at=clock.now(),
         language=language,
     )
     if email:
@@ -99,7 +100,7 @@ def application_accept(
         raise ValidationError(_("This application was accepted already."))
     if group.programme_id != application.programme_id:
         raise ValidationError({"group": _("Choose a working group of this programme.")})
-    today = timezone.localdate()
+    today = clock.today()
     if person is None:
         person = person_create(
             fields={
@@ -129,7 +130,7 @@ def application_accept(
         )
     # The person's record now holds what is needed; the application keeps only the link.
     application.status = Application.Status.ACCEPTED
-    application.decided_by, application.decided_at = by, timezone.now()
+    application.decided_by, application.decided_at = by, clock.now()
     # A second application of someone accepted already links nothing: the membership has its
     # application.
     taken = Application.objects.filter(membership=membership).exclude(pk=application.pk)
@@ -192,7 +193,7 @@ def application_decline(*, application: Application, reason: str, by: User | Non
 
 def purge_expired(*, now: datetime.datetime | None = None) -> int:
     """Deletes the applications nobody reviewed within APPLICATION_RETENTION_DAYS."""
-    now = now or timezone.now()
+    now = now or clock.now()
     cutoff = now - datetime.timedelta(days=settings.APPLICATION_RETENTION_DAYS)
     deleted, _details = Application.objects.filter(
         status=Application.Status.NEW, submitted_at__lt=cutoff

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import user_roles
+from cohesion import clock
 from cohesion.forms import add_errors
 from communities.models import Programme
 from engagement.models import Event, Participant
@@ -67,15 +68,15 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
     """What a programme does, where and with whom, and what it has done lately. Nobody's name
     or contact: groups, counts, trainings and published plans only."""
     programme = _public_programme(pk)
-    today = timezone.localdate()
-    last = min(programme.end_date, today)
+    today = clock.today()
+    last = min(programme.ends_on, today)
     first = max(
         programme.start_date, (last.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
     )
     months = month_starts(first, last) if first <= last else []
     held = dict.fromkeys(months, 0)
     if months:
-        start = timezone.make_aware(datetime.datetime.combine(months[0], datetime.time()))
+        start = clock.start_of(months[0])
         for year, month, n in (
             Meeting.objects.filter(
                 group__programme=programme, status=Meeting.Status.HELD, starts_at__gte=start

@@ -12,10 +12,10 @@ from django.db.models import F, Q
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cohesion import clock
 from meetings.models import private_storage
 
 
@@ -89,7 +89,7 @@ class SafetyPlan(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = SafetyPlanQuerySet.as_manager()
 
@@ -163,7 +163,7 @@ class PlanVersion(models.Model):
         related_name="+",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -526,7 +526,7 @@ class ActionTracking(models.Model):
         return f"{self.action} · {self.get_status_display()}"
 
     def is_overdue(self, today=None) -> bool:
-        today = today or timezone.localdate()
+        today = today or clock.today()
         return self.status not in self.CLOSED and self.action.ends_on < today
 
 
@@ -551,7 +551,7 @@ class ActionUpdate(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
 
     class Meta:
         verbose_name = _("progress update")
@@ -586,7 +586,7 @@ class PlanDocument(models.Model):
     size = models.PositiveIntegerField(_("size"), null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.CharField(_("error"), max_length=500, blank=True)
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_at = models.DateTimeField(_("requested at"), default=clock.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
 

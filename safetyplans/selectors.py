@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Avg, Count, F, Prefetch, Q, Sum
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from cohesion import clock
 from safetyplans.models import Action, ActionTracking, PlanVersion, Priority, SafetyPlan
 
 
@@ -67,7 +67,7 @@ def version_content(version: PlanVersion, *, today=None) -> VersionContent:
     if tracking:
         trackings = [getattr(a, "tracking", None) for a in actions]
         content.progress = progress_of([t for t in trackings if t], today=today)
-        today = today or timezone.localdate()
+        today = today or clock.today()
         content.overdue = [
             a for a, t in zip(actions, trackings, strict=True) if t and t.is_overdue(today)
         ]
@@ -75,7 +75,7 @@ def version_content(version: PlanVersion, *, today=None) -> VersionContent:
 
 
 def progress_of(trackings, *, today=None) -> Progress:
-    today = today or timezone.localdate()
+    today = today or clock.today()
     result = Progress(actions=len(trackings))
     counted = []
     for tracking in trackings:
@@ -238,7 +238,7 @@ def previous_version(version: PlanVersion) -> PlanVersion | None:
 
 def programme_plans(programme, *, today=None):
     """Every plan of the programme with its status, approval and progress, in two queries."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     in_force = Q(trackings__action__version=F("approved_version"))
     not_cancelled = in_force & ~Q(trackings__status=ActionTracking.Status.CANCELLED)
     return (

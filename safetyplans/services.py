@@ -14,11 +14,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from accounts.models import User
+from cohesion import clock
 from meetings.models import Decision
 from safetyplans.models import (
     Action,
@@ -315,7 +315,7 @@ def version_submit(*, version: PlanVersion, by: User | None = None) -> PlanVersi
     if not fresh.context_summary:
         raise ValidationError(_("Describe the community's context before sending the plan."))
     fresh.status = Status.IN_REVIEW
-    fresh.submitted_by, fresh.submitted_at = by, timezone.now()
+    fresh.submitted_by, fresh.submitted_at = by, clock.now()
     fresh.save(update_fields=["status", "submitted_by", "submitted_at"])
     _sync_plan(fresh.plan)
     return fresh
@@ -333,7 +333,7 @@ def version_return(*, version: PlanVersion, comments: str, by: User | None = Non
         _("Only a plan in review can be returned; this one is %(status)s."),
     )
     fresh.status = Status.RETURNED
-    fresh.reviewed_by, fresh.reviewed_at, fresh.review_comments = by, timezone.now(), comments
+    fresh.reviewed_by, fresh.reviewed_at, fresh.review_comments = by, clock.now(), comments
     fresh.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comments"])
     _sync_plan(fresh.plan)
     _tell_leaders(fresh)
@@ -407,7 +407,7 @@ def version_approve(
         errors["decision_number"] = _("Give the decision number.")
     if not decision_date:
         errors["decision_date"] = _("Give the decision date.")
-    elif decision_date > timezone.localdate():
+    elif decision_date > clock.today():
         errors["decision_date"] = _("The decision date is in the future.")
     if errors:
         raise ValidationError(errors)
@@ -421,10 +421,10 @@ def version_approve(
     plan = SafetyPlan.objects.select_for_update().get(pk=fresh.plan_id)
     previous = plan.versions.filter(status=Status.APPROVED).first()
     if previous:
-        previous.status, previous.superseded_at = Status.SUPERSEDED, timezone.now()
+        previous.status, previous.superseded_at = Status.SUPERSEDED, clock.now()
         previous.save(update_fields=["status", "superseded_at"])
     fresh.status = Status.APPROVED
-    fresh.reviewed_by, fresh.reviewed_at = by, timezone.now()
+    fresh.reviewed_by, fresh.reviewed_at = by, clock.now()
     fresh.approving_body, fresh.decision_number = approving_body, decision_number
     fresh.decision_date = decision_date
     fields = [
@@ -541,7 +541,7 @@ def action_track(
     by: User | None = None,
 ) -> ActionUpdate:
     """A dated progress update of an approved action, kept apart from the frozen plan."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     fresh = (
         ActionTracking.objects.select_for_update()
         .select_related("action__version")
@@ -553,7 +553,7 @@ def action_track(
         raise ValidationError({"status": _("Choose a status.")})
     if progress is None or not 0 <= progress <= 100:
         raise ValidationError({"progress": _("Progress is between 0 and 100%.")})
-    if on > timezone.localdate():
+    if on > clock.today():
         raise ValidationError({"on": _("The date is in the future.")})
     if status == ActionTracking.Status.DONE:
         progress = 100
@@ -596,7 +596,7 @@ def document_request(*, version: PlanVersion, language: str) -> PlanDocument:
                 progress=0,
                 attempts=0,
                 error="",
-                requested_at=timezone.now(),
+                requested_at=clock.now(),
             )
             document.refresh_from_db()
 
@@ -616,7 +616,7 @@ def document_store(document: PlanDocument, pdf: bytes) -> None:
     document.size = len(pdf)
     document.status = PlanDocument.Status.READY
     document.progress = 100
-    document.rendered_at = timezone.now()
+    document.rendered_at = clock.now()
     document.error = ""
     document.save(
         update_fields=["file", "sha256", "size", "status", "progress", "rendered_at", "error"]

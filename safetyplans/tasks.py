@@ -5,8 +5,8 @@ import logging
 
 from celery import shared_task
 from django.db.models import Q
-from django.utils import timezone
 
+from cohesion import clock
 from safetyplans.models import PlanDocument
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def render_plan_document(self, document_id: int) -> str:
     from safetyplans import pdf
     from safetyplans.services import document_store
 
-    now = timezone.now()
+    now = clock.now()
     # The claim is one conditional UPDATE: of two workers given the same document, one renders.
     claimed = (
         PlanDocument.objects.filter(pk=document_id)
@@ -67,7 +67,7 @@ def render_plan_document(self, document_id: int) -> str:
 @shared_task
 def render_waiting_documents() -> int:
     """Requeues PDFs left waiting (a broker that was down) or claimed by a dead worker."""
-    now = timezone.now()
+    now = clock.now()
     waiting = PlanDocument.objects.filter(
         Q(status=PlanDocument.Status.QUEUED, requested_at__lt=now - datetime.timedelta(minutes=5))
         | Q(status=PlanDocument.Status.RENDERING, started_at__lt=now - STALE_AFTER)

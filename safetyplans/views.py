@@ -4,12 +4,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from cohesion import clock
 from cohesion.forms import add_errors
 from communities.models import Programme
 from safetyplans import services
@@ -106,7 +106,7 @@ def _context(user, plan: SafetyPlan, version: PlanVersion | None) -> dict:
         "drafter": drafter,
         "reviewer": may_review(user, plan.group),
         "may_see_drafts": may_see_drafts(user, plan.group),
-        "today": timezone.localdate(),
+        "today": clock.today(),
     }
     if version is not None:
         context["content"] = version_content(version)
@@ -479,7 +479,7 @@ def action_track(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not may_draft(request.user, tracking.plan.group):
         raise PermissionDenied
-    initial = {"status": tracking.status, "progress": tracking.progress, "on": timezone.localdate()}
+    initial = {"status": tracking.status, "progress": tracking.progress, "on": clock.today()}
     form = TrackForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

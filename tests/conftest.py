@@ -3,6 +3,7 @@ coordinator of another programme, an administrator, and anonymous visitors."""
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 
 from accounts.models import Role
 from communities.reference import ensure_stakeholder_categories
@@ -22,6 +23,14 @@ def give_totp(user):
 
     TOTP.activate(user, generate_totp_secret())
     return user
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """PBKDF2's million rounds cost about 0.27 s a password here, and the suite creates and
+    signs in hundreds of users: the tests hash with MD5, production never does."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +54,20 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def codifier(django_db_setup, django_db_blocker):
+    """Loads the real KATOTTH codifier once for a module's tests (about 1.5 s)."""
+    from communities.katotth import load_codifier
+    from communities.models import Community, Raion, Region
+
+    with django_db_blocker.unblock():
+        counts = load_codifier()
+        yield counts
+        Community.objects.all().delete()
+        Raion.objects.all().delete()
+        Region.objects.all().delete()
 
 
 @pytest.fixture

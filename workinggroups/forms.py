@@ -1,9 +1,9 @@
 import re
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cohesion import clock
 from communities.forms import DateInput
 from communities.models import Community, Organisation, StakeholderCategory
 from workinggroups.models import (
@@ -47,14 +47,14 @@ class WorkingGroupForm(forms.ModelForm):
 
     def clean_established_on(self):
         established_on = self.cleaned_data["established_on"]
-        if established_on and established_on > timezone.localdate():
+        if established_on and established_on > clock.today():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return established_on
 
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=WorkingGroup.Status.choices)
-    changed_on = forms.DateField(label=_("Date"), widget=DateInput(), initial=timezone.localdate)
+    changed_on = forms.DateField(label=_("Date"), widget=DateInput(), initial=clock.today)
     reason = forms.ChoiceField(label=_("Reason"), choices=GroupStatusChange.Reason.choices)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -63,6 +63,57 @@ class StatusChangeForm(forms.Form):
         self.fields["status"].choices = [
             (value, label) for value, label in WorkingGroup.Status.choices if value in allowed
         ]
+
+
+class ProgrammeCompletionForm(forms.Form):
+    """Closing a running programme early (its last day and why), and for each group still
+    working within it, what becomes of it: one radio per group, with an optional note."""
+
+    closed_on = forms.DateField(label=_("Last day of the programme"), widget=DateInput())
+    closure_reason = forms.CharField(
+        label=_("Why the programme closes early"), max_length=500, widget=forms.TextInput()
+    )
+
+    def __init__(self, *args, groups, closing_early: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.groups = list(groups)
+        if not closing_early:
+            del self.fields["closed_on"], self.fields["closure_reason"]
+        else:
+            self.fields["closed_on"].initial = clock.today
+        for group in self.groups:
+            self.fields[f"outcome_{group.pk}"] = forms.ChoiceField(
+                label=group.community.full_name,
+                choices=WorkingGroup.Outcome.choices,
+                widget=forms.RadioSelect,
+                # Past the end date outcomes can be recorded a few at a time.
+                required=closing_early,
+            )
+            self.fields[f"note_{group.pk}"] = forms.CharField(
+                label=_("Note"), max_length=500, required=False
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.groups and not any(cleaned.get(f"outcome_{group.pk}") for group in self.groups):
+            raise forms.ValidationError(_("Choose what becomes of at least one group."))
+        return cleaned
+
+    def rows(self):
+        """(group, outcome field, note field) for the template."""
+        return [
+            (group, self[f"outcome_{group.pk}"], self[f"note_{group.pk}"]) for group in self.groups
+        ]
+
+    def outcomes(self) -> dict[int, tuple[str, str]]:
+        return {
+            group.pk: (
+                self.cleaned_data[f"outcome_{group.pk}"],
+                self.cleaned_data[f"note_{group.pk}"],
+            )
+            for group in self.groups
+            if self.cleaned_data.get(f"outcome_{group.pk}")
+        }
 
 
 class PersonForm(forms.ModelForm):
@@ -112,7 +163,7 @@ class MembershipForm(forms.ModelForm):
         ) | Organisation.objects.filter(community__isnull=True).exclude(
             kind__in=[Organisation.Kind.DONOR, Organisation.Kind.UN_AGENCY]
         )
-        self.fields["joined_on"].initial = timezone.localdate()
+        self.fields["joined_on"].initial = clock.today()
         if self.instance.pk:
             del self.fields["joined_on"]
 
@@ -129,9 +180,7 @@ class NewMemberForm(PersonForm):
     role = forms.ChoiceField(
         label=_("Role in the group"), choices=Membership.Role.choices, initial="member"
     )
-    joined_on = forms.DateField(
-        label=_("Joined on"), widget=DateInput(), initial=timezone.localdate
-    )
+    joined_on = forms.DateField(label=_("Joined on"), widget=DateInput(), initial=clock.today)
     confirm_new = forms.BooleanField(
         label=_("This is a different person from the ones shown"),
         required=False,
@@ -155,7 +204,7 @@ class NewMemberForm(PersonForm):
 
 
 class EndMembershipForm(forms.Form):
-    left_on = forms.DateField(label=_("Left on"), widget=DateInput(), initial=timezone.localdate)
+    left_on = forms.DateField(label=_("Left on"), widget=DateInput(), initial=clock.today)
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 

@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import user_roles
+from cohesion import clock
 from communities.models import Programme, StakeholderCategory, search_key
 from workinggroups.models import Membership, Person, WorkingGroup
 from workinggroups.services import membership_add
@@ -129,7 +129,7 @@ class ImportRow(forms.Form):
 
     def clean_birth_year(self):
         year = self.cleaned_data["birth_year"]
-        if year and year > timezone.localdate().year:
+        if year and year > clock.today().year:
             raise ValidationError(_("The year of birth cannot be in the future."))
         return year
 
@@ -148,7 +148,7 @@ class ImportRow(forms.Form):
 
     def clean_joined_on(self):
         joined_on = _parse_date(self.cleaned_data["joined_on"])
-        if joined_on > timezone.localdate():
+        if joined_on > clock.today():
             raise ValidationError(_("The date cannot be in the future."))
         return joined_on
 
@@ -418,11 +418,11 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
             "olena@example.org",
             category.name if category else "",
             Membership.Role.MEMBER.label,
-            timezone.localdate().isoformat(),
+            clock.today().isoformat(),
             _("no"),
             _("yes"),
             _("no"),
-            timezone.localdate().isoformat(),
+            clock.today().isoformat(),
             _("Taking part in the working group"),
         ]
     )

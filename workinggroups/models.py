@@ -4,11 +4,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.roles import user_roles
+from cohesion import clock
 from cohesion.i18n import BilingualNameMixin
 from communities.models import search_key
 
@@ -47,6 +47,23 @@ class WorkingGroup(BilingualNameMixin, models.Model):
         SUSPENDED = "suspended", _("Suspended")
         CEASED = "ceased", _("Ceased")
         REESTABLISHED = "reestablished", _("Re-established")
+        # After its programme ended: the group goes on as a body of the local authority.
+        INDEPENDENT = "independent", _("Continues on its own")
+
+    class Outcome(models.TextChoices):
+        """What becomes of a group when its programme is completed (not stored: it is recorded
+        as the status the group takes)."""
+
+        CONTINUES = "continues", _("Continues on its own")
+        CLOSED = "closed", _("Closed")
+
+    # Statuses in which a group meets within its programme and is expected to; those in which
+    # it holds no meetings at all.
+    OPERATING = (Status.ACTIVE, Status.REESTABLISHED)
+    PAUSED = (Status.SUSPENDED, Status.CEASED)
+    # The statuses that say what became of a group after its programme.
+    AFTER_PROGRAMME = (Status.CEASED, Status.INDEPENDENT)
+    PROGRAMME_COMPLETED = "completed"  # shown only, never stored
 
     class Cadence(models.TextChoices):
         MONTHLY = "monthly", _("Monthly")
@@ -103,7 +120,21 @@ class WorkingGroup(BilingualNameMixin, models.Model):
 
     @property
     def is_operating(self) -> bool:
-        return self.status in (self.Status.ACTIVE, self.Status.REESTABLISHED)
+        return self.status in self.OPERATING
+
+    @property
+    def shown_status(self) -> str:
+        """The status pages show: once the programme is completed, a group whose outcome is
+        not recorded yet shows as "programme completed", never as still active."""
+        if self.status not in self.AFTER_PROGRAMME and self.programme.is_completed:
+            return self.PROGRAMME_COMPLETED
+        return self.status
+
+    @property
+    def shown_status_label(self) -> str:
+        if self.shown_status == self.PROGRAMME_COMPLETED:
+            return _("Programme completed")
+        return self.get_status_display()
 
 
 class GroupStatusChange(models.Model):
@@ -118,6 +149,7 @@ class GroupStatusChange(models.Model):
         FUNDING = "funding", _("Funding ended")
         DEOCCUPATION = "deoccupation", _("De-occupation")
         RESUMED = "resumed", _("Work resumed")
+        PROGRAMME_ENDED = "programme_ended", _("The programme ended")
         OTHER = "other", _("Other")
 
     group = models.ForeignKey(
@@ -138,7 +170,7 @@ class GroupStatusChange(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
-    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
 
     class Meta:
         verbose_name = _("status change")
@@ -335,7 +367,7 @@ class Person(models.Model):
         related_name="person",
         verbose_name=_("user account"),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     history = HistoricalRecords(excluded_fields=["created_at", "name_key"])
     objects = PersonQuerySet.as_manager()
@@ -363,7 +395,7 @@ class Person(models.Model):
 
     @property
     def is_minor(self) -> bool:
-        age = self.age_in(timezone.localdate().year)
+        age = self.age_in(clock.today().year)
         return age is not None and age < 18
 
 

@@ -3,9 +3,9 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cohesion import clock
 from communities.models import Programme, StakeholderCategory
 from workinggroups.models import AgeBand, CompositionTarget, Membership, Person
 from workinggroups.reference import DEFAULT_BANDS
@@ -162,5 +162,5 @@ def scorecards(groups, rules: Rules) -> dict[int, Scorecard]:
         .values(*MEMBERSHIP_FIELDS)
     ):
         rows_by_group[row["group_id"]].append(row)
-    year = timezone.localdate().year
+    year = clock.today().year
     return {pk: build_scorecard(rows, rules, year) for pk, rows in rows_by_group.items()}

@@ -4,10 +4,10 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleAssignment, User
+from cohesion import clock
 from communities.models import Community, Organisation, Programme, StakeholderCategory
 from workinggroups.models import (
     AgeBand,
@@ -21,13 +21,23 @@ from workinggroups.models import (
 Status = WorkingGroup.Status
 
 # Which statuses may follow which: a ceased group comes back only by being re-established.
+# A group continues on its own only through its programme's completion (programme_complete).
 TRANSITIONS = {
     Status.FORMING: {Status.ACTIVE, Status.SUSPENDED, Status.CEASED},
     Status.ACTIVE: {Status.SUSPENDED, Status.CEASED},
     Status.SUSPENDED: {Status.ACTIVE, Status.CEASED},
     Status.CEASED: {Status.REESTABLISHED},
     Status.REESTABLISHED: {Status.SUSPENDED, Status.CEASED},
+    Status.INDEPENDENT: {Status.CEASED},
 }
+# After its programme's last day a group no longer works within it: it can still pause or
+# close, but not start or resume (a new programme has groups of its own). Earlier dates are
+# history and may be recorded at any time.
+AFTER_COMPLETION = {Status.SUSPENDED, Status.CEASED}
+
+
+Outcome = WorkingGroup.Outcome
+OUTCOME_STATUS = {Outcome.CONTINUES: Status.INDEPENDENT, Outcome.CLOSED: Status.CEASED}
 
 
 class PossibleDuplicate(ValidationError):
@@ -39,7 +49,7 @@ class PossibleDuplicate(ValidationError):
 
 
 def _not_in_future(day: datetime.date, field: str) -> None:
-    if day > timezone.localdate():
+    if day > clock.today():
         raise ValidationError({field: _("The date cannot be in the future.")})
 
 
@@ -79,7 +89,7 @@ def working_group_create(
     GroupStatusChange.objects.create(
         group=group,
         status=Status.FORMING,
-        changed_on=established_on or timezone.localdate(),
+        changed_on=established_on or clock.today(),
         reason=GroupStatusChange.Reason.LAUNCH,
         recorded_by=by,
     )
@@ -98,7 +108,7 @@ def working_group_change_status(
 ) -> GroupStatusChange:
     """Moves a group along its lifecycle with a dated reason; the history is never rewritten,
     so a change cannot be dated before the last one."""
-    group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
+    group = WorkingGroup.objects.select_for_update().select_related("programme").get(pk=group.pk)
     if status not in TRANSITIONS[group.status]:
         raise ValidationError(
             {
@@ -107,6 +117,16 @@ def working_group_change_status(
             }
         )
     _not_in_future(changed_on, "changed_on")
+    if changed_on > group.programme.ends_on and status not in AFTER_COMPLETION:
+        raise ValidationError(
+            {
+                "changed_on": _(
+                    "After the programme's last day (%(date)s) a group can only be suspended "
+                    "or close."
+                )
+                % {"date": group.programme.ends_on.strftime("%d.%m.%Y")}
+            }
+        )
     last = group.status_changes.order_by("-changed_on").first()
     if last and changed_on < last.changed_on:
         raise ValidationError(
@@ -115,6 +135,10 @@ def working_group_change_status(
                 % {"date": last.changed_on.strftime("%d.%m.%Y")}
             }
         )
+    return _record_status(group, status, changed_on, reason=reason, note=note, by=by)
+
+
+def _record_status(group, status, changed_on, *, reason, note, by) -> GroupStatusChange:
     group.status = status
     group.save(update_fields=["status"])
     return GroupStatusChange.objects.create(
@@ -122,10 +146,70 @@ def working_group_change_status(
     )
 
 
+def groups_awaiting_outcome(programme: Programme):
+    """The programme's groups whose fate after the programme is not recorded yet: those still
+    working within it (a ceased group's outcome is its ceasing)."""
+    return programme.working_groups.exclude(status__in=WorkingGroup.AFTER_PROGRAMME)
+
+
+@transaction.atomic
+def programme_complete(
+    *,
+    programme: Programme,
+    outcomes: dict[int, tuple[str, str]],
+    closed_on: datetime.date | None = None,
+    closure_reason: str = "",
+    by: User | None,
+) -> Programme:
+    """Completes a programme and records what becomes of its groups. A running programme is
+    closed early on `closed_on` (its last day, not in the future), and every group still
+    working needs an outcome; past its end date, outcomes may be recorded group by group.
+    `outcomes` maps group ids to (Outcome, note). Each outcome is a status change dated the day
+    after the programme's last day: until then the group worked within the programme."""
+    today = clock.today()
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    awaiting = {group.pk: group for group in groups_awaiting_outcome(programme)}
+    if programme.completed_by(today):
+        if closed_on is not None:
+            raise ValidationError(_("The programme is completed already."))
+    else:
+        if closed_on is None:
+            raise ValidationError({"closed_on": _("Give the programme's last day.")})
+        if closed_on > today:
+            raise ValidationError({"closed_on": _("The date cannot be in the future.")})
+        if not programme.start_date <= closed_on <= programme.end_date:
+            raise ValidationError(
+                {"closed_on": _("The last day must fall within the programme period.")}
+            )
+        if not closure_reason.strip():
+            raise ValidationError({"closure_reason": _("Say why the programme closes early.")})
+        if set(awaiting) - set(outcomes):
+            raise ValidationError(_("Record what becomes of every working group."))
+        programme.closed_on, programme.closure_reason = closed_on, closure_reason.strip()[:500]
+        programme.save(update_fields=["closed_on", "closure_reason"])
+    unknown = set(outcomes) - set(awaiting)
+    if unknown:
+        raise ValidationError(_("Only groups still working within the programme get an outcome."))
+    day_after = programme.ends_on + datetime.timedelta(days=1)
+    for group_id, (outcome, note) in sorted(outcomes.items()):
+        group = WorkingGroup.objects.select_for_update().get(pk=group_id)
+        last = group.status_changes.order_by("-changed_on").first()
+        changed_on = max(day_after, last.changed_on) if last else day_after
+        _record_status(
+            group,
+            OUTCOME_STATUS[Outcome(outcome)],
+            changed_on,
+            reason=GroupStatusChange.Reason.PROGRAMME_ENDED,
+            note=(note or "").strip()[:500],
+            by=by,
+        )
+    return programme
+
+
 def _clean_person_fields(fields: dict) -> dict:
     fields = dict(fields)
     fields["full_name"] = " ".join(fields["full_name"].split())
-    if fields.get("birth_year") and fields["birth_year"] > timezone.localdate().year:
+    if fields.get("birth_year") and fields["birth_year"] > clock.today().year:
         raise ValidationError({"birth_year": _("The year of birth cannot be in the future.")})
     return fields
 

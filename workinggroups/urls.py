@@ -9,6 +9,11 @@ urlpatterns = [
     path("programmes/<int:pk>/groups/", views.group_list, name="group_list"),
     path("programmes/<int:pk>/groups/new/", views.group_create, name="group_create"),
     path(
+        "programmes/<int:pk>/complete/",
+        views.programme_complete_view,
+        name="programme_complete",
+    ),
+    path(
         "programmes/<int:pk>/composition/",
         views.composition_rules_edit,
         name="composition_rules",

@@ -2,7 +2,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +12,8 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import Role
 from accounts.roles import user_roles
 from accounts.services import invitation_create
+from cohesion import clock
+from cohesion.forms import add_errors
 from communities.models import Community, Programme
 from workinggroups.filters import GroupFilter
 from workinggroups.forms import (
@@ -20,18 +22,21 @@ from workinggroups.forms import (
     MembershipForm,
     NewMemberForm,
     PersonForm,
+    ProgrammeCompletionForm,
     StatusChangeForm,
     WorkingGroupForm,
 )
-from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.models import GroupStatusChange, Membership, Person, WorkingGroup
 from workinggroups.selectors import composition_rules, scorecards
 from workinggroups.services import (
     TRANSITIONS,
     PossibleDuplicate,
+    groups_awaiting_outcome,
     member_join,
     membership_end,
     membership_update,
     person_update,
+    programme_complete,
     programme_set_composition_rules,
     working_group_change_status,
     working_group_create,
@@ -96,7 +101,7 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
     groups = (
         WorkingGroup.objects.visible_to(request.user)
         .filter(programme=programme)
-        .select_related("community__region")
+        .select_related("programme", "community__region")
         .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
         .order_by("community__name_uk")
     )
@@ -132,7 +137,8 @@ def my_groups(request: HttpRequest) -> HttpResponse:
     groups = (
         WorkingGroup.objects.visible_to(request.user)
         .select_related("programme", "community")
-        .order_by("programme__start_date", "community__name_uk")
+        # The latest programme first: a leader's current work before the groups of the past.
+        .order_by("-programme__start_date", "community__name_uk")
     )
     return render(request, "workinggroups/my_groups.html", {"groups": groups})
 
@@ -202,6 +208,54 @@ def group_status(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The group's status has been recorded."))
             return redirect(group)
     return render(request, "workinggroups/status_form.html", {"form": form, "group": group})
+
+
+def programme_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Completing a programme: a running one is closed early with every group's outcome; past
+    its end date, the coordinator records what became of the groups, a few at a time if need
+    be."""
+    programme = _programme_for(request.user, pk, coordinate=True)
+    closing_early = not programme.completed_by(clock.today())
+    awaiting = groups_awaiting_outcome(programme).select_related("community__region")
+    form = ProgrammeCompletionForm(
+        # Bound on every POST: with no choice made the POST is empty, and falsy.
+        request.POST if request.method == "POST" else None,
+        groups=awaiting.order_by("community__name_uk"),
+        closing_early=closing_early,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme_complete(
+                programme=programme,
+                outcomes=form.outcomes(),
+                closed_on=form.cleaned_data.get("closed_on"),
+                closure_reason=form.cleaned_data.get("closure_reason", ""),
+                by=request.user,
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, _("What becomes of the groups has been recorded."))
+            return redirect(programme)
+    last = GroupStatusChange.objects.filter(group=OuterRef("pk")).order_by(
+        "-changed_on", "-recorded_at"
+    )
+    decided = (
+        programme.working_groups.filter(status__in=WorkingGroup.AFTER_PROGRAMME)
+        .select_related("community__region")
+        .annotate(
+            outcome_on=Subquery(last.values("changed_on")[:1]),
+            outcome_note=Subquery(last.values("note")[:1]),
+        )
+        .order_by("community__name_uk")
+    )
+    context = {
+        "programme": programme,
+        "form": form,
+        "closing_early": closing_early,
+        "decided": decided,
+    }
+    return render(request, "workinggroups/programme_complete.html", context)
 
 
 def _person_communities(group: WorkingGroup):

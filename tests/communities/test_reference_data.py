@@ -1,27 +1,15 @@
-"""The KATOTTH codifier load and the demo data: real registry, idempotent."""
+"""The KATOTTH codifier load: the real registry, loaded idempotently (the demo data built on
+it is tested in tests/project/test_demo.py)."""
 
 import pytest
 from django.core.management import call_command
 
-from accounts.models import Role, RoleAssignment, User
 from communities.katotth import load_codifier
-from communities.models import Community, Programme, Raion, Region
-from workinggroups.models import GroupStatusChange, Person, WorkingGroup
+from communities.models import Community, Region
 
 pytestmark = pytest.mark.django_db
 
 BARANIVSKA = "UA18080010000090720"
-
-
-@pytest.fixture(scope="module")
-def codifier(django_db_setup, django_db_blocker):
-    """Loads the real codifier once for this module's tests (about 1.5 s)."""
-    with django_db_blocker.unblock():
-        counts = load_codifier()
-        yield counts
-        Community.objects.all().delete()
-        Raion.objects.all().delete()
-        Region.objects.all().delete()
 
 
 def test_codifier_loads_every_oblast_raion_and_hromada(codifier):
@@ -77,63 +65,3 @@ def test_reload_keeps_what_people_edited(codifier):
 def test_command_reports_counts(codifier, capsys):
     call_command("load_katotth")
     assert "communities: 0 created, 0 updated, 1774 unchanged" in capsys.readouterr().out
-
-
-def test_seed_demo_creates_both_programmes_and_is_idempotent(codifier, settings, capsys):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    first = capsys.readouterr().out
-    first_people = Person.objects.count()
-    call_command("seed_demo")
-    # The two programmes of the source texts, the 2021 Pryazovia network, and the running demo
-    # programme that takes applications on the public site (three groups, no members yet).
-    assert Programme.objects.count() == 4
-    assert WorkingGroup.objects.count() == 19
-    assert Person.objects.count() == first_people
-    zhytomyr = Programme.objects.get(title_en__contains="Zhytomyr")
-    kherson = Programme.objects.get(title_en__startswith="Kherson Region")
-    assert sorted(zhytomyr.communities.values_list("name_uk", flat=True)) == sorted(
-        [
-            "Баранівська",
-            "Високівська",
-            "Житомирська",
-            "Новоборівська",
-            "Звягельська",
-            "Семенівська",
-            "Червоненська",
-        ]
-    )
-    assert kherson.communities.count() == 6
-    assert set(kherson.communities.values_list("region__code", flat=True)) == {
-        "UA65000000000030969"
-    }
-    assert zhytomyr.implementing_partner.name_en == 'NGO "Modern Format"'
-    assert list(zhytomyr.donors.values_list("name_en", flat=True)) == ["Kingdom of the Netherlands"]
-    assert list(kherson.donors.values_list("name_en", flat=True)) == ["Government of Denmark"]
-    coordinator = User.objects.get(email="coordinator@cohesion.example")
-    assert RoleAssignment.objects.filter(user=coordinator, role=Role.COORDINATOR).count() == 4
-    assert User.objects.filter(email__endswith="@cohesion.example").count() == 4
-    assert "coordinator@cohesion.example" in first and "cohesion-demo" in first
-
-
-def test_demo_groups_have_12_to_25_members_and_a_ceased_2021_group(codifier, settings):
-    settings.DEBUG = True
-    call_command("seed_demo")
-    for group in WorkingGroup.objects.exclude(programme__title_en__startswith="Demo programme"):
-        assert 12 <= group.memberships.count() <= 25, group
-    ceased = WorkingGroup.objects.filter(status=WorkingGroup.Status.CEASED)
-    assert ceased.count() == 3
-    change = GroupStatusChange.objects.get(group=ceased.first(), status="ceased")
-    assert (change.changed_on.year, change.reason) == (2022, "occupation")
-    leader = User.objects.get(email="leader@cohesion.example")
-    assert leader.person.memberships.get().role == "leader"
-    assert RoleAssignment.objects.filter(user=leader, role=Role.LEADER).count() == 1
-
-
-def test_seed_demo_prints_no_passwords_without_debug(codifier, settings, capsys):
-    settings.DEBUG = False
-    User.objects.filter(email__endswith="@cohesion.example").delete()
-    call_command("seed_demo")
-    out = capsys.readouterr().out
-    assert "cohesion-demo" not in out
-    assert not User.objects.get(email="coordinator@cohesion.example").has_usable_password()

@@ -17,6 +17,7 @@ import pypdf
 import pytest
 from celery import Celery
 from django.db import connection
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cohesion.demo import DEMO_PASSWORD
@@ -111,7 +112,9 @@ def test_coordinator_approves_a_plan_sees_the_pdf_progress_and_downloads_it(
     page: Page, live_server, demo, queue, start_worker, tmp_path
 ):
     plan = SafetyPlan.objects.get(
-        group__community__name_uk="Чорнобаївська", status=PlanVersion.Status.IN_REVIEW
+        group__programme__title_en__startswith="Demo programme",
+        group__community__name_uk="Чорнобаївська",
+        status=PlanVersion.Status.IN_REVIEW,
     )
     secret = give_totp("coordinator@cohesion.example")
     sign_in(page, live_server.url, "coordinator@cohesion.example", DEMO_PASSWORD)
@@ -122,7 +125,7 @@ def test_coordinator_approves_a_plan_sees_the_pdf_progress_and_downloads_it(
     page.get_by_role("link", name="Затвердити").click()
     page.get_by_label("Ким затверджено").fill("Чорнобаївська сільська військова адміністрація")
     page.get_by_label("Номер рішення").fill("45-р")
-    page.get_by_label("Дата рішення").fill("2024-06-20")
+    page.get_by_label("Дата рішення").fill(timezone.localdate().isoformat())
     page.locator("main form button[type=submit]").click()
 
     # Back on the plan: approved, and the PDF waits for a worker.

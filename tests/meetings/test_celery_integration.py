@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+import time_machine
 from celery import Celery
 from django.db import connection
 from django.utils import timezone
@@ -172,9 +173,14 @@ def _in_flight(redis_client, queue: str) -> int:
 
 
 def _plan_one_of_each_kind() -> list[int]:
+    # The workers are other processes on the wall clock: plan with it, in a running programme.
     now = timezone.now()
     today = timezone.localdate(now)
-    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE)
+    running = {
+        "programme__start_date": today - datetime.timedelta(days=365),
+        "programme__end_date": today + datetime.timedelta(days=365),
+    }
+    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **running)
     leader = MembershipFactory(
         group=group, role=Membership.Role.LEADER, person__email="l@example.org"
     )
@@ -185,18 +191,16 @@ def _plan_one_of_each_kind() -> list[int]:
     MeetingFactory(group=group, starts_at=start_of_today - datetime.timedelta(hours=12))
     ActionItemFactory(group=group, owner=leader, due_on=today - datetime.timedelta(days=1))
     # The monthly reminder is only for groups of a programme that is running.
-    quiet = WorkingGroupFactory(
-        status=WorkingGroup.Status.ACTIVE,
-        programme__start_date=today - datetime.timedelta(days=365),
-        programme__end_date=today + datetime.timedelta(days=365),
-    )
+    quiet = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **running)
     MembershipFactory(group=quiet, role=Membership.Role.LEADER, person__email="q@example.org")
-    late_in_month = timezone.localtime(now).replace(day=28, hour=9)
+    # Late in the month, when leaders with no meeting are reminded.
+    with time_machine.travel(timezone.localtime(now).replace(day=28, hour=9), tick=False):
+        no_meeting = reminders.plan_no_meeting()
     return (
-        reminders.plan_announcements(now=now)
-        + reminders.plan_record_missing(now=now)
-        + reminders.plan_no_meeting(now=late_in_month)
-        + reminders.plan_overdue_digests(now=now)
+        reminders.plan_announcements()
+        + reminders.plan_record_missing()
+        + no_meeting
+        + reminders.plan_overdue_digests()
     )
 
 

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from communities.models import Programme
 from meetings.models import (
     ActionItem,
     AgendaItem,
@@ -52,13 +53,20 @@ def local_input(moment: datetime.datetime) -> str:
 
 @pytest.fixture
 def world(programme, group, private_media):
-    """An active group with three named members: a meeting held a month ago (attendance,
-    minutes, a decision, an action), one planned next week (agenda, a pre-read), one two days
-    ago still to be logged, and a calendar feed."""
+    """An active group of a programme running today with three named members: a meeting held
+    a month ago (attendance, minutes, a decision, an action), one planned next week (agenda, a
+    pre-read), one two days ago still to be logged, and a calendar feed."""
+    today = timezone.localdate()
+    Programme.objects.filter(pk=programme.pk).update(
+        start_date=today - datetime.timedelta(days=365),
+        end_date=today + datetime.timedelta(days=365),
+    )
+    programme.refresh_from_db()
+    group.programme = programme
     group.status = WorkingGroup.Status.ACTIVE
     group.save(update_fields=["status"])
     GroupStatusChange.objects.create(
-        group=group, status="active", changed_on=datetime.date(2023, 1, 1), reason="launch"
+        group=group, status="active", changed_on=programme.start_date, reason="launch"
     )
     leading, member, third = (
         MembershipFactory(
@@ -150,6 +158,7 @@ WRITES = [
     "preread_upload",
     "preread_delete",
     "action_status",
+    "action_redate",
     "feed_renew",
     "send_agenda",
 ]
@@ -200,6 +209,10 @@ def writes(w):
         "action_status": (
             reverse("meetings:action_status", args=[w.action.pk]),
             lambda: {"status": "done"},
+        ),
+        "action_redate": (
+            reverse("meetings:action_redate", args=[w.action.pk]),
+            lambda: {"due_on": (timezone.localdate() + datetime.timedelta(days=40)).isoformat()},
         ),
         "feed_renew": (reverse("meetings:feed_renew", args=[w.group.pk]), dict),
     }
@@ -369,7 +382,8 @@ def test_writes_list_covers_every_meetings_url():
 
     reads = {"group_meetings", "detail", "compliance", "reminders", "feed", "preread_download"}
     posts = {"create", "edit", "call_off", "log", "agenda_add", "agenda_remove"}
-    posts |= {"preread_upload", "preread_delete", "action_status", "feed_renew", "send_agenda"}
+    posts |= {"preread_upload", "preread_delete", "action_status", "action_redate"}
+    posts |= {"feed_renew", "send_agenda"}
     elsewhere = {"unsubscribe"}  # reached from reminder emails: tested with the reminders
     assert {pattern.name for pattern in urlpatterns} - elsewhere == reads | posts
     assert posts == set(WRITES)

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from communities.models import Programme
 from meetings.models import (
     ActionItem,
     AgendaItem,
@@ -43,8 +44,20 @@ def local_input(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
+def run_today(programme):
+    """Moves the programme's period around today: a year behind and a year ahead."""
+    today = timezone.localdate()
+    Programme.objects.filter(pk=programme.pk).update(
+        start_date=today - datetime.timedelta(days=365),
+        end_date=today + datetime.timedelta(days=365),
+    )
+    programme.refresh_from_db()
+
+
 @pytest.fixture
 def active(group):
+    """The leader's group, active in a programme that runs today."""
+    run_today(group.programme)
     group.status = WorkingGroup.Status.ACTIVE
     group.save(update_fields=["status"])
     return group
@@ -65,8 +78,11 @@ def test_working_page_shows_the_next_meeting_what_is_missing_and_overdue_actions
     unlogged = MeetingFactory(group=active, starts_at=in_days(-3))
     MeetingFactory(group=active, starts_at=in_days(-33), status="held", minutes="<p>Протокол</p>")
     MeetingFactory(group=active, starts_at=in_days(-20), status="cancelled", status_reason="other")
-    overdue = ActionItemFactory(group=active, due_on=timezone.localdate() - datetime.timedelta(1))
-    later = ActionItemFactory(group=active, due_on=timezone.localdate() + datetime.timedelta(9))
+    today = timezone.localdate()
+    stale = ActionItemFactory(group=active, due_on=today - datetime.timedelta(91))
+    overdue_90 = ActionItemFactory(group=active, due_on=today - datetime.timedelta(90))
+    overdue = ActionItemFactory(group=active, due_on=today - datetime.timedelta(1))
+    later = ActionItemFactory(group=active, due_on=today + datetime.timedelta(9))
     ActionItemFactory(group=active, status="done", due_on=datetime.date(2024, 1, 1))
     page = as_user(leader).get(meetings_url(active))
     assert page.status_code == 200
@@ -74,10 +90,15 @@ def test_working_page_shows_the_next_meeting_what_is_missing_and_overdue_actions
     assert context["manages"] is True
     assert context["next_meeting"] == soon
     assert context["unlogged"] == [unlogged]
-    assert [(a, a.is_overdue) for a in context["open_actions"]] == [
-        (overdue, True),
-        (later, False),
+    # Overdue for more than ACTION_STALE_AFTER_DAYS (90) is stale, listed apart with the
+    # one-click ways to close or re-date it.
+    assert [(a, a.state) for a in context["stale_actions"]] == [(stale, "stale")]
+    assert [(a, a.state) for a in context["open_actions"]] == [
+        (overdue_90, "overdue"),
+        (overdue, "overdue"),
+        (later, "due"),
     ]
+    assert reverse("meetings:action_redate", args=[stale.pk]) in page.text
     assert context["proposed"] == propose_next(active)
     assert reverse("meetings:log", args=[unlogged.pk]) in page.text
     assert reverse("meetings:create", args=[active.pk]) in page.text

@@ -1,5 +1,6 @@
 """Reminders go out exactly once, at the right time, to the right person, in their language,
-and say nothing about other people. Time is travelled by passing `now`."""
+and say nothing about other people. Tests hold the process clock where they need it, so that
+the delivery tasks see the same time as the planning that queued them."""
 
 import datetime
 import smtplib
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
@@ -48,16 +50,33 @@ def kyiv(year, month, day, hour=9, minute=0):
 NOW = kyiv(2026, 11, 16)
 
 
+@pytest.fixture(autouse=True)
+def _clock_at_now(time_machine):
+    """Every test here starts with the clock held at NOW, whatever the date it runs on; tests
+    move it further with `at`."""
+    time_machine.move_to(NOW, tick=False)
+
+
+# A programme running in November 2026, when these tests travel to: reminders go out only for
+# the groups of running programmes.
+RUNNING = {
+    "programme__start_date": datetime.date(2026, 1, 1),
+    "programme__end_date": datetime.date(2027, 12, 31),
+}
+
+
+def meeting_tomorrow():
+    """A meeting of an active group of a running programme, a day after NOW."""
+    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **RUNNING)
+    return MeetingFactory(group=group, starts_at=NOW + datetime.timedelta(days=1))
+
+
 @pytest.fixture
 def team():
     """An active group with a leader, three members with contacts, one without an email and
     one who left."""
-    # A programme running in November 2026, when these tests travel to.
     group = WorkingGroupFactory(
-        status=WorkingGroup.Status.ACTIVE,
-        name_uk="Мар'янівська група",
-        programme__start_date=datetime.date(2026, 1, 1),
-        programme__end_date=datetime.date(2027, 12, 31),
+        status=WorkingGroup.Status.ACTIVE, name_uk="Мар'янівська група", **RUNNING
     )
     leader = MembershipFactory(
         group=group,
@@ -86,8 +105,14 @@ def emails_of(kind):
     return sorted(Reminder.objects.filter(kind=kind).values_list("email", flat=True))
 
 
+def at(when, function, *args, **kwargs):
+    """Calls `function` with the process clock held at `when`."""
+    with time_machine.travel(when, tick=False):
+        return function(*args, **kwargs)
+
+
 def deliver_all(ids, now=NOW):
-    return [reminders.deliver(pk, now=now) for pk in ids]
+    return [at(now, reminders.deliver, pk) for pk in ids]
 
 
 # Announcements -------------------------------------------------------------------------------
@@ -99,8 +124,8 @@ TEAM_EMAILS = ["leader@example.org", "member0@example.org", "member1@example.org
 def test_announcement_goes_to_each_current_member_with_an_email_three_days_before(team):
     # Three days before to the hour: the beat runs hourly.
     meeting = MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 19, 9))
-    assert reminders.plan_announcements(now=NOW - datetime.timedelta(hours=1)) == []
-    ids = reminders.plan_announcements(now=NOW)
+    assert at(NOW - datetime.timedelta(hours=1), reminders.plan_announcements) == []
+    ids = at(NOW, reminders.plan_announcements)
     assert emails_of(Kind.ANNOUNCEMENT) == TEAM_EMAILS
     assert set(Reminder.objects.values_list("subject_key", flat=True)) == {f"meeting:{meeting.pk}"}
     assert sorted(ids) == sorted(Reminder.objects.values_list("pk", flat=True))
@@ -110,9 +135,9 @@ def test_announcement_goes_to_each_current_member_with_an_email_three_days_befor
 
 def test_the_announcement_day_is_a_setting(team, settings):
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 21, 9))
-    assert reminders.plan_announcements(now=NOW) == []
+    assert at(NOW, reminders.plan_announcements) == []
     settings.MEETING_ANNOUNCE_DAYS_BEFORE = 6
-    assert len(reminders.plan_announcements(now=NOW)) == 4
+    assert len(at(NOW, reminders.plan_announcements)) == 4
 
 
 def test_past_called_off_and_paused_groups_meetings_are_not_announced(team):
@@ -124,21 +149,21 @@ def test_past_called_off_and_paused_groups_meetings_are_not_announced(team):
         status=Meeting.Status.CANCELLED,
         status_reason=Meeting.Reason.AIR_RAID,
     )
-    suspended = WorkingGroupFactory(status=WorkingGroup.Status.SUSPENDED)
+    suspended = WorkingGroupFactory(status=WorkingGroup.Status.SUSPENDED, **RUNNING)
     MembershipFactory(group=suspended, person__email="someone@example.org")
     MeetingFactory(group=suspended, starts_at=NOW + datetime.timedelta(days=1))
-    assert reminders.plan_announcements(now=NOW) == []
+    assert at(NOW, reminders.plan_announcements) == []
 
 
 def test_planning_twice_creates_each_reminder_once(team):
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
-    first = reminders.plan_announcements(now=NOW)
-    second = reminders.plan_announcements(now=NOW + datetime.timedelta(hours=1))
+    first = at(NOW, reminders.plan_announcements)
+    second = at(NOW + datetime.timedelta(hours=1), reminders.plan_announcements)
     assert Reminder.objects.count() == 4
     # Rows not yet tried come back, to be queued again: harmless, delivery claims each once.
     assert sorted(first) == sorted(second)
     deliver_all(first)
-    assert reminders.plan_announcements(now=NOW + datetime.timedelta(hours=2)) == []
+    assert at(NOW + datetime.timedelta(hours=2), reminders.plan_announcements) == []
 
 
 def test_running_the_beat_task_twice_sends_each_announcement_once(
@@ -160,7 +185,7 @@ def test_open_actions_are_carried_into_the_announced_agenda(team, mailoutbox):
     ActionItemFactory(
         group=team["group"], owner=team["members"][0], description="Зустрітися з поліцією"
     )
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     titles = list(meeting.agenda_items.values_list("title", flat=True))
     assert titles[0] == "Безпека на зупинках"
     assert "Зустрітися з поліцією" in titles[1]
@@ -174,12 +199,12 @@ def test_send_agenda_now_announces_at_once_and_only_once(
 ):
     meeting = MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 28, 15))
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.meeting_send_agenda(meeting=meeting, now=NOW)
+        reminders.meeting_send_agenda(meeting=meeting)
     assert len(mailoutbox) == 4
     assert meeting.agenda_sent_at == NOW
     # A member who joins later gets the announcement from the beat; nobody gets it twice.
     MembershipFactory(group=team["group"], person__email="newcomer@example.org")
-    ids = reminders.plan_announcements(now=kyiv(2026, 11, 26))
+    ids = at(kyiv(2026, 11, 26), reminders.plan_announcements)
     deliver_all(ids, now=kyiv(2026, 11, 26))
     assert [m.to for m in mailoutbox[4:]] == [["newcomer@example.org"]]
     meeting.refresh_from_db()
@@ -189,24 +214,24 @@ def test_send_agenda_now_announces_at_once_and_only_once(
 def test_send_agenda_now_refuses_a_meeting_that_is_not_ahead(team):
     past = MeetingFactory(group=team["group"], starts_at=NOW - datetime.timedelta(days=1))
     with pytest.raises(ValidationError):
-        reminders.meeting_send_agenda(meeting=past, now=NOW)
+        reminders.meeting_send_agenda(meeting=past)
     assert not Reminder.objects.exists()
 
 
 def test_a_meeting_nobody_can_be_written_to_about_stays_unannounced():
-    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE)
+    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **RUNNING)
     MembershipFactory(group=group, role=LEADER, person__email="")
     meeting = MeetingFactory(group=group, starts_at=kyiv(2026, 11, 18, 15))
-    assert reminders.plan_announcements(now=NOW) == []
+    assert at(NOW, reminders.plan_announcements) == []
     with pytest.raises(ValidationError):
-        reminders.meeting_send_agenda(meeting=meeting, now=NOW)
+        reminders.meeting_send_agenda(meeting=meeting)
     meeting.refresh_from_db()
     assert meeting.agenda_sent_at is None
 
 
 def test_a_meeting_called_off_after_planning_is_not_announced(team, mailoutbox):
     meeting = MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
-    ids = reminders.plan_announcements(now=NOW)
+    ids = at(NOW, reminders.plan_announcements)
     Meeting.objects.filter(pk=meeting.pk).update(status="cancelled", status_reason="air_raid")
     deliver_all(ids)
     assert mailoutbox == []
@@ -228,7 +253,7 @@ def test_announcement_says_nothing_about_other_members(team, mailoutbox):
         size=10,
     )  # fmt: skip
     ActionItemFactory(group=team["group"], owner=team["members"][1])
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     assert len(mailoutbox) == 4
     people = [team["leader"], *team["members"]]
     for message in mailoutbox:
@@ -245,7 +270,7 @@ def test_announcement_says_nothing_about_other_members(team, mailoutbox):
 
 def test_text_part_is_not_html_escaped(team, mailoutbox):
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15), place='Кафе "Сад"')
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     message = mailoutbox[0]
     assert "Мар'янівська група" in message.subject
     assert "Мар'янівська група" in message.body
@@ -256,7 +281,7 @@ def test_text_part_is_not_html_escaped(team, mailoutbox):
 def test_announcement_carries_a_kyiv_time_invitation(team, mailoutbox):
     meeting = MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
     AgendaItemFactory(meeting=meeting, title="Звіт за жовтень")
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     message = mailoutbox[0]
     name, content, mimetype = message.attachments[0]
     assert name == "meeting.ics"
@@ -284,7 +309,7 @@ def test_announcement_carries_the_prereads_within_the_size_budget(
     big = b"%PDF-1.4 " + b"x" * 2000
     preread_add(meeting=meeting, upload=SimpleUploadedFile("Звіт.pdf", big, "application/pdf"))
     settings.PREREAD_ATTACH_MAX_BYTES = len(small) + 100  # room for the first only
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     attachments = {name: content for name, content, _type in mailoutbox[0].attachments}
     assert attachments["План.pdf"] == small
     assert "Звіт.pdf" not in attachments
@@ -297,7 +322,7 @@ def test_email_is_in_the_recipients_language(team, mailoutbox):
     team["group"].name_en = "Maryanivka group"
     team["group"].save(update_fields=["name_en"])
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     by_address = {m.to[0]: m for m in mailoutbox}
     english, ukrainian = by_address["member0@example.org"], by_address["member1@example.org"]
     assert Reminder.objects.get(email="member0@example.org").language == "en"
@@ -311,7 +336,7 @@ def test_email_is_in_the_recipients_language(team, mailoutbox):
 
 def test_every_email_has_text_and_html_and_an_unsubscribe_link(team, mailoutbox, client):
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     message = next(m for m in mailoutbox if m.to == ["member0@example.org"])
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
@@ -327,13 +352,13 @@ def test_every_email_has_text_and_html_and_an_unsubscribe_link(team, mailoutbox,
 
 def test_leader_is_reminded_the_day_after_a_meeting_left_unlogged(team, mailoutbox):
     meeting = MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 15, 18))
-    assert reminders.plan_record_missing(now=kyiv(2026, 11, 15, 21)) == []
-    ids = reminders.plan_record_missing(now=NOW)
+    assert at(kyiv(2026, 11, 15, 21), reminders.plan_record_missing) == []
+    ids = at(NOW, reminders.plan_record_missing)
     assert emails_of(Kind.RECORD_MISSING) == ["leader@example.org"]
     assert Reminder.objects.get().subject_key == f"meeting:{meeting.pk}"
-    assert reminders.plan_record_missing(now=NOW + datetime.timedelta(days=1)) == ids
+    assert at(NOW + datetime.timedelta(days=1), reminders.plan_record_missing) == ids
     deliver_all(ids)
-    assert reminders.plan_record_missing(now=NOW + datetime.timedelta(days=2)) == []
+    assert at(NOW + datetime.timedelta(days=2), reminders.plan_record_missing) == []
     assert [m.to for m in mailoutbox] == [["leader@example.org"]]
     body = mailoutbox[0].body
     assert reverse("meetings:log", args=[meeting.pk]) in body
@@ -348,17 +373,17 @@ def test_no_record_reminder_for_a_logged_meeting_or_a_suspended_group(team):
         status=Meeting.Status.HELD,
         minutes="<p>Протокол</p>",
     )
-    suspended = WorkingGroupFactory(status=WorkingGroup.Status.SUSPENDED)
+    suspended = WorkingGroupFactory(status=WorkingGroup.Status.SUSPENDED, **RUNNING)
     MembershipFactory(group=suspended, role=LEADER, person__email="s@example.org")
     MeetingFactory(group=suspended, starts_at=kyiv(2026, 11, 15, 18))
-    assert reminders.plan_record_missing(now=NOW) == []
+    assert at(NOW, reminders.plan_record_missing) == []
 
 
 def test_a_held_meeting_without_minutes_still_needs_its_record(team):
     MeetingFactory(
         group=team["group"], starts_at=kyiv(2026, 11, 15, 18), status=Meeting.Status.HELD
     )
-    assert len(reminders.plan_record_missing(now=NOW)) == 1
+    assert len(at(NOW, reminders.plan_record_missing)) == 1
 
 
 def test_leader_without_a_personal_email_is_written_to_at_their_account(team):
@@ -367,7 +392,7 @@ def test_leader_without_a_personal_email_is_written_to_at_their_account(team):
     person.user = UserFactory(email="leader.account@example.org", language="en")
     person.save(update_fields=["email", "user"])
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 15, 18))
-    reminders.plan_record_missing(now=NOW)
+    at(NOW, reminders.plan_record_missing)
     reminder = Reminder.objects.get()
     assert (reminder.email, reminder.language) == ("leader.account@example.org", "en")
 
@@ -375,7 +400,7 @@ def test_leader_without_a_personal_email_is_written_to_at_their_account(team):
 def test_a_group_without_a_leader_gets_no_record_reminder(team):
     Membership.objects.filter(pk=team["leader"].pk).update(left_on=datetime.date(2026, 1, 1))
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 15, 18))
-    assert reminders.plan_record_missing(now=NOW) == []
+    assert at(NOW, reminders.plan_record_missing) == []
 
 
 # No meeting this month -----------------------------------------------------------------------
@@ -384,34 +409,34 @@ def test_a_group_without_a_leader_gets_no_record_reminder(team):
 def test_no_meeting_reminder_from_the_configured_day_of_the_month(team, settings):
     group = team["group"]
     assert settings.NO_MEETING_REMINDER_DAY == 10
-    assert reminders.plan_no_meeting(now=kyiv(2026, 11, 9, 23, 59)) == []
-    ids = reminders.plan_no_meeting(now=kyiv(2026, 11, 10))
+    assert at(kyiv(2026, 11, 9, 23, 59), reminders.plan_no_meeting) == []
+    ids = at(kyiv(2026, 11, 10), reminders.plan_no_meeting)
     assert len(ids) == 1
     reminder = Reminder.objects.get()
     assert (reminder.kind, reminder.email) == (Kind.NO_MEETING_PLANNED, "leader@example.org")
     assert reminder.subject_key == f"group:{group.pk}:2026-11"
-    assert reminders.plan_no_meeting(now=kyiv(2026, 11, 11)) == ids
+    assert at(kyiv(2026, 11, 11), reminders.plan_no_meeting) == ids
     settings.NO_MEETING_REMINDER_DAY = 20
-    assert reminders.plan_no_meeting(now=kyiv(2026, 12, 19)) == []
-    assert len(reminders.plan_no_meeting(now=kyiv(2026, 12, 20))) == 1
+    assert at(kyiv(2026, 12, 19), reminders.plan_no_meeting) == []
+    assert len(at(kyiv(2026, 12, 20), reminders.plan_no_meeting)) == 1
     assert Reminder.objects.count() == 2
 
 
 def test_no_meeting_reminder_on_the_last_day_when_the_setting_is_past_it(team, settings):
     settings.NO_MEETING_REMINDER_DAY = 31
-    assert reminders.plan_no_meeting(now=kyiv(2027, 2, 27)) == []
-    assert len(reminders.plan_no_meeting(now=kyiv(2027, 2, 28))) == 1
+    assert at(kyiv(2027, 2, 27), reminders.plan_no_meeting) == []
+    assert len(at(kyiv(2027, 2, 28), reminders.plan_no_meeting)) == 1
 
 
 def test_a_group_with_a_meeting_planned_or_held_this_month_is_not_reminded(team):
     group = team["group"]
     MeetingFactory(group=group, starts_at=kyiv(2026, 11, 25, 15))
-    assert reminders.plan_no_meeting(now=NOW) == []
+    assert at(NOW, reminders.plan_no_meeting) == []
     Meeting.objects.update(status=Meeting.Status.HELD, starts_at=kyiv(2026, 11, 2, 15))
-    assert reminders.plan_no_meeting(now=NOW) == []
+    assert at(NOW, reminders.plan_no_meeting) == []
     # A meeting in the last hour of the previous month (Kyiv time) does not count.
     Meeting.objects.update(starts_at=kyiv(2026, 10, 31, 23, 30))
-    assert len(reminders.plan_no_meeting(now=NOW)) == 1
+    assert len(at(NOW, reminders.plan_no_meeting)) == 1
 
 
 def test_a_cancelled_meeting_leaves_the_month_without_a_meeting(team):
@@ -421,13 +446,13 @@ def test_a_cancelled_meeting_leaves_the_month_without_a_meeting(team):
         status=Meeting.Status.CANCELLED,
         status_reason=Meeting.Reason.AIR_RAID,
     )
-    assert len(reminders.plan_no_meeting(now=NOW)) == 1
+    assert len(at(NOW, reminders.plan_no_meeting)) == 1
 
 
 @pytest.mark.parametrize("status", ["suspended", "ceased", "forming"])
 def test_groups_not_operating_get_no_monthly_reminder(team, status):
     WorkingGroup.objects.filter(pk=team["group"].pk).update(status=status)
-    assert reminders.plan_no_meeting(now=NOW) == []
+    assert at(NOW, reminders.plan_no_meeting) == []
 
 
 def test_a_group_whose_programme_has_ended_is_not_reminded(team, settings):
@@ -438,18 +463,18 @@ def test_a_group_whose_programme_has_ended_is_not_reminded(team, settings):
         datetime.date(2024, 12, 31),
     )
     programme.save()
-    assert reminders.plan_no_meeting(now=kyiv(2026, 11, 16)) == []
+    assert at(kyiv(2026, 11, 16), reminders.plan_no_meeting) == []
 
 
 def test_re_established_group_gets_the_monthly_reminder(team, mailoutbox):
     WorkingGroup.objects.filter(pk=team["group"].pk).update(status="reestablished")
-    deliver_all(reminders.plan_no_meeting(now=NOW))
+    deliver_all(at(NOW, reminders.plan_no_meeting))
     assert [m.to for m in mailoutbox] == [["leader@example.org"]]
     assert reverse("meetings:create", args=[team["group"].pk]) in mailoutbox[0].body
 
 
 def test_a_meeting_planned_before_delivery_cancels_the_monthly_reminder(team, mailoutbox):
-    ids = reminders.plan_no_meeting(now=NOW)
+    ids = at(NOW, reminders.plan_no_meeting)
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 25, 15))
     deliver_all(ids)
     assert mailoutbox == []
@@ -468,18 +493,18 @@ def test_weekly_digest_lists_overdue_actions_with_owner_names_but_no_contacts(te
     ActionItemFactory(
         group=group, owner=owner, description="Скласти карту освітлення", due_on=NOW.date()
     )
-    assert reminders.plan_overdue_digests(now=NOW) == []
-    ids = reminders.plan_overdue_digests(now=NOW + datetime.timedelta(days=1))
+    assert at(NOW, reminders.plan_overdue_digests) == []
+    ids = at(NOW + datetime.timedelta(days=1), reminders.plan_overdue_digests)
     reminder = Reminder.objects.get()
     assert (reminder.email, reminder.subject_key) == (
         "leader@example.org",
         f"group:{group.pk}:2026-W47",
     )
     # The same ISO week plans nothing new; the next week plans the next digest.
-    assert reminders.plan_overdue_digests(now=kyiv(2026, 11, 22, 23)) == ids
+    assert at(kyiv(2026, 11, 22, 23), reminders.plan_overdue_digests) == ids
     deliver_all(ids, now=NOW + datetime.timedelta(days=1))
-    assert reminders.plan_overdue_digests(now=kyiv(2026, 11, 22, 23)) == []
-    assert len(reminders.plan_overdue_digests(now=kyiv(2026, 11, 23))) == 1
+    assert at(kyiv(2026, 11, 22, 23), reminders.plan_overdue_digests) == []
+    assert len(at(kyiv(2026, 11, 23), reminders.plan_overdue_digests)) == 1
     message = mailoutbox[0]
     text = message.body + message.alternatives[0][0]
     assert "Скласти карту освітлення" in text
@@ -494,10 +519,10 @@ def test_done_and_dropped_actions_and_paused_groups_get_no_digest(team):
     owner = team["members"][0]
     ActionItemFactory(group=team["group"], owner=owner, due_on=NOW.date(), status="done")
     ActionItemFactory(group=team["group"], owner=owner, due_on=NOW.date(), status="dropped")
-    ceased = WorkingGroupFactory(status=WorkingGroup.Status.CEASED)
+    ceased = WorkingGroupFactory(status=WorkingGroup.Status.CEASED, **RUNNING)
     MembershipFactory(group=ceased, role=LEADER, person__email="c@example.org")
     ActionItemFactory(group=ceased, due_on=datetime.date(2026, 11, 1))
-    assert reminders.plan_overdue_digests(now=NOW) == []
+    assert at(NOW, reminders.plan_overdue_digests) == []
 
 
 # Opting out ------------------------------------------------------------------------------------
@@ -506,7 +531,7 @@ def test_done_and_dropped_actions_and_paused_groups_get_no_digest(team):
 def test_unsubscribed_addresses_are_skipped(team, mailoutbox):
     EmailOptOut.objects.create(email="MEMBER1@example.org")
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
-    ids = reminders.plan_announcements(now=NOW)
+    ids = at(NOW, reminders.plan_announcements)
     assert Reminder.objects.get(email="member1@example.org").status == Status.SKIPPED
     assert len(ids) == 3
     deliver_all(ids)
@@ -515,7 +540,7 @@ def test_unsubscribed_addresses_are_skipped(team, mailoutbox):
 
 def test_unsubscribing_after_planning_still_stops_the_email(team, mailoutbox):
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
-    ids = reminders.plan_announcements(now=NOW)
+    ids = at(NOW, reminders.plan_announcements)
     EmailOptOut.objects.create(email="member2@example.org")
     deliver_all(ids)
     assert sorted(m.to[0] for m in mailoutbox) == [
@@ -526,7 +551,7 @@ def test_unsubscribing_after_planning_still_stops_the_email(team, mailoutbox):
 
 def test_unsubscribe_link_asks_then_records_the_opt_out(team, mailoutbox, client):
     MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
-    deliver_all(reminders.plan_announcements(now=NOW))
+    deliver_all(at(NOW, reminders.plan_announcements))
     message = next(m for m in mailoutbox if m.to == ["member0@example.org"])
     url = message.extra_headers["List-Unsubscribe"].strip("<>")
     path = urlsplit(url).path
@@ -575,7 +600,7 @@ def test_an_expired_unsubscribe_link_is_refused(client, monkeypatch):
 
 
 def test_a_sent_reminder_is_not_sent_again(mailoutbox):
-    reminder = ReminderFactory(meeting__starts_at=timezone.now() + datetime.timedelta(days=1))
+    reminder = ReminderFactory(meeting=meeting_tomorrow())
     assert reminders.deliver(reminder.pk) is True
     assert reminders.deliver(reminder.pk) is False
     tasks.deliver_reminder.delay(reminder.pk)
@@ -587,7 +612,7 @@ def test_a_sent_reminder_is_not_sent_again(mailoutbox):
 
 def test_a_worker_that_died_mid_send_is_taken_over_after_fifteen_minutes(mailoutbox):
     now = timezone.now()
-    meeting = MeetingFactory(starts_at=now + datetime.timedelta(days=1))
+    meeting = meeting_tomorrow()
     fresh = ReminderFactory(
         meeting=meeting, status=Status.SENDING, claimed_at=now - datetime.timedelta(minutes=5),
         attempts=1,
@@ -596,8 +621,8 @@ def test_a_worker_that_died_mid_send_is_taken_over_after_fifteen_minutes(mailout
         meeting=meeting, status=Status.SENDING, claimed_at=now - datetime.timedelta(minutes=16),
         attempts=1,
     )  # fmt: skip
-    assert reminders.deliver(fresh.pk, now=now) is False
-    assert reminders.deliver(dead.pk, now=now) is True
+    assert at(now, reminders.deliver, fresh.pk) is False
+    assert at(now, reminders.deliver, dead.pk) is True
     assert [m.to for m in mailoutbox] == [[dead.email]]
     fresh.refresh_from_db()
     dead.refresh_from_db()
@@ -609,7 +634,7 @@ def test_the_sweeper_requeues_lost_and_abandoned_rows(
     mailoutbox, django_capture_on_commit_callbacks
 ):
     now = timezone.now()
-    meeting = MeetingFactory(starts_at=now + datetime.timedelta(days=1))
+    meeting = meeting_tomorrow()
     minutes = datetime.timedelta(minutes=1)
     lost = ReminderFactory(meeting=meeting, created_at=now - 11 * minutes)
     just_planned = ReminderFactory(meeting=meeting, created_at=now - 2 * minutes)
@@ -659,7 +684,7 @@ def flaky_mail(settings):
 
 def test_a_failed_send_is_retried(flaky_mail):
     flaky_mail(2)
-    reminder = ReminderFactory(meeting__starts_at=timezone.now() + datetime.timedelta(days=1))
+    reminder = ReminderFactory(meeting=meeting_tomorrow())
     result = tasks.deliver_reminder.delay(reminder.pk)
     assert result.get() is True
     reminder.refresh_from_db()
@@ -669,7 +694,7 @@ def test_a_failed_send_is_retried(flaky_mail):
 
 def test_a_send_that_keeps_failing_ends_failed_and_visible(flaky_mail):
     flaky_mail(100)
-    reminder = ReminderFactory(meeting__starts_at=timezone.now() + datetime.timedelta(days=1))
+    reminder = ReminderFactory(meeting=meeting_tomorrow())
     result = tasks.deliver_reminder.delay(reminder.pk)
     with pytest.raises(smtplib.SMTPServerDisconnected):
         result.get()
@@ -682,7 +707,7 @@ def test_a_send_that_keeps_failing_ends_failed_and_visible(flaky_mail):
 
 def test_between_retries_the_row_waits_as_pending_with_the_error(flaky_mail):
     flaky_mail(1)
-    reminder = ReminderFactory(meeting__starts_at=timezone.now() + datetime.timedelta(days=1))
+    reminder = ReminderFactory(meeting=meeting_tomorrow())
     with pytest.raises(smtplib.SMTPServerDisconnected):
         reminders.deliver(reminder.pk)
     reminder.refresh_from_db()
@@ -703,7 +728,7 @@ def test_the_delivery_task_does_nothing_when_the_row_is_gone(mailoutbox):
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_planning_and_delivering_at_once_send_each_email_once(mailoutbox):
-    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE)
+    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **RUNNING)
     MembershipFactory(group=group, role=LEADER, person__email="leader@example.org")
     members = MembershipFactory.create_batch(25, group=group)
     for n, membership in enumerate(members):

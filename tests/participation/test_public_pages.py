@@ -204,22 +204,52 @@ def test_programme_page_shows_purpose_period_partner_and_donors(english, public)
     assert "Goodwill Fund" in page
 
 
-def test_programme_page_lists_communities_with_their_group_status(english, public):
-    active = WorkingGroupFactory(programme=public, status="active")
-    ceased = WorkingGroupFactory(programme=public, status="ceased")
-    elsewhere = WorkingGroupFactory(status="active")  # another programme's group
-
-    page = english.get(page_url(public)).text
+def shown_statuses(page: str, groups) -> list[str]:
+    """The status badge beside each group's community in the page's list of communities."""
     communities = page[page.index('id="communities-title"') :]
-
-    for group, status in ((active, "Active"), (ceased, "Ceased")):
+    shown = []
+    for group in groups:
         row = re.search(
             rf"{re.escape(group.community.full_name)} <span class=\"badge[^\"]*\">([^<]+)</span>",
             communities,
         )
         assert row is not None, group.community.name_en
-        assert row.group(1) == status
+        shown.append(row.group(1))
+    return shown
+
+
+def test_programme_page_lists_communities_with_their_group_status(english, public):
+    today = timezone.localdate()
+    Programme.objects.filter(pk=public.pk).update(end_date=today + datetime.timedelta(days=200))
+    active = WorkingGroupFactory(programme=public, status="active")
+    ceased = WorkingGroupFactory(programme=public, status="ceased")
+    elsewhere = WorkingGroupFactory(status="active")  # another programme's group
+
+    page = english.get(page_url(public)).text
+
+    assert shown_statuses(page, [active, ceased]) == ["Active", "Ceased"]
+    assert "running" in page
     assert elsewhere.community.name_en not in page
+
+
+def test_a_completed_programme_says_when_it_was_completed_and_never_active(english, public):
+    # `public` ended on 31 December 2024; one group's outcome is not recorded yet.
+    continuing = WorkingGroupFactory(programme=public, status="independent")
+    closed = WorkingGroupFactory(programme=public, status="ceased")
+    unrecorded = WorkingGroupFactory(programme=public, status="active")
+
+    page = html.unescape(english.get(page_url(public)).text)
+
+    assert "completed on 31 December 2024" in page
+    assert shown_statuses(page, [continuing, closed, unrecorded]) == [
+        "Continues on its own",
+        "Ceased",
+        "Programme completed",
+    ]
+    assert ">Active<" not in page and "running" not in page
+    assert "Become a participant" not in page
+    listing = html.unescape(english.get(reverse("participation:programmes")).text)
+    assert "completed on 31 December 2024" in listing
 
 
 def test_programme_page_counts_meetings_held_per_month(english, public, group):
@@ -427,14 +457,14 @@ def test_second_request_for_a_programme_page_is_served_with_fewer_queries(
 
 
 def test_cached_part_of_a_programme_page_is_kept_per_language(client, public, group):
-    WorkingGroupFactory._meta.model.objects.filter(pk=group.pk).update(status="active")
+    WorkingGroupFactory._meta.model.objects.filter(pk=group.pk).update(status="independent")
     client.get(page_url(public))  # cached in Ukrainian
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = fragment(client.get(page_url(public)).text)
 
     assert "What the programme does" in page
-    assert "Active" in page
+    assert "Continues on its own" in page
     assert public.implementing_partner.name_en in page
 
 
