@@ -17,8 +17,6 @@ import time
 import uuid
 from pathlib import Path
 
-from cohesion import clock
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -71,6 +69,7 @@ def seed() -> dict:
     from django.utils import timezone
 
     from accounts.models import Role, RoleAssignment, User
+    from cohesion import clock
     from communities.models import Community, Enrolment, Organisation, Programme
     from communities.reference import ensure_stakeholder_categories
     from engagement.models import Event, Participant, VeteranOrganisation, YouthLeader

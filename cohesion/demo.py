@@ -469,8 +469,8 @@ def _leader_current_meetings(group, coordinator) -> None:
     logged (they were reminded the next day), the next one planned with its agenda not yet
     sent, an action overdue and one stale (overdue for months)."""
     now = clock.now()
-    if group.meetings.filter(starts_at__gte=now - datetime.timedelta(days=45)).exists():
-        return
+    if group.meetings.exists():
+        return  # seeded before: the leader's work from then is still there to do
     seed_group_meetings(
         group, first=group.programme.start_date, last=group.programme.end_date,
         by=coordinator, air_raids=True, until=now - datetime.timedelta(days=35),

@@ -137,6 +137,8 @@ NO_MEETING_REMINDER_DAY = env.int("NO_MEETING_REMINDER_DAY", default=10)
 # An open action overdue for longer than this is stale: the weekly digest lists it once, and
 # the leader's page offers to close or re-date it.
 ACTION_STALE_AFTER_DAYS = env.int("ACTION_STALE_AFTER_DAYS", default=90)
+if ACTION_STALE_AFTER_DAYS < 1:
+    raise ImproperlyConfigured("ACTION_STALE_AFTER_DAYS must be a positive number of days.")
 CELERY_BEAT_SCHEDULE = {
     "announce-meetings": {
         "task": "meetings.tasks.announce_upcoming_meetings",

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 
+from communities.forms import ClosedWithinPeriod
 from communities.models import (
     Community,
     Enrolment,
@@ -76,6 +78,10 @@ class EnrolmentAdmin(admin.ModelAdmin):
     list_select_related = ["community", "programme"]
 
 
+class ProgrammeAdminForm(ClosedWithinPeriod, forms.ModelForm):
+    """The admin's form for a programme (the admin supplies the model and fields)."""
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["title_uk", "implementing_partner", "start_date", "end_date", "closed_on"]
@@ -84,3 +90,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
     filter_horizontal = ["required_categories"]
     inlines = [EnrolmentInline]
     list_select_related = ["implementing_partner"]
+    # Closing early goes through the programme's completion page, which records what becomes
+    # of each group: here it is shown, not changed.
+    readonly_fields = ["closed_on", "closure_reason"]
+    form = ProgrammeAdminForm

@@ -12,7 +12,24 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ProgrammeForm(forms.ModelForm):
+class ClosedWithinPeriod:
+    """For the forms that change a programme's period but not the day it closed early: model
+    validation leaves the constraint keeping closed_on within the period to the database when
+    the form does not carry closed_on, so it is checked here for a clear message."""
+
+    def clean(self):
+        cleaned = super().clean()
+        closed_on = self.instance.closed_on
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if closed_on and start and end and not start <= closed_on <= end:
+            raise forms.ValidationError(
+                _("The programme closed early on %(date)s: its period must include that day.")
+                % {"date": closed_on.strftime("%d.%m.%Y")}
+            )
+        return cleaned
+
+
+class ProgrammeForm(ClosedWithinPeriod, forms.ModelForm):
     class Meta:
         model = Programme
         fields = [

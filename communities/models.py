@@ -261,9 +261,10 @@ class StakeholderCategory(BilingualNameMixin, models.Model):
 
 
 def completed_q(today, prefix: str = "") -> Q:
-    """Programmes completed by `today`: closed early by a coordinator, or past their end date.
+    """Programmes completed by `today`: past their last day, the day a coordinator closed them
+    early or else their end date (closed_on is never after end_date, by constraint).
     `prefix` reaches the programme from another model ("programme__", "group__programme__")."""
-    return Q(**{f"{prefix}closed_on__isnull": False}) | Q(**{f"{prefix}end_date__lt": today})
+    return Q(**{f"{prefix}closed_on__lt": today}) | Q(**{f"{prefix}end_date__lt": today})
 
 
 class ProgrammeQuerySet(models.QuerySet):
@@ -340,7 +341,7 @@ class Programme(models.Model):
         help_text=_("The PDFs of approved safety plans can be downloaded from the public page."),
     )
     # Closed before its end date by a coordinator (funding cut, say); the planned period stays
-    # on record beside it. Past its end date a programme is completed without this.
+    # on record beside it. Either way a programme is completed the day after its last day.
     closed_on = models.DateField(
         _("closed early on"),
         null=True,
@@ -390,10 +391,16 @@ class Programme(models.Model):
         return self.closed_on or self.end_date
 
     def completed_by(self, today: datetime.date) -> bool:
-        return self.closed_on is not None or self.end_date < today
+        """Completed from the day after its last day (the one definition; see completed_q)."""
+        return self.ends_on < today
 
     def running_on(self, today: datetime.date) -> bool:
         return self.start_date <= today and not self.completed_by(today)
+
+    def deadlines_on(self, today: datetime.date) -> datetime.date | None:
+        """The day against which actions count as overdue: today while the programme runs;
+        None once it is completed, when its deadlines are nobody's to chase any more."""
+        return None if self.completed_by(today) else today
 
     @property
     def is_completed(self) -> bool:

@@ -14,8 +14,9 @@ from communities.models import Community, Enrolment, Programme
 def programme_enrol_community(
     *, programme: Programme, community: Community, enrolled_on: datetime.date
 ) -> Enrolment:
-    """Enrols a community; a community has at most one open enrolment per programme."""
-    if enrolled_on < programme.start_date or enrolled_on > programme.end_date:
+    """Enrols a community; a community has at most one open enrolment per programme. A
+    completed programme's history may still be filled in: the date falls within its period."""
+    if enrolled_on < programme.start_date or enrolled_on > programme.ends_on:
         raise ValidationError(
             {"enrolled_on": _("The enrolment date must fall within the programme period.")}
         )

@@ -16,16 +16,21 @@ def _version_key(programme_id: int) -> str:
     return f"dash:version:{programme_id}"
 
 
+def version(programme_id: int) -> str:
+    """The programme's current version: it changes with any record its figures come from, so
+    a fragment cached under it (the public page's, say) is never served stale."""
+    versions = cache.get_many([GLOBAL, _version_key(programme_id)])
+    return f"{versions.get(GLOBAL, 0)}.{versions.get(_version_key(programme_id), 0)}"
+
+
 def cached(programme_id: int, parts: tuple, compute):
     """`compute()` for this programme and these filter parts, through the cache; returns the
     value and its key (which the page's rendered fragments reuse)."""
-    versions = cache.get_many([GLOBAL, _version_key(programme_id)])
     key = ":".join(
         [
             "dash",
             str(programme_id),
-            str(versions.get(GLOBAL, 0)),
-            str(versions.get(_version_key(programme_id), 0)),
+            version(programme_id),
             translation.get_language() or "uk",
             *map(str, parts),
         ]

@@ -408,13 +408,15 @@ def dashboard_data(programme, period: Period, community=None, *, url_of=None, to
     from cohesion.i18n import pick
 
     by_region = len(groups) > HEATMAP_GROUP_LIMIT
+    completed = programme.completed_by(today)
+    shown = {g.pk: WorkingGroup.status_shown(g.status, completed) for g in groups}
     communities = [
         {
             "name": g.community.name,
             "lat": float(g.community.latitude),
             "lon": float(g.community.longitude),
-            "status": g.status,
-            "status_label": str(g.get_status_display()),
+            "status": shown[g.pk],
+            "status_label": str(WorkingGroup.status_shown_label(shown[g.pk])),
             "id": url_of(g.community),
         }
         for g in groups

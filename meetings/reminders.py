@@ -2,9 +2,13 @@
 
 Planning inserts one Reminder row per kind, subject and recipient; the unique constraint on
 those three makes a repeated or overlapping run insert nothing new. Delivery claims a row with
-one conditional UPDATE, so of two workers holding the same id only one sends. Every function
-reads the time from the one clock (cohesion.clock), once per call, so that a delivery
-decides with the same notion of time as the planning that queued it.
+one conditional UPDATE, so of two workers holding the same id only one sends.
+
+Time comes from the one clock (cohesion.clock), read once per call. A delivery decides with the
+notion of time of the planning that queued it, whichever process or day it runs in: what is
+overdue and whether the programme is still running are judged on the day the row was planned
+(its created_at). Only what is about the moment of sending reads the clock again: whether a
+meeting is still ahead, claims and their timeouts, and when the row was sent.
 """
 
 import calendar
@@ -26,7 +30,7 @@ from django.utils.translation import gettext as _
 from cohesion import clock
 from communities.models import Programme, completed_q
 from meetings import ical, services
-from meetings.models import ActionItem, EmailOptOut, Meeting, Reminder
+from meetings.models import ActionItem, EmailOptOut, Meeting, Reminder, stale_before
 from workinggroups.models import Membership, Person, WorkingGroup
 
 # A claim older than this belongs to a worker that died mid-send: another may take the row.
@@ -369,7 +373,7 @@ def deliver(reminder_id: int) -> bool:
         _finish(reminder_id, Status.SKIPPED, error=reason)
         return False
     try:
-        context = CONTEXTS[reminder.kind](reminder, now)
+        context = CONTEXTS[reminder.kind](reminder)
         _message(reminder, context).send()
     except RETRYABLE as exc:
         _finish(reminder_id, Status.PENDING, error=_describe(exc))
@@ -380,10 +384,14 @@ def deliver(reminder_id: int) -> bool:
         raise
     Reminder.objects.filter(pk=reminder_id).update(status=Status.SENT, sent_at=now, last_error="")
     if reminder.kind == Kind.OVERDUE_DIGEST:
-        # A stale action is listed in one digest only; re-dating it starts afresh.
+        # A stale action is listed in one digest only; re-dating it starts afresh, also when
+        # the leader re-dates it while this digest is on its way.
+        planned_on = clock.day_of(reminder.created_at)
         ActionItem.objects.filter(
-            pk__in=[action["pk"] for action in context["stale"]], stale_reported_on__isnull=True
-        ).update(stale_reported_on=timezone.localdate(now))
+            pk__in=[action["pk"] for action in context["stale"]],
+            stale_reported_on__isnull=True,
+            due_on__lt=stale_before(planned_on),
+        ).update(stale_reported_on=planned_on)
     return True
 
 
@@ -409,10 +417,10 @@ def _describe(error: BaseException | str) -> str:
 def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
     """Why the reminder no longer applies (things changed since it was planned), or ""."""
     group, meeting = reminder.group, reminder.meeting
-    today = timezone.localdate(now)
+    planned_on = clock.day_of(reminder.created_at)
     if group.status in PAUSED:
         return "Not sent: the group is not meeting at present."
-    if group.programme.completed_by(today):
+    if group.programme.completed_by(planned_on):
         return "Not sent: the programme has ended."
     if reminder.kind == Kind.ANNOUNCEMENT:
         if meeting is None or meeting.status != Meeting.Status.PLANNED or meeting.starts_at <= now:
@@ -430,7 +438,10 @@ def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
             starts_at__lt=clock.start_of(end),
         ).exists():
             return "Not sent: a meeting has been planned for the month."
-    elif reminder.kind == Kind.OVERDUE_DIGEST and not group.action_items.to_digest(today).exists():
+    elif (
+        reminder.kind == Kind.OVERDUE_DIGEST
+        and not group.action_items.to_digest(planned_on).exists()
+    ):
         return "Not sent: no overdue actions left."
     return ""
 
@@ -493,7 +504,7 @@ def _agenda_text(agenda: list[str]) -> str:
     return _("Agenda") + ":\n" + "\n".join(f"{n}. {title}" for n, title in enumerate(agenda, 1))
 
 
-def _announcement_context(reminder: Reminder, now: datetime.datetime) -> dict:
+def _announcement_context(reminder: Reminder) -> dict:
     # Only what a member needs to come prepared: nobody's names or contacts.
     meeting = reminder.meeting
     return {
@@ -505,7 +516,7 @@ def _announcement_context(reminder: Reminder, now: datetime.datetime) -> dict:
     }
 
 
-def _record_missing_context(reminder: Reminder, now: datetime.datetime) -> dict:
+def _record_missing_context(reminder: Reminder) -> dict:
     meeting = reminder.meeting
     return {
         "meeting": meeting,
@@ -515,7 +526,7 @@ def _record_missing_context(reminder: Reminder, now: datetime.datetime) -> dict:
     }
 
 
-def _no_meeting_context(reminder: Reminder, now: datetime.datetime) -> dict:
+def _no_meeting_context(reminder: Reminder) -> dict:
     year, month = map(int, reminder.subject_key.rsplit(":", 1)[1].split("-"))
     return {
         "month": datetime.date(year, month, 1),
@@ -523,11 +534,12 @@ def _no_meeting_context(reminder: Reminder, now: datetime.datetime) -> dict:
     }
 
 
-def _overdue_digest_context(reminder: Reminder, now: datetime.datetime) -> dict:
+def _overdue_digest_context(reminder: Reminder) -> dict:
     """Actions overdue up to ACTION_STALE_AFTER_DAYS, and stale ones (overdue for longer) not
-    yet listed in an earlier digest, each with a link to close or re-date it."""
+    yet listed in an earlier digest, each with a link to close or re-date it, as they stood on
+    the day the digest was planned."""
     # The leader needs to know whom to ask about each action: the owner's name, not contacts.
-    today = timezone.localdate(now)
+    today = clock.day_of(reminder.created_at)
     group_url = _absolute(reverse("meetings:group_meetings", args=[reminder.group_id]))
 
     def listed(actions):

@@ -19,7 +19,7 @@ LABELS = {
     DUE: _("due this month"),
     NOT_EXPECTED: _("not expected"),
 }
-OPERATING = {WorkingGroup.Status.ACTIVE, WorkingGroup.Status.REESTABLISHED}
+OPERATING = WorkingGroup.OPERATING
 
 
 def month_starts(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -76,12 +76,16 @@ def compliance(programme, groups, *, first=None, last=None, today=None) -> Compl
     """The grid of groups by months. Three queries whatever the number of groups: the groups
     (passed in), their status histories and their meetings in the period.
 
-    A month is expected when the group was active or re-established on its 15th; it is held
-    when a meeting of the group was held in it, planned when one is still planned, missed
-    when it has passed without either, and due while it is the current month."""
+    A month is expected when the group was active or re-established on its 15th, within the
+    programme; it is held when a meeting of the group was held in it, planned when one is
+    still planned, missed when it has passed without either, and due while it is the current
+    month. Meetings after the programme's last day are not the programme's, and once it is
+    completed nothing is planned or due any more."""
     today = today or clock.today()
     first = first or programme.start_date
     last = min(last or programme.ends_on, today)
+    completed = programme.completed_by(today)
+    after_programme = clock.start_of(programme.ends_on + datetime.timedelta(days=1))
     months = month_starts(first, last) if first <= last else []
     groups = list(groups)
     ids = [group.pk for group in groups]
@@ -94,7 +98,7 @@ def compliance(programme, groups, *, first=None, last=None, today=None) -> Compl
     if months:
         start = clock.start_of(months[0])
         end_month = (months[-1] + datetime.timedelta(days=32)).replace(day=1)
-        end = clock.start_of(end_month)
+        end = min(clock.start_of(end_month), after_programme)
         # The month of each meeting in Kyiv time, worked out by the database: at national scale
         # converting tens of thousands of timestamps in Python is most of the page's time.
         by_number = {(m.year, m.month): m for m in months}
@@ -115,13 +119,16 @@ def compliance(programme, groups, *, first=None, last=None, today=None) -> Compl
         row = GroupRow(group)
         for month in months:
             statuses = meetings.get((group.pk, month), set())
+            middle = month.replace(day=15)
             if Meeting.Status.HELD in statuses:
                 row.cells.append(HELD)
-            elif status_on(changes[group.pk], month.replace(day=15)) not in OPERATING:
+            elif (
+                status_on(changes[group.pk], middle) not in OPERATING or middle > programme.ends_on
+            ):
                 row.cells.append(NOT_EXPECTED)
-            elif Meeting.Status.PLANNED in statuses and month >= this_month:
+            elif Meeting.Status.PLANNED in statuses and month >= this_month and not completed:
                 row.cells.append(PLANNED)
-            elif month == this_month:
+            elif month == this_month and not completed:
                 row.cells.append(DUE)
             else:
                 row.cells.append(MISSED)
@@ -133,14 +140,14 @@ def open_actions(group: WorkingGroup, today: datetime.date) -> list[ActionItem]:
     """The group's open actions, soonest due first, each with `state`: "stale" (overdue for
     longer than ACTION_STALE_AFTER_DAYS), "overdue" or "due". Nothing is overdue in a completed
     programme: its deadlines ended with it."""
-    running = not group.programme.completed_by(today)
+    deadlines_on = group.programme.deadlines_on(today)
     actions = list(
         group.action_items.open().select_related("owner__person").order_by("due_on", "pk")
     )
     for action in actions:
         action.state = "due"
-        if running and action.is_stale(today):
+        if deadlines_on and action.is_stale(deadlines_on):
             action.state = "stale"
-        elif running and action.is_overdue(today):
+        elif deadlines_on and action.is_overdue(deadlines_on):
             action.state = "overdue"
     return actions

@@ -19,6 +19,7 @@ from accounts.roles import user_roles
 from cohesion import clock
 from cohesion.forms import add_errors
 from communities.models import Programme
+from dashboards import cache as dashboard_cache
 from engagement.models import Event, Participant
 from meetings.models import Meeting
 from meetings.selectors import month_starts
@@ -79,7 +80,11 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
         start = clock.start_of(months[0])
         for year, month, n in (
             Meeting.objects.filter(
-                group__programme=programme, status=Meeting.Status.HELD, starts_at__gte=start
+                group__programme=programme,
+                status=Meeting.Status.HELD,
+                starts_at__gte=start,
+                # A group that carries on after the programme meets on its own account.
+                starts_at__lt=clock.start_of(programme.ends_on + datetime.timedelta(days=1)),
             )
             .annotate(year=ExtractYear("starts_at"), month=ExtractMonth("starts_at"))
             .values_list("year", "month")
@@ -117,6 +122,8 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
         "events": events,
         "plans": plans,
         "open": services.programme_open(programme),
+        # Any change to the programme's records (a group's outcome, say) renews the fragment.
+        "cache_version": dashboard_cache.version(programme.pk),
     }
     return _public(render(request, "public/programme.html", context))
 

@@ -2,6 +2,7 @@
 reviewed by the programme's coordinators and approved by the local council. An approved
 version is frozen; its actions are then followed in ActionTracking, apart from the plan text."""
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -525,8 +526,7 @@ class ActionTracking(models.Model):
     def __str__(self):
         return f"{self.action} · {self.get_status_display()}"
 
-    def is_overdue(self, today=None) -> bool:
-        today = today or clock.today()
+    def is_overdue(self, today: datetime.date) -> bool:
         return self.status not in self.CLOSED and self.action.ends_on < today
 
 

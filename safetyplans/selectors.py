@@ -1,10 +1,11 @@
 """Reading safety plans: a version's content in a fixed number of queries, the comparison of
 two versions, implementation progress and the programme overview."""
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Prefetch, Q, Sum
+from django.db.models import Avg, Count, F, Prefetch, Q, Sum, Value
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ class VersionContent:
     budget: Decimal
     progress: Progress | None = None
     overdue: list = field(default_factory=list)
+    overdue_ids: set = field(default_factory=set)
 
 
 def _actions(version: PlanVersion, *, tracking: bool):
@@ -51,7 +53,8 @@ def _decisions():
 
 def version_content(version: PlanVersion, *, today=None) -> VersionContent:
     """Priorities, each with its actions, and the totals; for an approved version also the
-    implementation progress. Five queries whatever the size of the plan."""
+    implementation progress, with the actions overdue today (none once the programme is
+    completed). Five queries whatever the size of the plan."""
     tracking = version.status == PlanVersion.Status.APPROVED
     priorities = list(
         version.priorities.select_related("evidence_decision__meeting").order_by("position", "pk")
@@ -66,16 +69,19 @@ def version_content(version: PlanVersion, *, today=None) -> VersionContent:
     content = VersionContent(priorities=priorities, actions=actions, budget=budget)
     if tracking:
         trackings = [getattr(a, "tracking", None) for a in actions]
-        content.progress = progress_of([t for t in trackings if t], today=today)
-        today = today or clock.today()
+        overdue_on = version.plan.group.programme.deadlines_on(today or clock.today())
+        content.progress = progress_of([t for t in trackings if t], overdue_on=overdue_on)
         content.overdue = [
-            a for a, t in zip(actions, trackings, strict=True) if t and t.is_overdue(today)
+            a
+            for a, t in zip(actions, trackings, strict=True)
+            if t and overdue_on and t.is_overdue(overdue_on)
         ]
+        content.overdue_ids = {a.pk for a in content.overdue}
     return content
 
 
-def progress_of(trackings, *, today=None) -> Progress:
-    today = today or clock.today()
+def progress_of(trackings, *, overdue_on: datetime.date | None) -> Progress:
+    """Counts and mean progress of the trackings; overdue as of `overdue_on` (none if None)."""
     result = Progress(actions=len(trackings))
     counted = []
     for tracking in trackings:
@@ -84,7 +90,7 @@ def progress_of(trackings, *, today=None) -> Progress:
         elif tracking.status == ActionTracking.Status.CANCELLED:
             result.cancelled += 1
             continue
-        if tracking.is_overdue(today):
+        if overdue_on and tracking.is_overdue(overdue_on):
             result.overdue += 1
         counted.append(tracking.progress)
     # Halves round up, as the overview's floatformat does, so both pages show the same.
@@ -237,8 +243,9 @@ def previous_version(version: PlanVersion) -> PlanVersion | None:
 
 
 def programme_plans(programme, *, today=None):
-    """Every plan of the programme with its status, approval and progress, in two queries."""
-    today = today or clock.today()
+    """Every plan of the programme with its status, approval and progress, in two queries;
+    actions overdue today, none once the programme is completed."""
+    overdue_on = programme.deadlines_on(today or clock.today())
     in_force = Q(trackings__action__version=F("approved_version"))
     not_cancelled = in_force & ~Q(trackings__status=ActionTracking.Status.CANCELLED)
     return (
@@ -251,8 +258,10 @@ def programme_plans(programme, *, today=None):
                 "trackings",
                 filter=in_force
                 & ~Q(trackings__status__in=ActionTracking.CLOSED)
-                & Q(trackings__action__ends_on__lt=today),
-            ),
+                & Q(trackings__action__ends_on__lt=overdue_on),
+            )
+            if overdue_on
+            else Value(0),
             progress_percent=Avg("trackings__progress", filter=not_cancelled),
             budget=Sum("trackings__action__budget_uah", filter=in_force),
         )

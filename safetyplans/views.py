@@ -131,7 +131,7 @@ def group_plans(request: HttpRequest, pk: int) -> HttpResponse:
 
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group_for(request.user, pk, manage=True)
-    initial = {"period_start": group.programme.start_date, "period_end": group.programme.end_date}
+    initial = {"period_start": group.programme.start_date, "period_end": group.programme.ends_on}
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,11 +1,15 @@
 """Standing people for every test: a coordinator, a donor and a leader of one programme, a
 coordinator of another programme, an administrator, and anonymous visitors."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
 
 from accounts.models import Role
+from cohesion import clock
 from communities.reference import ensure_stakeholder_categories
 from tests.factories import (
     EnrolmentFactory,
@@ -15,6 +19,8 @@ from tests.factories import (
     WorkingGroupFactory,
 )
 from workinggroups.reference import ensure_default_age_bands
+
+KYIV = ZoneInfo("Europe/Kyiv")
 
 
 def give_totp(user):
@@ -31,6 +37,19 @@ def _fast_password_hashing():
     signs in hundreds of users: the tests hash with MD5, production never does."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _midday(request, time_machine):
+    """Every test starts at noon in Kyiv on the day the suite runs, the clock ticking on: a
+    test that works out "today" twice cannot fall on either side of midnight, yet the date is
+    the one the suite runs on (CI runs the suite again two years ahead). Tests that need a
+    particular date move the clock themselves; those whose other processes (Celery workers,
+    the browser) read the real clock are marked `wall_clock`."""
+    if request.node.get_closest_marker("wall_clock"):
+        return
+    noon = datetime.datetime.combine(clock.today(), datetime.time(12), tzinfo=KYIV)
+    time_machine.move_to(noon, tick=True)
 
 
 @pytest.fixture(autouse=True)

@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from django import forms
@@ -80,7 +81,8 @@ class ProgrammeCompletionForm(forms.Form):
         if not closing_early:
             del self.fields["closed_on"], self.fields["closure_reason"]
         else:
-            self.fields["closed_on"].initial = clock.today
+            # A programme is completed the day after its last day: by default, yesterday.
+            self.fields["closed_on"].initial = lambda: clock.today() - datetime.timedelta(days=1)
         for group in self.groups:
             self.fields[f"outcome_{group.pk}"] = forms.ChoiceField(
                 label=group.community.full_name,

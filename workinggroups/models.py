@@ -122,19 +122,27 @@ class WorkingGroup(BilingualNameMixin, models.Model):
     def is_operating(self) -> bool:
         return self.status in self.OPERATING
 
-    @property
-    def shown_status(self) -> str:
+    @classmethod
+    def status_shown(cls, status: str, programme_completed: bool) -> str:
         """The status pages show: once the programme is completed, a group whose outcome is
         not recorded yet shows as "programme completed", never as still active."""
-        if self.status not in self.AFTER_PROGRAMME and self.programme.is_completed:
-            return self.PROGRAMME_COMPLETED
-        return self.status
+        if programme_completed and status not in cls.AFTER_PROGRAMME:
+            return cls.PROGRAMME_COMPLETED
+        return status
+
+    @classmethod
+    def status_shown_label(cls, shown: str) -> str:
+        if shown == cls.PROGRAMME_COMPLETED:
+            return _("Programme completed")
+        return cls.Status(shown).label
+
+    @property
+    def shown_status(self) -> str:
+        return self.status_shown(self.status, self.programme.is_completed)
 
     @property
     def shown_status_label(self) -> str:
-        if self.shown_status == self.PROGRAMME_COMPLETED:
-            return _("Programme completed")
-        return self.get_status_display()
+        return self.status_shown_label(self.shown_status)
 
 
 class GroupStatusChange(models.Model):

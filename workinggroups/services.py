@@ -25,15 +25,16 @@ Status = WorkingGroup.Status
 TRANSITIONS = {
     Status.FORMING: {Status.ACTIVE, Status.SUSPENDED, Status.CEASED},
     Status.ACTIVE: {Status.SUSPENDED, Status.CEASED},
-    Status.SUSPENDED: {Status.ACTIVE, Status.CEASED},
+    Status.SUSPENDED: {Status.ACTIVE, Status.CEASED, Status.INDEPENDENT},
     Status.CEASED: {Status.REESTABLISHED},
     Status.REESTABLISHED: {Status.SUSPENDED, Status.CEASED},
-    Status.INDEPENDENT: {Status.CEASED},
+    Status.INDEPENDENT: {Status.SUSPENDED, Status.CEASED},
 }
-# After its programme's last day a group no longer works within it: it can still pause or
-# close, but not start or resume (a new programme has groups of its own). Earlier dates are
-# history and may be recorded at any time.
-AFTER_COMPLETION = {Status.SUSPENDED, Status.CEASED}
+# After its programme's last day a group no longer works within it: it can pause, close, or
+# go on on its own, but not start or resume within the programme (a new programme has groups of
+# its own). Earlier dates are history and may be recorded at any time; "on its own" is only
+# for after the last day.
+AFTER_COMPLETION = {Status.SUSPENDED, Status.CEASED, Status.INDEPENDENT}
 
 
 Outcome = WorkingGroup.Outcome
@@ -117,14 +118,24 @@ def working_group_change_status(
             }
         )
     _not_in_future(changed_on, "changed_on")
+    last_day = group.programme.ends_on.strftime("%d.%m.%Y")
     if changed_on > group.programme.ends_on and status not in AFTER_COMPLETION:
         raise ValidationError(
             {
                 "changed_on": _(
-                    "After the programme's last day (%(date)s) a group can only be suspended "
-                    "or close."
+                    "After the programme's last day (%(date)s) a group can only be suspended, "
+                    "close or continue on its own."
                 )
-                % {"date": group.programme.ends_on.strftime("%d.%m.%Y")}
+                % {"date": last_day}
+            }
+        )
+    if changed_on <= group.programme.ends_on and status == Status.INDEPENDENT:
+        raise ValidationError(
+            {
+                "changed_on": _(
+                    "A group continues on its own only after the programme's last day (%(date)s)."
+                )
+                % {"date": last_day}
             }
         )
     last = group.status_changes.order_by("-changed_on").first()
@@ -136,6 +147,15 @@ def working_group_change_status(
             }
         )
     return _record_status(group, status, changed_on, reason=reason, note=note, by=by)
+
+
+def statuses_offered(group: WorkingGroup, today: datetime.date) -> set[str]:
+    """The statuses the status form offers: those that may follow the current one, with
+    "continues on its own" only once the programme is completed."""
+    offered = set(TRANSITIONS[group.status])
+    if not group.programme.completed_by(today):
+        offered.discard(Status.INDEPENDENT)
+    return offered
 
 
 def _record_status(group, status, changed_on, *, reason, note, by) -> GroupStatusChange:
@@ -162,10 +182,11 @@ def programme_complete(
     by: User | None,
 ) -> Programme:
     """Completes a programme and records what becomes of its groups. A running programme is
-    closed early on `closed_on` (its last day, not in the future), and every group still
-    working needs an outcome; past its end date, outcomes may be recorded group by group.
-    `outcomes` maps group ids to (Outcome, note). Each outcome is a status change dated the day
-    after the programme's last day: until then the group worked within the programme."""
+    closed early: `closed_on` is its last day, before today (a programme is completed the day
+    after its last day), and every group still working needs an outcome; past its end date,
+    outcomes may be recorded group by group. `outcomes` maps group ids to (Outcome, note).
+    Each outcome is a status change dated the day after the programme's last day: until then
+    the group worked within the programme."""
     today = clock.today()
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     awaiting = {group.pk: group for group in groups_awaiting_outcome(programme)}
@@ -175,8 +196,15 @@ def programme_complete(
     else:
         if closed_on is None:
             raise ValidationError({"closed_on": _("Give the programme's last day.")})
-        if closed_on > today:
-            raise ValidationError({"closed_on": _("The date cannot be in the future.")})
+        if closed_on >= today:
+            raise ValidationError(
+                {
+                    "closed_on": _(
+                        "The last day must be before today: the programme is completed the "
+                        "day after it."
+                    )
+                }
+            )
         if not programme.start_date <= closed_on <= programme.end_date:
             raise ValidationError(
                 {"closed_on": _("The last day must fall within the programme period.")}
@@ -307,7 +335,11 @@ def membership_add(
     """Seats a person in a group: one open membership per person and group, one leader."""
     group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
     if group.status == Status.CEASED:
-        raise ValidationError(_("The group has ceased: re-establish it before adding members."))
+        raise ValidationError(
+            _("The group has ceased: it takes no new members.")
+            if group.programme.is_completed
+            else _("The group has ceased: re-establish it before adding members.")
+        )
     _not_in_future(joined_on, "joined_on")
     _check_join_date(group=group, person=person, joined_on=joined_on)
     _check_membership(group=group, person=person, role=role)

@@ -29,7 +29,6 @@ from workinggroups.forms import (
 from workinggroups.models import GroupStatusChange, Membership, Person, WorkingGroup
 from workinggroups.selectors import composition_rules, scorecards
 from workinggroups.services import (
-    TRANSITIONS,
     PossibleDuplicate,
     groups_awaiting_outcome,
     member_join,
@@ -38,6 +37,7 @@ from workinggroups.services import (
     person_update,
     programme_complete,
     programme_set_composition_rules,
+    statuses_offered,
     working_group_change_status,
     working_group_create,
 )
@@ -198,7 +198,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def group_status(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group_for(request.user, pk, coordinate=True)
-    form = StatusChangeForm(request.POST or None, allowed=TRANSITIONS[group.status])
+    form = StatusChangeForm(request.POST or None, allowed=statuses_offered(group, clock.today()))
     if request.method == "POST" and form.is_valid():
         try:
             working_group_change_status(group=group, by=request.user, **form.cleaned_data)

@@ -48,7 +48,7 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     const colours = {
       active: "#198754", reestablished: "#20c997", forming: "#0d6efd",
-      suspended: "#fd7e14", ceased: "#6c757d",
+      suspended: "#fd7e14", ceased: "#6c757d", independent: "#0a58ca", completed: "#adb5bd",
     };
     const bounds = [];
     for (const place of data.map) {

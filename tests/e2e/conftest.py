@@ -21,6 +21,10 @@ CHROMIUM_FLAGS = [
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "e2e" in item.nodeid:
+            # Chromium and the Celery workers read the real clock: so does the live server.
+            item.add_marker(pytest.mark.wall_clock)
     if Path(CHROMIUM).exists():
         return
     if os.environ.get("CI"):

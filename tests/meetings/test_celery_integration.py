@@ -34,10 +34,14 @@ from workinggroups.models import Membership, WorkingGroup
 
 
 def _broker_url() -> str:
-    """REDIS_URL's server, database 14: the test suite's cache (REDIS_URL's own database) is
-    flushed around every test, which would take queued messages with it."""
-    server = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14")
-    return urlunsplit((server.scheme, server.netloc, "/14", "", ""))
+    """REDIS_URL's server, the database below REDIS_URL's own (15 gives 14): the suite's cache
+    is flushed around every test, which would take queued messages with it, and two suites run
+    side by side (CI: today and with the clock moved ahead) must not share a broker, whose
+    workers would take each other's unacknowledged messages for lost."""
+    server = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15")
+    cache_db = int(server.path.strip("/") or 0)
+    broker_db = cache_db - 1 if cache_db > 0 else 1
+    return urlunsplit((server.scheme, server.netloc, f"/{broker_db}", "", ""))
 
 
 BROKER_URL = _broker_url()
@@ -50,6 +54,8 @@ pytestmark = [
         reason="the worker processes must share the test database: PostgreSQL only",
     ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The workers are other processes, on the real clock.
+    pytest.mark.wall_clock,
 ]
 
 

@@ -278,7 +278,7 @@ def test_progress_of_hand_made_trackings(rows, expected):
         ActionTracking(status=status, progress=progress, action=Action(ends_on=ends))
         for status, progress, ends in rows
     ]
-    assert progress_of(trackings, today=TODAY) == expected
+    assert progress_of(trackings, overdue_on=TODAY) == expected
 
 
 # --- the programme overview -----------------------------------------------------------------

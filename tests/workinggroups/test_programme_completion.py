@@ -19,6 +19,8 @@ from accounts.models import Role
 from communities.models import Programme
 from meetings import reminders
 from meetings.models import Meeting, Reminder
+from meetings.selectors import compliance
+from safetyplans.selectors import version_content
 from tests.conftest import give_totp
 from tests.factories import (
     ActionItemFactory,
@@ -28,6 +30,7 @@ from tests.factories import (
     ProgrammeFactory,
     RoleAssignmentFactory,
     WorkingGroupFactory,
+    plan_in_state,
 )
 from workinggroups.models import GroupStatusChange, Membership, WorkingGroup
 from workinggroups.services import programme_complete, working_group_change_status
@@ -38,6 +41,7 @@ KYIV = ZoneInfo("Europe/Kyiv")
 # Tuesday 10 November 2026, 09:00 in Kyiv: the programme below runs from 2026 to 2027.
 NOW = datetime.datetime(2026, 11, 10, 9, tzinfo=KYIV)
 TODAY = NOW.date()
+YESTERDAY = TODAY - datetime.timedelta(days=1)
 S = WorkingGroup.Status
 CONTINUES, CLOSED = WorkingGroup.Outcome.CONTINUES, WorkingGroup.Outcome.CLOSED
 
@@ -92,7 +96,7 @@ def close_today(world) -> None:
     programme, coordinator, _donor, (continuing, closing), _leaders = world
     programme_complete(
         programme=programme,
-        closed_on=TODAY,
+        closed_on=YESTERDAY,
         closure_reason="Кінець фінансування",
         outcomes={continuing.pk: (CONTINUES, ""), closing.pk: (CLOSED, "")},
         by=coordinator,
@@ -111,16 +115,17 @@ def test_closing_a_running_programme_early_records_each_groups_outcome(world):
     assert programme.running_on(TODAY)
     programme_complete(
         programme=programme,
-        closed_on=TODAY,
+        closed_on=YESTERDAY,
         closure_reason="Донор припинив фінансування",
         outcomes={continuing.pk: (CONTINUES, "При селищній раді"), closing.pk: (CLOSED, "")},
         by=coordinator,
     )
     programme.refresh_from_db()
-    assert programme.closed_on == TODAY and programme.ends_on == TODAY
+    assert programme.closed_on == YESTERDAY and programme.ends_on == YESTERDAY
+    # Completed the day after its last day, as a programme that reaches its end date.
     assert programme.completed_by(TODAY) and not programme.running_on(TODAY)
+    assert not programme.completed_by(YESTERDAY)
     assert programme.end_date == datetime.date(2027, 12, 31)  # the planned period is kept
-    tomorrow = TODAY + datetime.timedelta(days=1)
     for group, status, note in ((continuing, S.INDEPENDENT, "При селищній раді"),
                                 (closing, S.CEASED, "")):  # fmt: skip
         group.refresh_from_db()
@@ -129,7 +134,7 @@ def test_closing_a_running_programme_early_records_each_groups_outcome(world):
         # Until the end of its last day the group worked within the programme.
         assert (change.status, change.changed_on, change.reason, change.note) == (
             status,
-            tomorrow,
+            TODAY,
             GroupStatusChange.Reason.PROGRAMME_ENDED,
             note,
         )
@@ -141,7 +146,7 @@ def test_closing_a_running_programme_early_records_each_groups_outcome(world):
     [
         ({"outcomes": "one"}, "every working group"),
         ({"closed_on": None}, "last day"),
-        ({"closed_on": TODAY + datetime.timedelta(days=1)}, "future"),
+        ({"closed_on": TODAY}, "before today"),
         ({"closed_on": datetime.date(2025, 12, 31)}, "within the programme period"),
         ({"closure_reason": "  "}, "closes early"),
     ],
@@ -152,7 +157,7 @@ def test_closing_early_refuses_what_is_missing_or_wrong_and_changes_nothing(
     programme, coordinator, _donor, (continuing, closing), _leaders = world
     arguments = {
         "programme": programme,
-        "closed_on": TODAY,
+        "closed_on": YESTERDAY,
         "closure_reason": "Кінець фінансування",
         "outcomes": {continuing.pk: (CONTINUES, ""), closing.pk: (CLOSED, "")},
         "by": coordinator,
@@ -193,7 +198,7 @@ def test_past_its_end_a_programme_is_completed_and_outcomes_come_a_few_at_a_time
         programme_complete(programme=programme, outcomes={continuing.pk: (CLOSED, "")}, by=None)
 
 
-def test_after_the_last_day_a_group_can_close_but_not_start_again(world):
+def test_after_the_last_day_a_group_can_pause_close_or_go_on_but_not_start_again(world):
     programme, coordinator, _donor, (continuing, closing), _leaders = world
     programme_complete(
         programme=programme,
@@ -202,18 +207,23 @@ def test_after_the_last_day_a_group_can_close_but_not_start_again(world):
         outcomes={continuing.pk: (CONTINUES, ""), closing.pk: (CLOSED, "")},
         by=coordinator,
     )
-    # The group that continues may still close later, with its own dated reason.
-    change = working_group_change_status(
-        group=continuing, status=S.CEASED, changed_on=TODAY, reason="other", by=coordinator
-    )
-    assert change.status == S.CEASED
-    with (
-        translation.override("en"),
-        pytest.raises(ValidationError, match="can only be suspended or close"),
-    ):
-        working_group_change_status(
-            group=closing, status=S.REESTABLISHED, changed_on=TODAY, reason="resumed", by=None
+
+    def change(group, status, day):
+        return working_group_change_status(
+            group=group, status=status, changed_on=day, reason="other", by=coordinator
         )
+
+    # The group that continues may pause, go on again and close later, each dated.
+    change(continuing, S.SUSPENDED, datetime.date(2026, 11, 3))
+    change(continuing, S.INDEPENDENT, datetime.date(2026, 11, 5))
+    assert change(continuing, S.CEASED, TODAY).status == S.CEASED
+    with translation.override("en"):
+        with pytest.raises(ValidationError, match="suspended, close or continue on its own"):
+            change(closing, S.REESTABLISHED, TODAY)
+        # Within the programme's period a group cannot be "on its own".
+        running = WorkingGroupFactory(programme=ProgrammeFactory(), status=S.SUSPENDED)
+        with pytest.raises(ValidationError, match="only after the programme's last day"):
+            change(running, S.INDEPENDENT, datetime.date(2024, 6, 1))
 
 
 def test_no_reminders_or_digests_for_a_completed_programme(world, mailoutbox):
@@ -314,7 +324,7 @@ def test_coordinator_closes_the_programme_early_from_its_page(world, client):
     response = client.post(
         completion_url(programme),
         {
-            "closed_on": TODAY.isoformat(),
+            "closed_on": YESTERDAY.isoformat(),
             "closure_reason": "Донор припинив фінансування",
             f"outcome_{continuing.pk}": "continues",
             f"note_{continuing.pk}": "При селищній раді",
@@ -323,14 +333,14 @@ def test_coordinator_closes_the_programme_early_from_its_page(world, client):
     )
     assert response.status_code == 302
     programme.refresh_from_db()
-    assert programme.closed_on == TODAY
+    assert programme.closed_on == YESTERDAY
     detail = html.unescape(
         client.get(reverse("communities:programme_detail", args=[programme.pk])).text
     )
-    assert "completed on 10 November 2026 (closed early)" in detail
+    assert "completed on 9 November 2026 (closed early)" in detail
     assert "Донор припинив фінансування" in detail
     public = html.unescape(client.get(reverse("participation:programme", args=[programme.pk])).text)
-    assert "completed on 10 November 2026 (closed early)" in public
+    assert "completed on 9 November 2026 (closed early)" in public
     assert "Continues on its own" in public and ">Active<" not in public
     assert "Become a participant" not in public
 
@@ -341,7 +351,7 @@ def test_coordinator_closes_the_programme_early_from_its_page(world, client):
         {"outcome_second": ""},  # a group without an outcome
         {"closed_on": ""},
         {"closed_on": "not a date"},
-        {"closed_on": "2027-01-01"},  # in the future
+        {"closed_on": "2026-11-10"},  # today: the programme would be completed tomorrow
         {"closure_reason": ""},
         {"outcome_first": "merged"},  # not a choice
         {"outcome_first": "x" * 10_000},
@@ -350,7 +360,7 @@ def test_coordinator_closes_the_programme_early_from_its_page(world, client):
 def test_odd_input_on_the_page_changes_nothing_and_never_gives_a_500(world, client, changes):
     programme, coordinator, _donor, (first, second), _leaders = world
     data = {
-        "closed_on": TODAY.isoformat(),
+        "closed_on": YESTERDAY.isoformat(),
         "closure_reason": "Кінець фінансування",
         f"outcome_{first.pk}": "continues",
         f"outcome_{second.pk}": "closed",
@@ -371,7 +381,7 @@ def test_only_the_programmes_coordinator_opens_the_page(world, client, other_coo
         client.force_login(user)
         assert client.get(completion_url(programme)).status_code == status, user
         response = client.post(
-            completion_url(programme), {"closed_on": TODAY.isoformat(), "closure_reason": "x"}
+            completion_url(programme), {"closed_on": YESTERDAY.isoformat(), "closure_reason": "x"}
         )
         assert response.status_code == status
     client.logout()
@@ -420,3 +430,67 @@ def test_the_page_costs_the_same_queries_for_2_groups_and_20(world, client):
             community=programme.enrolments.order_by("-pk").first().community,
         )
     assert count() == two
+
+
+# Pages of a completed programme chase no deadline ---------------------------------------------
+
+
+def test_plan_pages_flag_overdue_actions_while_the_programme_runs_only(
+    time_machine, coordinator, group, client
+):
+    # The default programme runs 2023-2024; the plan's action ran March to June 2024.
+    _plan, version = plan_in_state("approved", group=group, by=coordinator)
+    plan = version.plan
+    client.force_login(coordinator)
+
+    def seen(moment):
+        time_machine.move_to(datetime.datetime(*moment, 12, tzinfo=KYIV), tick=False)
+        content = version_content(version)
+        overview = client.get(reverse("safetyplans:overview", args=[group.programme_id]))
+        page = client.get(plan.get_absolute_url())
+        return (
+            len(content.overdue),
+            content.progress.overdue,
+            overview.context["overdue_total"],
+            len(page.context["content"].overdue),
+        )
+
+    assert seen((2024, 7, 1)) == (1, 1, 1, 1)
+    assert seen((2025, 2, 1)) == (0, 0, 0, 0)
+
+
+def test_compliance_stops_at_a_programme_closed_early(world, time_machine):
+    programme, coordinator, _donor, (continuing, closing), _leaders = world
+    Meeting.objects.all().delete()
+    for group in (continuing, closing):
+        MeetingFactory(group=group, starts_at=datetime.datetime(2026, 9, 8, 15, tzinfo=KYIV),
+                       status="held")  # fmt: skip
+    # The continuing group met on its own after the programme's last day, 12 October.
+    MeetingFactory(group=continuing, starts_at=datetime.datetime(2026, 10, 20, 15, tzinfo=KYIV),
+                   status="held")  # fmt: skip
+    programme_complete(
+        programme=programme,
+        closed_on=datetime.date(2026, 10, 12),
+        closure_reason="Кінець фінансування",
+        outcomes={continuing.pk: (CONTINUES, ""), closing.pk: (CLOSED, "")},
+        by=coordinator,
+    )
+    programme.refresh_from_db()
+    grid = compliance(programme, [continuing, closing], first=datetime.date(2026, 9, 1))
+    assert grid.months == [datetime.date(2026, 9, 1), datetime.date(2026, 10, 1)]
+    # September held; October ended before its 15th within the programme: not expected, and
+    # the meeting of 20 October is the group's own, not the programme's.
+    assert [row.cells for row in grid.rows] == [["held", "not_expected"]] * 2
+
+
+def test_a_reminder_decides_as_of_the_day_it_was_planned(world, time_machine, mailoutbox):
+    """Planned on the programme's last day, a reminder is still sent when its delivery runs
+    the next day (a queue backlog, a retry): the delivery judges with the planning's time."""
+    programme, *_ = world
+    Programme.objects.filter(pk=programme.pk).update(end_date=TODAY)
+    ids = reminders.plan_record_missing()
+    assert len(ids) == 2
+    time_machine.move_to(NOW + datetime.timedelta(days=1), tick=False)
+    assert reminders.plan_record_missing() == []  # completed: nothing new planned
+    assert [reminders.deliver(pk) for pk in ids] == [True, True]
+    assert len(mailoutbox) == 2
