@@ -31,8 +31,41 @@ class UserRoles:
         """Staff roles hold personal data of many people, so they must use a second factor."""
         return self.is_admin or self.is_staff or bool(self.coordinator_of)
 
+    # The role questions, each answered here once. A programme or group is named by its id.
+
     def coordinates(self, programme_id: int) -> bool:
+        """Coordinates the programme (administrators coordinate everything)."""
         return self.is_admin or programme_id in self.coordinator_of
+
+    def funds(self, programme_id: int) -> bool:
+        """Follows the programme as its donor: figures, never a person."""
+        return programme_id in self.donor_of
+
+    def leads(self, group_id: int) -> bool:
+        return group_id in self.leader_of
+
+    def leads_in(self, programme_id: int) -> bool:
+        """Leads one of the programme's groups."""
+        return programme_id in self.leader_in
+
+    def manages(self, group) -> bool:
+        """Coordinates the group's programme or leads the group: plans and records its
+        meetings, keeps its member list, drafts its safety plan."""
+        return self.coordinates(group.programme_id) or self.leads(group.pk)
+
+    def takes_part_in(self, programme_id: int) -> bool:
+        """Holds any role in the programme."""
+        return (
+            self.coordinates(programme_id)
+            or self.funds(programme_id)
+            or self.leads_in(programme_id)
+        )
+
+    def sees_people_of(self, programme_id: int) -> bool:
+        """May see people named on the programme's pages (names, markers, contact persons):
+        its coordinators and the leaders of its groups, never its donors. Which people a
+        leader sees is narrowed further by the people's own scope."""
+        return self.coordinates(programme_id) or self.leads_in(programme_id)
 
 
 def user_roles(user) -> UserRoles:

@@ -86,6 +86,11 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
+def invitation_has_account(invitation: Invitation) -> bool:
+    """Whether the invited address already has an account (then no password is asked)."""
+    return User.objects.filter(email__iexact=invitation.email).exists()
+
+
 @transaction.atomic
 def invitation_accept(
     *, token: str, user: User | None = None, full_name: str = "", password: str = ""

@@ -1,43 +1,40 @@
+"""Access itself: invitations, the people with access to a programme, the invitation link, the
+profile and the language switch. Who may manage access is decided in accounts/access.py."""
+
 import contextlib
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from accounts.access import (
+    access_invitation,
+    access_invitation_by_token,
+    access_role_assignment,
+    programmes_user_invites_to,
+)
 from accounts.forms import AcceptInvitationForm, InvitationForm
-from accounts.models import Invitation, RoleAssignment, User
-from accounts.roles import user_roles
+from accounts.models import Invitation
 from accounts.services import (
     InvitationUnusable,
     invitation_accept,
     invitation_create,
-    invitation_for_token,
+    invitation_has_account,
     invitation_revoke,
     role_assignment_remove,
     user_set_language,
 )
-from communities.models import Programme
-
-
-def _programmes_user_invites_to(user):
-    roles = user_roles(user)
-    if not roles.is_coordinator:
-        raise PermissionDenied
-    programmes = Programme.objects.visible_to(user)
-    if not roles.is_admin:
-        programmes = programmes.filter(pk__in=roles.coordinator_of)
-    return programmes
 
 
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    programmes = _programmes_user_invites_to(request.user)
+    programmes = programmes_user_invites_to(request.user)
     form = InvitationForm(request.POST or None, programmes=programmes)
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,7 +59,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(Invitation.objects.visible_to(request.user), pk=pk)
+    invitation = access_invitation(request.user, pk)
     try:
         invitation_revoke(invitation=invitation)
     except ValidationError as error:
@@ -74,9 +71,7 @@ def invitation_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def role_assignment_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_object_or_404(
-        RoleAssignment.objects.visible_to(request.user).select_related("user", "programme"), pk=pk
-    )
+    assignment = access_role_assignment(request.user, pk)
     try:
         role_assignment_remove(assignment=assignment)
     except ValidationError as error:
@@ -105,12 +100,12 @@ def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
 def invitation_accept_view(request: HttpRequest) -> HttpResponse:
     token = request.session.get(INVITATION_SESSION_KEY, "")
     try:
-        invitation = invitation_for_token(token)
+        invitation = access_invitation_by_token(token)
     except InvitationUnusable as unusable:
         return _invitation_unusable(request, unusable)
     user = request.user if request.user.is_authenticated else None
     wrong_account = user is not None and user.email.lower() != invitation.email.lower()
-    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    has_account = invitation_has_account(invitation)
     form = None
     if not (has_account or wrong_account):
         form = AcceptInvitationForm(request.POST or None, email=invitation.email)

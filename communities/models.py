@@ -276,6 +276,10 @@ class ProgrammeQuerySet(models.QuerySet):
             return self.all()
         return self.filter(pk__in=programme_ids(user))
 
+    def public(self):
+        """The programmes their coordinators publish on the public site: anyone may read them."""
+        return self.filter(is_public=True)
+
     def completed(self, today):
         return self.filter(completed_q(today))
 

@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cohesion import clock
-from communities.models import Community, Enrolment, Programme
+from cohesion.records import save_fields
+from communities.models import Community, Enrolment, Organisation, Programme
 
 
 @transaction.atomic
@@ -62,3 +63,23 @@ def enrolment_withdraw(
     enrolment.withdrawal_reason = reason.strip()
     enrolment.save(update_fields=["withdrawn_on", "withdrawal_reason"])
     return enrolment
+
+
+@transaction.atomic
+def programme_save(*, programme: Programme | None, fields: dict, by=None) -> Programme:
+    """Creates a programme, or updates one, from validated fields (donors, partners and
+    required categories included)."""
+    return save_fields(programme or Programme(), fields)
+
+
+@transaction.atomic
+def community_update(*, community: Community, fields: dict, by=None) -> Community:
+    """What people correct about a hromada: names, kind, status, population, coordinates. The
+    codifier's own fields (code, region, raion) are never changed here."""
+    return save_fields(community, fields)
+
+
+@transaction.atomic
+def organisation_save(*, organisation: Organisation | None, fields: dict, by=None) -> Organisation:
+    """Adds an organisation to the directory, or corrects one."""
+    return save_fields(organisation or Organisation(), fields)

@@ -1,13 +1,28 @@
+"""Programmes, the community directory and the organisation directory. Who may see or change
+each is decided in communities/access.py."""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.roles import user_roles
+from communities.access import (
+    access_community,
+    access_enrolment,
+    access_organisation,
+    access_programme,
+    communities_with_programmes,
+    funds_programme,
+    manages_community,
+    manages_organisation,
+    manages_programme,
+    may_create_organisation,
+    may_create_programme,
+)
 from communities.filters import CommunityFilter, OrganisationFilter
 from communities.forms import (
     CommunityForm,
@@ -16,30 +31,15 @@ from communities.forms import (
     ProgrammeForm,
     WithdrawForm,
 )
-from communities.models import Community, Enrolment, Organisation, Programme
-from communities.services import enrolment_withdraw, programme_enrol_community
+from communities.models import Community, Organisation, Programme
+from communities.services import (
+    community_update,
+    enrolment_withdraw,
+    organisation_save,
+    programme_enrol_community,
+    programme_save,
+)
 from workinggroups.services import groups_awaiting_outcome
-
-
-def _programme_for(user, pk: int, *, write: bool = False, queryset=None) -> Programme:
-    """The programme if the user may see it (404 otherwise); writes need its coordinator."""
-    queryset = queryset if queryset is not None else Programme.objects.all()
-    programme = get_object_or_404(queryset.visible_to(user), pk=pk)
-    if write and not user_roles(user).coordinates(programme.pk):
-        raise PermissionDenied
-    return programme
-
-
-def _community_for(user, pk: int, *, write: bool = False) -> Community:
-    community = get_object_or_404(
-        Community.objects.visible_to(user).select_related("region", "raion"), pk=pk
-    )
-    if write:
-        roles = user_roles(user)
-        coordinated = community.enrolments.current().filter(programme_id__in=roles.coordinator_of)
-        if not (roles.is_admin or coordinated.exists()):
-            raise PermissionDenied
-    return community
 
 
 def programme_list(request: HttpRequest) -> HttpResponse:
@@ -55,17 +55,16 @@ def programme_list(request: HttpRequest) -> HttpResponse:
 
 
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(
+    programme = access_programme(
         request.user,
         pk,
-        queryset=Programme.objects.select_related("implementing_partner").prefetch_related(
-            "donors", "partners", "required_categories"
-        ),
+        select=["implementing_partner"],
+        prefetch=["donors", "partners", "required_categories"],
     )
     enrolments = programme.enrolments.select_related(
         "community__region", "community__raion"
     ).order_by("withdrawn_on", "community__name_uk")
-    can_manage = user_roles(request.user).coordinates(programme.pk)
+    can_manage = manages_programme(request.user, programme)
     # Who has access is for the programme's coordinators only, never for donors.
     access = (
         programme.role_assignments.select_related("user", "working_group").order_by(
@@ -78,7 +77,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "programme": programme,
         "enrolments": enrolments,
         "can_manage": can_manage,
-        "is_donor": programme.pk in user_roles(request.user).donor_of,
+        "is_donor": funds_programme(request.user, programme),
         "waiting_applications": programme.applications.filter(status="new").count()
         if can_manage
         else 0,
@@ -91,21 +90,21 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def programme_create(request: HttpRequest) -> HttpResponse:
-    if not user_roles(request.user).is_admin:
+    if not may_create_programme(request.user):
         raise PermissionDenied
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        programme = form.save()
+        programme = programme_save(programme=None, fields=form.cleaned_data, by=request.user)
         messages.success(request, _("The programme has been created."))
         return redirect(programme)
     return render(request, "communities/programme_form.html", {"form": form})
 
 
 def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk, write=True)
+    programme = access_programme(request.user, pk, manage=True)
     form = ProgrammeForm(request.POST or None, instance=programme)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        programme_save(programme=programme, fields=form.cleaned_data, by=request.user)
         messages.success(request, _("The programme has been saved."))
         return redirect(programme)
     return render(
@@ -116,7 +115,7 @@ def programme_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # The same URL answers HTMX with a fragment: caches and the back button must tell them apart.
 @vary_on_headers("HX-Request")
 def programme_enrol(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk, write=True)
+    programme = access_programme(request.user, pk, manage=True)
     form = EnrolForm(
         request.POST or None,
         initial={"enrolled_on": programme.start_date},
@@ -150,10 +149,8 @@ def programme_enrol(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def enrolment_withdraw_view(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk, write=True)
-    enrolment = get_object_or_404(
-        programme.enrolments.current().select_related("community"), pk=enrolment_pk
-    )
+    enrolment = access_enrolment(request.user, pk, enrolment_pk, manage=True)
+    programme = enrolment.programme
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -181,18 +178,16 @@ def community_list(request: HttpRequest) -> HttpResponse:
 
 
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    community = _community_for(request.user, pk)
+    community = access_community(request.user, pk)
     programmes = Programme.objects.visible_to(request.user)
     enrolments = (
         community.enrolments.filter(programme__in=programmes)
         .select_related("programme")
         .order_by("-enrolled_on")
     )
-    roles = user_roles(request.user)
-    can_edit = roles.is_admin or any(
-        e.is_current and e.programme_id in roles.coordinator_of for e in enrolments
-    )
-    organisations = community.organisations.all() if roles.is_coordinator else []
+    can_edit = manages_community(request.user, community)
+    # The organisations on record in the community are for those who build programmes.
+    organisations = community.organisations.all() if may_create_organisation(request.user) else []
     context = {
         "community": community,
         "enrolments": enrolments,
@@ -203,10 +198,10 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def community_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    community = _community_for(request.user, pk, write=True)
+    community = access_community(request.user, pk, manage=True)
     form = CommunityForm(request.POST or None, instance=community)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        community_update(community=community, fields=form.cleaned_data, by=request.user)
         messages.success(request, _("The community has been saved."))
         return redirect(community)
     return render(
@@ -232,33 +227,32 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = get_object_or_404(
-        Organisation.objects.visible_to(request.user).select_related("community__region"), pk=pk
-    )
+    organisation = access_organisation(request.user, pk)
     programmes = Programme.objects.visible_to(request.user)
     context = {
         "organisation": organisation,
         "implements": programmes.filter(implementing_partner=organisation),
         "funds": programmes.filter(donors=organisation),
-        "can_edit": Organisation.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "can_edit": manages_organisation(request.user, organisation),
     }
     return render(request, "communities/organisation_detail.html", context)
 
 
 def organisation_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    if not user_roles(request.user).is_coordinator:
+    if not may_create_organisation(request.user):
         raise PermissionDenied
     organisation = None
     if pk is not None:
-        organisation = get_object_or_404(Organisation.objects.visible_to(request.user), pk=pk)
-        if not Organisation.objects.editable_by(request.user).filter(pk=pk).exists():
-            raise PermissionDenied
-    enrolled = Community.objects.visible_to(request.user).filter(
-        pk__in=Enrolment.objects.current().values("community_id")
+        organisation = access_organisation(request.user, pk, manage=True)
+    form = OrganisationForm(
+        request.POST or None,
+        instance=organisation,
+        communities=communities_with_programmes(request.user),
     )
-    form = OrganisationForm(request.POST or None, instance=organisation, communities=enrolled)
     if request.method == "POST" and form.is_valid():
-        organisation = form.save()
+        organisation = organisation_save(
+            organisation=organisation, fields=form.cleaned_data, by=request.user
+        )
         messages.success(request, _("The organisation has been saved."))
         return redirect(organisation)
     context = {"form": form, "organisation": organisation}

@@ -1,16 +1,19 @@
+"""Progress pages and exports for a programme's coordinators and donors (dashboards/access.py).
+Anyone but a coordinator sees small counts of people protected, because a count of one or two
+in a small community can name a person."""
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts.roles import user_roles
 from cohesion.i18n import pick
-from communities.models import Programme
 from dashboards import services
+from dashboards.access import access_dashboard, access_export, protected_for
 from dashboards.cache import cached
 from dashboards.forms import ExportForm, PeriodForm, TargetsForm
 from dashboards.indicators import Period, dashboard_data
@@ -19,25 +22,8 @@ from dashboards.presenters import category_table, chart_payload, indicator_rows,
 from safetyplans.models import VersionStatus
 
 
-def _programme_for(user, pk: int, *, coordinate: bool = False) -> Programme:
-    """Dashboards are for the programme's coordinators and donors (and administrators):
-    404 for a programme the user has no part in, 403 for a leader's."""
-    programme = get_object_or_404(Programme.objects.visible_to(user), pk=pk)
-    roles = user_roles(user)
-    if coordinate and not roles.coordinates(programme.pk):
-        raise PermissionDenied
-    if not (roles.coordinates(programme.pk) or programme.pk in roles.donor_of):
-        raise PermissionDenied
-    return programme
-
-
-def _protected(user, programme) -> bool:
-    """Everyone but the programme's coordinators sees small counts protected."""
-    return not user_roles(user).coordinates(programme.pk)
-
-
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk)
+    programme = access_dashboard(request.user, pk)
     form = PeriodForm(request.GET or None, programme=programme)
     period = form.period(Period.of(programme))
     community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
@@ -46,7 +32,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         (period.start, period.end, community.pk if community else "all"),
         lambda: dashboard_data(programme, period, community, url_of=lambda c: c.pk),
     )
-    protected = _protected(request.user, programme)
+    protected = protected_for(request.user, programme)
     targets = {t.indicator: t.target for t in programme.indicator_targets.all()}
     sex_band = sex_band_table(data, protected=protected)
     context = {
@@ -89,7 +75,7 @@ def _period_query(period: Period) -> str:
 
 
 def targets(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk, coordinate=True)
+    programme = access_dashboard(request.user, pk, manage=True)
     current = {t.indicator: t.target for t in programme.indicator_targets.all()}
     form = TargetsForm(request.POST or None, targets=current)
     if request.method == "POST" and form.is_valid():
@@ -105,9 +91,9 @@ def targets(request: HttpRequest, pk: int) -> HttpResponse:
 
 def exports(request: HttpRequest, pk: int) -> HttpResponse:
     """Past exports and a form to ask for a new one."""
-    programme = _programme_for(request.user, pk)
+    programme = access_dashboard(request.user, pk)
     period = Period.of(programme)
-    protected = _protected(request.user, programme)
+    protected = protected_for(request.user, programme)
     form = ExportForm(
         request.POST or None,
         programme=programme,
@@ -144,18 +130,14 @@ def exports(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboards/exports.html", context)
 
 
-def _export_for(user, pk: int) -> Export:
-    return get_object_or_404(Export.objects.visible_to(user).select_related("programme"), pk=pk)
-
-
 @never_cache
 def export_status(request: HttpRequest, pk: int) -> HttpResponse:
-    export = _export_for(request.user, pk)
+    export = access_export(request.user, pk)
     return render(request, "dashboards/_export.html", {"export": export})
 
 
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    export = _export_for(request.user, pk)
+    export = access_export(request.user, pk)
     if not export.is_ready:
         raise Http404
     content_types = {

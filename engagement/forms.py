@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Community, Organisation
+from communities.models import Organisation
 from engagement.models import (
     AssessedNeed,
     Event,
@@ -14,6 +14,7 @@ from engagement.models import (
     YouthLeader,
     YouthSupport,
 )
+from engagement.selectors import programme_communities
 from workinggroups.forms import PersonForm
 
 
@@ -40,10 +41,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def programme_communities(programme):
-    return Community.objects.filter(enrolments__programme=programme).distinct().order_by("name_uk")
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, F, Prefetch, Q
 
 from cohesion import clock
+from cohesion.i18n import pick
+from communities.models import Community, Organisation
 from engagement.models import (
     AssessedNeed,
     Event,
@@ -14,6 +16,7 @@ from engagement.models import (
     Opportunity,
     Participant,
     YouthLeader,
+    YouthSupport,
 )
 from workinggroups.models import Membership, Person
 from workinggroups.selectors import age_bands_for
@@ -220,14 +223,67 @@ def youth_support_counts(programme) -> dict:
 # --- privacy --------------------------------------------------------------------------------
 
 
-def people_shown_to(user, person_ids) -> set[int]:
-    """The people among `person_ids` whose names and markers (veteran, displaced, disability)
-    the user may see: coordinators of a programme they take part in and the leaders of their
-    groups. One query."""
-    return set(
-        Person.objects.visible_to(user).filter(pk__in=person_ids).values_list("pk", flat=True)
-    )
-
-
 def since(days: int) -> datetime.date:
     return clock.today() - datetime.timedelta(days=days)
+
+
+def counts_by_choice(queryset, field: str, choices) -> list[tuple[str, int]]:
+    """(label, count) for every choice, in one query."""
+    found = dict(queryset.values_list(field).annotate(n=Count("pk")).order_by())
+    return [(label, found.get(value, 0)) for value, label in choices]
+
+
+def youth_figures(programme) -> dict:
+    """The youth page's figures, the same for everyone who may open it: youth leaders in all
+    and by community, their support by kind, and the youth organisations (of the programme's
+    communities, and those its youth leaders belong to wherever they are registered)."""
+    leaders = YouthLeader.objects.filter(programme=programme)
+    return {
+        "leader_total": leaders.count(),
+        "leaders_by_community": [
+            (pick(row["community__name_uk"], row["community__name_en"]), row["n"])
+            for row in leaders.values("community__name_uk", "community__name_en")
+            .annotate(n=Count("pk"))
+            .order_by("community__name_uk")
+        ],
+        "support_counts": counts_by_choice(
+            YouthSupport.objects.filter(youth_leader__programme=programme),
+            "kind",
+            YouthSupport.Kind.choices,
+        ),
+        "organisations": Organisation.objects.filter(kind=Organisation.Kind.YOUTH_ORGANISATION)
+        .filter(
+            Q(community__in=programme_communities(programme))
+            | Q(pk__in=leaders.values("organisation_id"))
+        )
+        .select_related("community"),
+    }
+
+
+def member_choices(event: Event):
+    """Current members of the groups taking part (named, or in the host or a visiting
+    community), grouped by community, leaving out those already registered."""
+    communities = [
+        event.host_community_id,
+        *event.visiting_communities.values_list("pk", flat=True),
+    ]
+    registered = event.participants.values("person_id")
+    memberships = (
+        Membership.objects.current()
+        .filter(group__programme=event.programme)
+        .filter(Q(group__in=event.groups.all()) | Q(group__community_id__in=communities))
+        .exclude(person_id__in=registered)
+        .select_related("person", "group__community")
+        .order_by("group__community__name_uk", "person__full_name")
+    )
+    grouped: dict[str, list] = {}
+    for membership in memberships:
+        grouped.setdefault(membership.group.community.full_name, []).append(
+            (str(membership.pk), membership.person.full_name)
+        )
+    return list(grouped.items()), {str(m.pk): m for m in memberships}
+
+
+def programme_communities(programme):
+    """The communities ever enrolled in the programme, by name."""
+    return Community.objects.filter(enrolments__programme=programme).distinct().order_by("name_uk")

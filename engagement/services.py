@@ -127,6 +127,12 @@ def youth_support_save(
 
 
 @transaction.atomic
+def youth_support_delete(*, support: YouthSupport, by: User | None = None) -> None:
+    """Removes a record of support given in error; the youth leader stays."""
+    support.delete()
+
+
+@transaction.atomic
 def veteran_organisation_save(
     *,
     programme: Programme,

@@ -1,19 +1,34 @@
+"""Youth leaders, the veteran sphere, trainings and exchange visits. Who may see or change each
+is decided in engagement/access.py: coordinators keep these registers; donors get figures, since
+youth leaders and participants are people; a group's leader follows their own community."""
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import user_roles
 from cohesion import clock
 from cohesion.forms import add_errors
-from cohesion.i18n import pick
-from communities.models import Organisation
+from communities.access import access_programme
 from engagement import services
+from engagement.access import (
+    access_assessment,
+    access_event,
+    access_for_editing,
+    access_opportunity,
+    access_participant,
+    access_veteran_organisation,
+    access_youth_leader,
+    access_youth_support,
+    coordinates,
+    matching_scope,
+    sees_people_of,
+)
 from engagement.forms import (
     AddParticipantsForm,
     CommunityFilterForm,
@@ -26,56 +41,31 @@ from engagement.forms import (
     VeteranOrganisationForm,
     YouthLeaderForm,
     YouthSupportForm,
-    programme_communities,
 )
 from engagement.models import (
     Event,
     NeedsAssessment,
     Opportunity,
-    Participant,
     VeteranOrganisation,
     YouthLeader,
-    YouthSupport,
 )
 from engagement.selectors import (
     attendance_figures,
+    counts_by_choice,
     matching,
+    member_choices,
     participation_by_age_band,
-    people_shown_to,
+    programme_communities,
     programme_people,
     with_attendance,
+    youth_figures,
 )
-from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.access import people_shown_to, people_visible_to
 from workinggroups.services import PossibleDuplicate, person_create
-from workinggroups.views import _programme_for
 
 
 def _url(name: str, programme) -> str:
     return reverse(name, args=[programme.pk])
-
-
-def _coordinates(user, programme) -> bool:
-    return user_roles(user).coordinates(programme.pk)
-
-
-def _scoped(model, user, pk: int, *, manage: bool = False, related=()):
-    """The row if the user may see it (404 otherwise); `manage` needs a coordinator of its
-    programme (403 otherwise)."""
-    row = get_object_or_404(
-        model.objects.visible_to(user).select_related("programme", *related), pk=pk
-    )
-    if manage and not _coordinates(user, row.programme):
-        raise PermissionDenied
-    return row
-
-
-def _editing(model, user, pk, programme_pk, *, related=()):
-    """The row being edited, for a coordinator of its programme (404/403 otherwise), or None
-    for a new one in the programme `programme_pk` they coordinate; and the programme."""
-    if pk is not None:
-        row = _scoped(model, user, pk, manage=True, related=related)
-        return row, row.programme
-    return None, _programme_for(user, programme_pk, coordinate=True)
 
 
 def _fields(form, *skip) -> dict:
@@ -88,7 +78,7 @@ def _fields(form, *skip) -> dict:
 def youth(request: HttpRequest, pk: int) -> HttpResponse:
     """Youth leaders, their support, youth organisations and youth participation by age band.
     Donors and others who may not see people get the figures only."""
-    programme = _programme_for(request.user, pk)
+    programme = access_programme(request.user, pk)
     filters = CommunityFilterForm(request.GET or None, programme=programme)
     community = filters.cleaned_data.get("community") if filters.is_valid() else None
     leaders = YouthLeader.objects.visible_to(request.user).filter(programme=programme)
@@ -97,36 +87,16 @@ def youth(request: HttpRequest, pk: int) -> HttpResponse:
     leaders = leaders.select_related("person", "community", "organisation").annotate(
         support_count=Count("supports")
     )
-    all_leaders = YouthLeader.objects.filter(programme=programme)
     bands, unknown_age = participation_by_age_band(programme)
     context = {
         "programme": programme,
         "filters": filters,
-        "coordinates": _coordinates(request.user, programme),
+        "coordinates": coordinates(request.user, programme),
         "leaders": leaders,
-        "leader_total": all_leaders.count(),
-        "leaders_by_community": [
-            (pick(row["community__name_uk"], row["community__name_en"]), row["n"])
-            for row in all_leaders.values("community__name_uk", "community__name_en")
-            .annotate(n=Count("pk"))
-            .order_by("community__name_uk")
-        ],
-        "support_counts": _counts(
-            YouthSupport.objects.filter(youth_leader__programme=programme),
-            "kind",
-            YouthSupport.Kind.choices,
-        ),
-        # Youth organisations of the programme's communities, and those its youth leaders
-        # belong to wherever they are registered.
-        "organisations": Organisation.objects.filter(kind=Organisation.Kind.YOUTH_ORGANISATION)
-        .filter(
-            Q(community__in=programme_communities(programme))
-            | Q(pk__in=all_leaders.values("organisation_id"))
-        )
-        .select_related("community"),
+        **youth_figures(programme),
         "bands": bands,
         "unknown_age": unknown_age,
-        "suppress": not _coordinates(request.user, programme),
+        "suppress": not coordinates(request.user, programme),
     }
     return render(request, "engagement/youth.html", context)
 
@@ -134,13 +104,13 @@ def youth(request: HttpRequest, pk: int) -> HttpResponse:
 def _leader_form_people(user, programme):
     return (
         programme_people(programme)
-        .filter(pk__in=Person.objects.visible_to(user).values("pk"))
+        .filter(pk__in=people_visible_to(user).values("pk"))
         .order_by("full_name")
     )
 
 
 def youth_leader_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    leader, programme = _editing(YouthLeader, request.user, pk, programme_pk, related=("person",))
+    leader, programme = access_for_editing(request.user, YouthLeader, pk, programme_pk)
     people = _leader_form_people(request.user, programme)
     form = YouthLeaderForm(
         request.POST or None, instance=leader, programme=programme, people=people
@@ -184,11 +154,11 @@ def _save_youth_leader(request, form, new_person, programme, leader, person):
 
 
 def youth_leader_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    leader = _scoped(YouthLeader, request.user, pk, related=("person", "community", "organisation"))
+    leader = access_youth_leader(request.user, pk)
     context = {
         "leader": leader,
         "programme": leader.programme,
-        "coordinates": _coordinates(request.user, leader.programme),
+        "coordinates": coordinates(request.user, leader.programme),
         "supports": leader.supports.select_related("provider", "event"),
         "shown": people_shown_to(request.user, [leader.person_id]),
     }
@@ -197,18 +167,11 @@ def youth_leader_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def youth_support_edit(request: HttpRequest, pk: int | None = None, leader_pk: int | None = None):
     if pk is not None:
-        support = get_object_or_404(
-            YouthSupport.objects.filter(
-                youth_leader__in=YouthLeader.objects.visible_to(request.user)
-            ).select_related("youth_leader__programme"),
-            pk=pk,
-        )
+        support = access_youth_support(request.user, pk, manage=True)
         leader = support.youth_leader
-        if not _coordinates(request.user, leader.programme):
-            raise PermissionDenied
     else:
         support = None
-        leader = _scoped(YouthLeader, request.user, leader_pk, manage=True)
+        leader = access_youth_leader(request.user, leader_pk, manage=True)
     form = YouthSupportForm(request.POST or None, instance=support, programme=leader.programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,15 +191,8 @@ def youth_support_edit(request: HttpRequest, pk: int | None = None, leader_pk: i
 
 @require_POST
 def youth_support_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    support = get_object_or_404(
-        YouthSupport.objects.filter(
-            youth_leader__in=YouthLeader.objects.visible_to(request.user)
-        ).select_related("youth_leader__programme"),
-        pk=pk,
-    )
-    if not _coordinates(request.user, support.youth_leader.programme):
-        raise PermissionDenied
-    support.delete()
+    support = access_youth_support(request.user, pk, manage=True)
+    services.youth_support_delete(support=support, by=request.user)
     messages.success(request, _("The support has been removed."))
     return redirect(support.youth_leader)
 
@@ -247,7 +203,7 @@ def youth_support_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def veterans(request: HttpRequest, pk: int) -> HttpResponse:
     """The veteran sphere of the programme: organisations by community, needs assessments,
     opportunities, and which needs are gaps."""
-    programme = _programme_for(request.user, pk)
+    programme = access_programme(request.user, pk)
     filters = CommunityFilterForm(request.GET or None, programme=programme)
     community = filters.cleaned_data.get("community") if filters.is_valid() else None
     organisations = VeteranOrganisation.objects.visible_to(request.user).filter(programme=programme)
@@ -255,23 +211,16 @@ def veterans(request: HttpRequest, pk: int) -> HttpResponse:
     if community:
         organisations = organisations.filter(community=community)
         assessments = assessments.filter(community=community)
-    roles = user_roles(request.user)
-    if _coordinates(request.user, programme) or programme.pk in roles.donor_of:
-        scope = None
-    else:  # a leader: their own community
-        scope = WorkingGroup.objects.filter(pk__in=roles.leader_of, programme=programme).values(
-            "community_id"
-        )
-    matches = matching(programme, communities=scope)
+    matches = matching(programme, communities=matching_scope(request.user, programme))
     if community:
         matches = [m for m in matches if m.community.pk == community.pk]
     context = {
         "programme": programme,
         "filters": filters,
-        "coordinates": _coordinates(request.user, programme),
-        "sees_contacts": _sees_contacts(request.user, programme),
+        "coordinates": coordinates(request.user, programme),
+        "sees_contacts": sees_people_of(request.user, programme),
         "organisations": organisations.select_related("community", "organisation"),
-        "relationship_counts": _counts(
+        "relationship_counts": counts_by_choice(
             organisations, "relationship", VeteranOrganisation.Relationship.choices
         ),
         "assessments": assessments.select_related("community").annotate(need_count=Count("needs")),
@@ -285,30 +234,14 @@ def veterans(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "engagement/veterans.html", context)
 
 
-def _counts(queryset, field: str, choices) -> list[tuple[str, int]]:
-    """(label, count) for every choice, in one query."""
-    found = dict(queryset.values_list(field).annotate(n=Count("pk")).order_by())
-    return [(label, found.get(value, 0)) for value, label in choices]
-
-
-def _sees_people(user, programme) -> bool:
-    roles = user_roles(user)
-    return roles.coordinates(programme.pk) or programme.pk in roles.leader_in
-
-
-def _sees_contacts(user, programme) -> bool:
-    """Contact people are personal data: not for donors."""
-    roles = user_roles(user)
-    return roles.coordinates(programme.pk) or programme.pk in roles.leader_in
-
-
 def veteran_organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _scoped(VeteranOrganisation, request.user, pk, related=("community", "organisation"))
+    entry = access_veteran_organisation(request.user, pk)
     context = {
         "entry": entry,
         "programme": entry.programme,
-        "coordinates": _coordinates(request.user, entry.programme),
-        "sees_contacts": _sees_contacts(request.user, entry.programme),
+        "coordinates": coordinates(request.user, entry.programme),
+        # Contact people are personal data: not for donors.
+        "sees_contacts": sees_people_of(request.user, entry.programme),
     }
     return render(request, "engagement/veteran_organisation_detail.html", context)
 
@@ -316,7 +249,7 @@ def veteran_organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def veteran_organisation_edit(
     request: HttpRequest, pk: int | None = None, programme_pk: int | None = None
 ):
-    entry, programme = _editing(VeteranOrganisation, request.user, pk, programme_pk)
+    entry, programme = access_for_editing(request.user, VeteranOrganisation, pk, programme_pk)
     form = VeteranOrganisationForm(request.POST or None, instance=entry, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -338,11 +271,11 @@ def veteran_organisation_edit(
 
 
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _scoped(NeedsAssessment, request.user, pk, related=("community", "conducted_by"))
+    assessment = access_assessment(request.user, pk)
     context = {
         "assessment": assessment,
         "programme": assessment.programme,
-        "coordinates": _coordinates(request.user, assessment.programme),
+        "coordinates": coordinates(request.user, assessment.programme),
         "match": next(
             iter(matching(assessment.programme, communities=[assessment.community])), None
         ),
@@ -352,7 +285,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def assessment_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    assessment, programme = _editing(NeedsAssessment, request.user, pk, programme_pk)
+    assessment, programme = access_for_editing(request.user, NeedsAssessment, pk, programme_pk)
     form = NeedsAssessmentForm(request.POST or None, instance=assessment, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -377,17 +310,17 @@ def assessment_edit(request: HttpRequest, pk: int | None = None, programme_pk: i
 
 
 def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    opportunity = _scoped(Opportunity, request.user, pk, related=("provider",))
+    opportunity = access_opportunity(request.user, pk)
     context = {
         "opportunity": opportunity,
         "programme": opportunity.programme,
-        "coordinates": _coordinates(request.user, opportunity.programme),
+        "coordinates": coordinates(request.user, opportunity.programme),
     }
     return render(request, "engagement/opportunity_detail.html", context)
 
 
 def opportunity_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    opportunity, programme = _editing(Opportunity, request.user, pk, programme_pk)
+    opportunity, programme = access_for_editing(request.user, Opportunity, pk, programme_pk)
     form = OpportunityForm(request.POST or None, instance=opportunity, programme=programme)
     if request.method == "POST" and form.is_valid():
         data = _fields(form)
@@ -418,7 +351,7 @@ def opportunity_edit(request: HttpRequest, pk: int | None = None, programme_pk: 
 
 
 def events(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk)
+    programme = access_programme(request.user, pk)
     filters = EventFilterForm(request.GET or None, programme=programme)
     rows = Event.objects.visible_to(request.user).filter(programme=programme)
     if filters.is_valid():
@@ -437,18 +370,14 @@ def events(request: HttpRequest, pk: int) -> HttpResponse:
         "programme": programme,
         "filters": filters,
         "events": rows,
-        "coordinates": _coordinates(request.user, programme),
-        "suppress": not _coordinates(request.user, programme),
+        "coordinates": coordinates(request.user, programme),
+        "suppress": not coordinates(request.user, programme),
     }
     return render(request, "engagement/events.html", context)
 
 
-def _event_for(user, pk: int, *, manage: bool = False) -> Event:
-    return _scoped(Event, user, pk, manage=manage, related=("host_community",))
-
-
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event_for(request.user, pk)
+    event = access_event(request.user, pk)
     participants = list(
         event.participants.select_related("person", "community", "group").order_by(
             "community__name_uk", "person__full_name"
@@ -458,25 +387,25 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "event": event,
         "programme": event.programme,
-        "coordinates": _coordinates(request.user, event.programme),
+        "coordinates": coordinates(request.user, event.programme),
         "participants": [p for p in participants if p.person_id in shown],
         # Leaders learn how many came from other groups; donors, who see no one, get the
         # attendance figures only.
         "hidden_count": sum(1 for p in participants if p.person_id not in shown)
-        if _sees_people(request.user, event.programme)
+        if sees_people_of(request.user, event.programme)
         else 0,
         "figures": attendance_figures(event),
         "topics": event.topics.all(),
         "visiting": event.visiting_communities.all(),
         "groups": event.groups.select_related("community"),
         # Small counts could point at people to anyone but a coordinator.
-        "suppress": not _coordinates(request.user, event.programme),
+        "suppress": not coordinates(request.user, event.programme),
     }
     return render(request, "engagement/event_detail.html", context)
 
 
 def event_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | None = None):
-    event, programme = _editing(Event, request.user, pk, programme_pk, related=("host_community",))
+    event, programme = access_for_editing(request.user, Event, pk, programme_pk)
     form = EventForm(request.POST or None, instance=event, programme=programme)
     if request.method == "POST" and form.is_valid():
         data = _fields(form)
@@ -498,36 +427,12 @@ def event_edit(request: HttpRequest, pk: int | None = None, programme_pk: int | 
     return render(request, "engagement/form.html", context)
 
 
-def _member_choices(event: Event):
-    """Current members of the groups taking part (named, or in the host or a visiting
-    community), grouped by community, leaving out those already registered."""
-    communities = [
-        event.host_community_id,
-        *event.visiting_communities.values_list("pk", flat=True),
-    ]
-    registered = event.participants.values("person_id")
-    memberships = (
-        Membership.objects.current()
-        .filter(group__programme=event.programme)
-        .filter(Q(group__in=event.groups.all()) | Q(group__community_id__in=communities))
-        .exclude(person_id__in=registered)
-        .select_related("person", "group__community")
-        .order_by("group__community__name_uk", "person__full_name")
-    )
-    grouped: dict[str, list] = {}
-    for membership in memberships:
-        grouped.setdefault(membership.group.community.full_name, []).append(
-            (str(membership.pk), membership.person.full_name)
-        )
-    return list(grouped.items()), {str(m.pk): m for m in memberships}
-
-
 def participants_add(request: HttpRequest, pk: int) -> HttpResponse:
-    event = _event_for(request.user, pk, manage=True)
-    choices, by_key = _member_choices(event)
+    event = access_event(request.user, pk, manage=True)
+    choices, by_key = member_choices(event)
     people = (
         programme_people(event.programme)
-        .filter(pk__in=Person.objects.visible_to(request.user).values("pk"))
+        .filter(pk__in=people_visible_to(request.user).values("pk"))
         .exclude(pk__in=event.participants.values("person_id"))
         .order_by("full_name")
     )
@@ -578,7 +483,7 @@ def _add_participants(request, event, form, new_person, by_key) -> int:
 
 def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The sign-in sheet, one row per participant, made for a phone."""
-    event = _event_for(request.user, pk, manage=True)
+    event = access_event(request.user, pk, manage=True)
     participants = list(
         event.participants.select_related("person", "community").order_by(
             "community__name_uk", "person__full_name"
@@ -598,14 +503,7 @@ def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = get_object_or_404(
-        Participant.objects.filter(event__in=Event.objects.visible_to(request.user)).select_related(
-            "event__programme"
-        ),
-        pk=pk,
-    )
-    if not _coordinates(request.user, participant.event.programme):
-        raise PermissionDenied
+    participant = access_participant(request.user, pk, manage=True)
     services.participant_remove(participant=participant, by=request.user)
     messages.success(request, _("Removed from the list."))
     return redirect(participant.event)

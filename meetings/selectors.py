@@ -8,7 +8,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
-from meetings.models import ActionItem, Meeting
+from meetings.models import ActionItem, Meeting, Reminder
 from workinggroups.models import GroupStatusChange, WorkingGroup
 
 HELD, PLANNED, MISSED, DUE, NOT_EXPECTED = "held", "planned", "missed", "due", "not_expected"
@@ -151,3 +151,10 @@ def open_actions(group: WorkingGroup, today: datetime.date) -> list[ActionItem]:
         elif deadlines_on and action.is_overdue(deadlines_on):
             action.state = "overdue"
     return actions
+
+
+def reminders_of(programme):
+    """The reminders of the programme's groups, with what their page shows."""
+    return Reminder.objects.filter(group__programme=programme).select_related(
+        "group__community", "meeting"
+    )

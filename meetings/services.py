@@ -117,6 +117,23 @@ def meeting_schedule(
 
 
 @transaction.atomic
+def agenda_item_add(*, meeting: Meeting, title: str, by: User | None = None) -> AgendaItem:
+    """Adds an item to a planned meeting's agenda, after the leader's other items."""
+    if meeting.status != Meeting.Status.PLANNED:
+        raise ValidationError(_("Only a planned meeting's agenda can change."))
+    position = meeting.agenda_items.filter(action_item__isnull=True).count()
+    return AgendaItem.objects.create(meeting=meeting, position=position, title=title.strip()[:300])
+
+
+@transaction.atomic
+def agenda_item_remove(*, item: AgendaItem, by: User | None = None) -> None:
+    """Takes an item off a planned meeting's agenda."""
+    if item.meeting.status != Meeting.Status.PLANNED:
+        raise ValidationError(_("Only a planned meeting's agenda can change."))
+    item.delete()
+
+
+@transaction.atomic
 def meeting_carry_open_actions(*, meeting: Meeting) -> int:
     """Adds the group's open actions to a planned meeting's agenda, each once. The meeting row
     is locked so that two callers at once (a worker and the leader's button) cannot both add."""

@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from meetings.models import EmailOptOut
-from meetings.reminders import email_for_token, email_opt_out
+from meetings.access import access_unsubscribe
+from meetings.reminders import email_opt_out, opted_out_among
 
 
 @login_not_required
@@ -17,13 +17,13 @@ from meetings.reminders import email_for_token, email_opt_out
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation, POST records the opt-out; a bad or expired link gets 400."""
     try:
-        email = email_for_token(token)
+        email = access_unsubscribe(token)
     except signing.BadSignature:
         return render(request, "meetings/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":
         email_opt_out(email=email)
         done = True
     else:
-        done = EmailOptOut.objects.filter(email__iexact=email).exists()
+        done = bool(opted_out_among({email}))
     context = {"email": email, "done": done}
     return render(request, "meetings/unsubscribe.html", context)

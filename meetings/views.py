@@ -1,3 +1,8 @@
+"""Meetings: the leader's working page, planning, the record, pre-reads, actions, the
+compliance grid and the calendar feed. Who may see or change each is decided in
+meetings/access.py."""
+
+import copy
 import datetime
 
 from django.conf import settings
@@ -6,16 +11,25 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.roles import user_roles
 from cohesion import clock
-from communities.models import Programme, StakeholderCategory
+from communities.access import access_programme
+from communities.models import StakeholderCategory
 from meetings import ical
+from meetings.access import (
+    access_action,
+    access_agenda_item,
+    access_feed,
+    access_meeting,
+    access_preread,
+    follows_reminders,
+    may_manage,
+)
 from meetings.forms import (
     ActionRedateForm,
     ActionStatusForm,
@@ -26,19 +40,17 @@ from meetings.forms import (
     PreReadForm,
 )
 from meetings.models import (
-    ActionItem,
-    AgendaItem,
     Attendance,
-    CalendarFeed,
     Meeting,
-    PreRead,
     Reminder,
 )
 from meetings.reminders import meeting_send_agenda
-from meetings.selectors import LABELS, compliance, open_actions
+from meetings.selectors import LABELS, compliance, open_actions, reminders_of
 from meetings.services import (
     action_item_redate,
     action_item_set_status,
+    agenda_item_add,
+    agenda_item_remove,
     calendar_feed_renew,
     meeting_call_off,
     meeting_log,
@@ -49,31 +61,14 @@ from meetings.services import (
     preread_remove,
     propose_next,
 )
+from workinggroups.access import access_group
 from workinggroups.models import WorkingGroup
-from workinggroups.views import _group_for
-
-
-def _meeting_for(user, pk: int, *, manage: bool = False) -> Meeting:
-    """The meeting if its group is visible (404 otherwise); `manage` needs its leader or a
-    coordinator of its programme (403 otherwise)."""
-    meeting = get_object_or_404(
-        Meeting.objects.visible_to(user).select_related("group__programme", "group__community"),
-        pk=pk,
-    )
-    if manage and not Meeting.objects.managed_by(user).filter(pk=pk).exists():
-        raise PermissionDenied
-    return meeting
-
-
-def _manages(user, group: WorkingGroup) -> bool:
-    roles = user_roles(user)
-    return roles.coordinates(group.programme_id) or group.pk in roles.leader_of
 
 
 def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
     """The leader's working page: the next meeting, what is missing, overdue actions."""
-    group = _group_for(request.user, pk)
-    manages = _manages(request.user, group)
+    group = access_group(request.user, pk)
+    manages = may_manage(request.user, group)
     now = clock.now()
     meetings = list(
         group.meetings.annotate(
@@ -98,12 +93,12 @@ def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
         context["open_actions"] = [a for a in actions if a.state != "stale"]
         context["redate_to"] = clock.day_of(now) + datetime.timedelta(days=30)
         context["stale_after_days"] = settings.ACTION_STALE_AFTER_DAYS
-        context["feed"] = CalendarFeed.objects.filter(group=group).first()
+        context["feed"] = getattr(group, "calendar_feed", None)
     return render(request, "meetings/group_meetings.html", context)
 
 
 def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group_for(request.user, pk, manage=True)
+    group = access_group(request.user, pk, manage=True)
     initial = {"starts_at": timezone.localtime(propose_next(group)), "format": "in_person"}
     last = group.meetings.exclude(place="").order_by("-starts_at").first()
     if last:
@@ -124,8 +119,10 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for(request.user, pk, manage=True)
-    form = MeetingForm(request.POST or None, instance=Meeting.objects.get(pk=pk))
+    meeting = access_meeting(request.user, pk, manage=True)
+    # The form writes its values on the instance it edits: give it a copy, so that the
+    # service sees what changed.
+    form = MeetingForm(request.POST or None, instance=copy.copy(meeting))
     if request.method == "POST" and form.is_valid():
         try:
             meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
@@ -139,8 +136,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for(request.user, pk)
-    manages = _manages(request.user, meeting.group)
+    meeting = access_meeting(request.user, pk)
+    manages = may_manage(request.user, meeting.group)
     context = {
         "meeting": meeting,
         "manages": manages,
@@ -166,7 +163,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def meeting_call_off_view(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for(request.user, pk, manage=True)
+    meeting = access_meeting(request.user, pk, manage=True)
     form = CallOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -181,11 +178,11 @@ def meeting_call_off_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
     """One screen for a phone: attendance checklist, guests, minutes, decisions, actions."""
-    meeting = _meeting_for(request.user, pk, manage=True)
+    meeting = access_meeting(request.user, pk, manage=True)
     form = LogMeetingForm(
         request.POST or None,
         members=members_on(meeting),
-        categories=StakeholderCategory.objects.all(),
+        categories=StakeholderCategory.objects.visible_to(request.user),
         meeting=meeting,
     )
     if request.method == "POST" and form.is_valid():
@@ -210,7 +207,7 @@ def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def send_agenda(request: HttpRequest, pk: int) -> HttpResponse:
     """Sends the agenda and invitation to the members now (each once, however often pressed)."""
-    meeting = _meeting_for(request.user, pk, manage=True)
+    meeting = access_meeting(request.user, pk, manage=True)
     try:
         meeting_send_agenda(meeting=meeting, by=request.user)
     except ValidationError as error:
@@ -222,34 +219,30 @@ def send_agenda(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for(request.user, pk, manage=True)
+    meeting = access_meeting(request.user, pk, manage=True)
     form = AgendaItemForm(request.POST)
-    if meeting.status != Meeting.Status.PLANNED:
-        messages.error(request, _("Only a planned meeting's agenda can change."))
-    elif form.is_valid():
-        position = meeting.agenda_items.filter(action_item__isnull=True).count()
-        AgendaItem.objects.create(
-            meeting=meeting, position=position, title=form.cleaned_data["title"]
-        )
-    else:
-        messages.error(request, " ".join(form.errors.get("title", [])))
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("title", []))
+        agenda_item_add(meeting=meeting, title=form.cleaned_data["title"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     return redirect(meeting)
 
 
 @require_POST
 def agenda_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(
-        AgendaItem.objects.filter(meeting__in=Meeting.objects.visible_to(request.user)), pk=pk
-    )
-    meeting = _meeting_for(request.user, item.meeting_id, manage=True)
-    if meeting.status == Meeting.Status.PLANNED:
-        item.delete()
-    return redirect(meeting)
+    item = access_agenda_item(request.user, pk, manage=True)
+    try:
+        agenda_item_remove(item=item, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(item.meeting)
 
 
 @require_POST
 def preread_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting_for(request.user, pk, manage=True)
+    meeting = access_meeting(request.user, pk, manage=True)
     form = PreReadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -265,9 +258,7 @@ def preread_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 def preread_download(request: HttpRequest, pk: int) -> FileResponse:
     """Served only to those who manage the meeting: its group's leader and coordinators."""
-    preread = get_object_or_404(
-        PreRead.objects.filter(meeting__in=Meeting.objects.managed_by(request.user)), pk=pk
-    )
+    preread = access_preread(request.user, pk)
     try:
         handle = preread.file.open("rb")
     except FileNotFoundError as exc:
@@ -284,30 +275,15 @@ def preread_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @require_POST
 def preread_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    preread = get_object_or_404(
-        PreRead.objects.filter(meeting__in=Meeting.objects.managed_by(request.user)), pk=pk
-    )
+    preread = access_preread(request.user, pk)
     meeting = preread.meeting
     preread_remove(preread=preread)
     return redirect(meeting)
 
 
-def _action_for(user, pk: int) -> ActionItem:
-    """An action of a visible group (404 otherwise) that the user manages (403 otherwise)."""
-    action = get_object_or_404(
-        ActionItem.objects.filter(group__in=WorkingGroup.objects.visible_to(user)).select_related(
-            "group"
-        ),
-        pk=pk,
-    )
-    if not _manages(user, action.group):
-        raise PermissionDenied
-    return action
-
-
 @require_POST
 def action_status(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _action_for(request.user, pk)
+    action = access_action(request.user, pk, manage=True)
     form = ActionStatusForm(request.POST)
     if form.is_valid():
         action_item_set_status(action=action, status=form.cleaned_data["status"], by=request.user)
@@ -317,7 +293,7 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_redate(request: HttpRequest, pk: int) -> HttpResponse:
     """A new due date for an open action, most often a stale one."""
-    action = _action_for(request.user, pk)
+    action = access_action(request.user, pk, manage=True)
     form = ActionRedateForm(request.POST)
     try:
         if not form.is_valid():
@@ -336,7 +312,7 @@ def action_redate(request: HttpRequest, pk: int) -> HttpResponse:
 
 def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
     """Groups by months: held, planned, missed, due, or not expected."""
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
+    programme = access_programme(request.user, pk)
     today = clock.today()
     # The last twelve months of the programme by default; the whole period on request.
     last = min(programme.ends_on, today)
@@ -361,12 +337,10 @@ def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
 
 def programme_reminders(request: HttpRequest, pk: int) -> HttpResponse:
     """What the reminders did: failures first, for the programme's coordinators."""
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
-    if not user_roles(request.user).coordinates(programme.pk):
+    programme = access_programme(request.user, pk)
+    if not follows_reminders(request.user, programme):
         raise PermissionDenied
-    reminders = Reminder.objects.filter(group__programme=programme).select_related(
-        "group__community", "meeting"
-    )
+    reminders = reminders_of(programme)
     context = {
         "programme": programme,
         "failed": reminders.filter(status=Reminder.Status.FAILED).order_by("-created_at")[:200],
@@ -378,7 +352,7 @@ def programme_reminders(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def feed_renew(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group_for(request.user, pk, manage=True)
+    group = access_group(request.user, pk, manage=True)
     calendar_feed_renew(group=group)
     messages.success(request, _("The calendar has a new address; the old one no longer works."))
     return redirect("meetings:group_meetings", pk=group.pk)
@@ -388,7 +362,7 @@ def feed_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The group's private calendar: the token in the URL is the only key."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("group"), token=token)
+    feed = access_feed(token)
     since = clock.now() - datetime.timedelta(days=180)
     meetings = (
         feed.group.meetings.filter(starts_at__gte=since)

@@ -1,34 +1,39 @@
+"""The public site (no sign-in: programmes, their published plans, the "Become a participant"
+form) and the coordinators' review of applications (participation/access.py). Public pages name
+nobody: they are read by anyone, including those the groups' members may need protecting from."""
+
 import datetime
 import re
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth, ExtractYear
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import user_roles
 from cohesion import clock
 from cohesion.forms import add_errors
+from communities.access import access_programme
 from communities.models import Programme
 from dashboards import cache as dashboard_cache
-from engagement.models import Event, Participant
-from meetings.models import Meeting
-from meetings.selectors import month_starts
 from participation import services, throttle
+from participation.access import (
+    access_application,
+    access_public_programme,
+    access_published_plan,
+)
 from participation.forms import AcceptForm, ApplicationForm, DeclineForm
 from participation.models import Application
-from safetyplans.models import PlanDocument, SafetyPlan
+from participation.selectors import public_activity
+from workinggroups.access import people_visible_to
 from workinggroups.models import Person
-from workinggroups.views import _programme_for
 
 PUBLIC_MAX_AGE = 300  # browsers may keep a public page five minutes
 
@@ -40,17 +45,11 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _public_programme(pk: int) -> Programme:
-    return get_object_or_404(
-        Programme.objects.filter(is_public=True).select_related("implementing_partner"), pk=pk
-    )
-
-
 @login_not_required
 def programmes(request: HttpRequest) -> HttpResponse:
     """Every public programme, for anyone."""
     rows = (
-        Programme.objects.filter(is_public=True)
+        Programme.objects.public()
         .select_related("implementing_partner")
         .prefetch_related("donors")
         .annotate(
@@ -68,59 +67,14 @@ def programmes(request: HttpRequest) -> HttpResponse:
 def programme(request: HttpRequest, pk: int) -> HttpResponse:
     """What a programme does, where and with whom, and what it has done lately. Nobody's name
     or contact: groups, counts, trainings and published plans only."""
-    programme = _public_programme(pk)
-    today = clock.today()
-    last = min(programme.ends_on, today)
-    first = max(
-        programme.start_date, (last.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
-    )
-    months = month_starts(first, last) if first <= last else []
-    held = dict.fromkeys(months, 0)
-    if months:
-        start = clock.start_of(months[0])
-        for year, month, n in (
-            Meeting.objects.filter(
-                group__programme=programme,
-                status=Meeting.Status.HELD,
-                starts_at__gte=start,
-                # A group that carries on after the programme meets on its own account.
-                starts_at__lt=clock.start_of(programme.ends_on + datetime.timedelta(days=1)),
-            )
-            .annotate(year=ExtractYear("starts_at"), month=ExtractMonth("starts_at"))
-            .values_list("year", "month")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            key = datetime.date(year, month, 1)
-            if key in held:
-                held[key] = n
-    peak = max(held.values(), default=0) or 1
-    events = (
-        Event.objects.filter(programme=programme, status=Event.Status.HELD)
-        .select_related("host_community")
-        .annotate(
-            present=Count(
-                "participants", filter=Q(participants__attendance=Participant.Attendance.PRESENT)
-            )
-        )
-        .order_by("-starts_on")[:8]
-    )
-    plans = []
-    if programme.publishes_plans:
-        plans = (
-            SafetyPlan.objects.filter(group__programme=programme, approved_version__isnull=False)
-            .select_related("group__community", "approved_version")
-            .order_by("group__community__name_uk")
-        )
+    programme = access_public_programme(pk)
     context = {
         "programme": programme,
         "donors": programme.donors.all(),
         "groups": programme.working_groups.select_related("community").order_by(
             "community__name_uk"
         ),
-        "months": [(month, n, round(100 * n / peak)) for month, n in held.items()],
-        "events": events,
-        "plans": plans,
+        **public_activity(programme, clock.today()),
         "open": services.programme_open(programme),
         # Any change to the programme's records (a group's outcome, say) renews the fragment.
         "cache_version": dashboard_cache.version(programme.pk),
@@ -131,27 +85,11 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
 @login_not_required
 def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The approved safety plan of a programme that publishes its plans."""
-    plan = get_object_or_404(
-        SafetyPlan.objects.filter(
-            group__programme__is_public=True,
-            group__programme__publishes_plans=True,
-            approved_version__isnull=False,
-        ),
-        pk=pk,
-    )
-    documents = {
-        d.language: d
-        for d in PlanDocument.objects.filter(
-            version_id=plan.approved_version_id, status=PlanDocument.Status.READY
-        )
-    }
-    document = documents.get(get_language()) or documents.get(settings.LANGUAGE_CODE)
-    if document is None:
-        raise Http404
+    document = access_published_plan(pk, default_language=settings.LANGUAGE_CODE)
     response = FileResponse(
         document.file.open("rb"),
         as_attachment=False,
-        filename=f"safety-plan-{plan.pk}-{document.language}.pdf",
+        filename=f"safety-plan-{pk}-{document.language}.pdf",
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -161,7 +99,7 @@ def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_not_required
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
     """The "Become a participant" form."""
-    programme = _public_programme(pk)
+    programme = access_public_programme(pk)
     if not services.programme_open(programme):
         return render(request, "public/closed.html", {"programme": programme}, status=410)
     form = ApplicationForm(request.POST or None, programme=programme)
@@ -222,7 +160,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_not_required
 def thanks(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _public_programme(pk)
+    programme = access_public_programme(pk)
     return render(request, "public/thanks.html", {"programme": programme})
 
 
@@ -236,7 +174,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 def queue(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk, coordinate=True)
+    programme = access_programme(request.user, pk, manage=True)
     applications = Application.objects.visible_to(request.user).filter(programme=programme)
     retention = datetime.timedelta(days=settings.APPLICATION_RETENTION_DAYS)
     waiting = list(
@@ -255,22 +193,12 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "participation/queue.html", context)
 
 
-def _application_for(user, pk: int) -> Application:
-    application = get_object_or_404(
-        Application.objects.visible_to(user).select_related("programme", "community", "category"),
-        pk=pk,
-    )
-    if not user_roles(user).coordinates(application.programme_id):
-        raise PermissionDenied
-    return application
-
-
 def _matches(user, application: Application) -> list[Person]:
     """People on record, among those the coordinator may see, who may be the applicant."""
     if not application.full_name:
         return []
     return list(
-        Person.objects.visible_to(user)
+        people_visible_to(user)
         .similar_to(
             full_name=application.full_name, birth_year=None, community_id=application.community_id
         )
@@ -279,7 +207,7 @@ def _matches(user, application: Application) -> list[Person]:
 
 
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application_for(request.user, pk)
+    application = access_application(request.user, pk)
     matches = _matches(request.user, application)
     context = {
         "application": application,
@@ -296,7 +224,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application_for(request.user, pk)
+    application = access_application(request.user, pk)
     if application.status == Application.Status.ACCEPTED:
         messages.info(request, _("This application was accepted already."))
         return redirect("participation:queue", pk=application.programme_id)
@@ -331,7 +259,7 @@ def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def application_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application_for(request.user, pk)
+    application = access_application(request.user, pk)
     form = DeclineForm(request.POST)
     if form.is_valid():
         try:

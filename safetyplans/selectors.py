@@ -267,3 +267,25 @@ def programme_plans(programme, *, today=None):
         )
         .order_by("group__community__name_uk", "-period_start")
     )
+
+
+# --- what is saved, for the conflict messages of the editing pages ---------------------------
+
+
+def saved_version(version: PlanVersion) -> PlanVersion:
+    """The version as saved now (someone else may have changed it meanwhile)."""
+    return PlanVersion.objects.get(pk=version.pk)
+
+
+def saved_item(model, item):
+    """The priority or action as saved now, or None if it was removed meanwhile."""
+    return model.objects.filter(pk=item.pk).first()
+
+
+def version_still_editable(version: PlanVersion) -> bool:
+    return PlanVersion.objects.filter(pk=version.pk, status__in=PlanVersion.EDITABLE).exists()
+
+
+def edited_item(model, version: PlanVersion, pk: int):
+    """The priority or action `pk` of this version, or None if it is not (or no longer) there."""
+    return model.objects.filter(version=version, pk=pk).select_related("version").first()

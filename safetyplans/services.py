@@ -1,7 +1,7 @@
 """State changes of safety plans: drafting with conflict detection, the review workflow,
 approval (which freezes the version and queues its PDF), revision and implementation tracking.
 
-Who may call what is decided in the views (safetyplans.rules); these functions keep the
+Who may call what is decided in safetyplans.access, before; these functions keep the
 plan's states and texts consistent whoever calls them."""
 
 import datetime

@@ -1,8 +1,13 @@
+"""Public safety plans: drafting, review, approval, comparison, implementation tracking and the
+PDFs. Who may do what is decided in safetyplans/access.py: the group's leader and the
+programme's coordinators draft; only coordinators review; donors see approved versions only,
+because drafts and review comments are working documents, not commitments."""
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -11,8 +16,20 @@ from django.views.decorators.http import require_POST
 
 from cohesion import clock
 from cohesion.forms import add_errors
-from communities.models import Programme
+from communities.access import access_programme
 from safetyplans import services
+from safetyplans.access import (
+    access_document,
+    access_plan,
+    access_plan_action,
+    access_priority,
+    access_tracking,
+    access_version,
+    may_draft,
+    may_review,
+    may_see_drafts,
+    versions_visible_to,
+)
 from safetyplans.forms import (
     ActionForm,
     ApproveForm,
@@ -24,62 +41,23 @@ from safetyplans.forms import (
 )
 from safetyplans.models import (
     Action,
-    ActionTracking,
-    PlanDocument,
     PlanVersion,
     Priority,
     SafetyPlan,
 )
-from safetyplans.rules import may_draft, may_review, may_see_drafts
-from safetyplans.selectors import compare, previous_version, programme_plans, version_content
-from workinggroups.views import _group_for, _programme_for
+from safetyplans.selectors import (
+    compare,
+    edited_item,
+    previous_version,
+    programme_plans,
+    saved_item,
+    saved_version,
+    version_content,
+    version_still_editable,
+)
+from workinggroups.access import access_group
 
 FROZEN = PlanVersion.FROZEN
-
-
-def _plan_for(user, pk: int, *, draft: bool = False, review: bool = False) -> SafetyPlan:
-    """The plan if its group is visible to the user (404 otherwise); `draft` needs the group's
-    leader or a coordinator, `review` a coordinator (403 otherwise)."""
-    plan = get_object_or_404(
-        SafetyPlan.objects.visible_to(user).select_related(
-            "group__programme", "group__community", "approved_version"
-        ),
-        pk=pk,
-    )
-    if draft and not may_draft(user, plan.group):
-        raise PermissionDenied
-    if review and not may_review(user, plan.group):
-        raise PermissionDenied
-    return plan
-
-
-def _versions(user, plan: SafetyPlan):
-    """The versions the user may see: donors see only the approved ones."""
-    versions = plan.versions.all()
-    if not may_see_drafts(user, plan.group):
-        versions = versions.filter(status__in=FROZEN)
-    return versions
-
-
-def _version_for(user, pk: int, number: int, **kwargs) -> PlanVersion:
-    plan = _plan_for(user, pk, **kwargs)
-    version = get_object_or_404(_versions(user, plan), number=number)
-    version.plan = plan
-    return version
-
-
-def _item_for(model, user, pk: int):
-    """A priority or action of a plan the user may draft (404 if the plan is not visible,
-    403 if they may only read it)."""
-    item = get_object_or_404(
-        model.objects.filter(version__plan__in=SafetyPlan.objects.visible_to(user)).select_related(
-            "version__plan__group__programme", "version__plan__group__community"
-        ),
-        pk=pk,
-    )
-    if not may_draft(user, item.version.plan.group):
-        raise PermissionDenied
-    return item
 
 
 def _refuse_frozen(request, version: PlanVersion):
@@ -96,7 +74,7 @@ def _refuse_frozen(request, version: PlanVersion):
 
 def _context(user, plan: SafetyPlan, version: PlanVersion | None) -> dict:
     drafter = may_draft(user, plan.group)
-    versions = list(_versions(user, plan).order_by("-number"))
+    versions = list(versions_visible_to(user, plan).order_by("-number"))
     open_version = next((v for v in versions if v.status in PlanVersion.OPEN), None)
     context = {
         "plan": plan,
@@ -123,14 +101,14 @@ def _context(user, plan: SafetyPlan, version: PlanVersion | None) -> dict:
 
 
 def group_plans(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group_for(request.user, pk)
+    group = access_group(request.user, pk)
     plans = group.safety_plans.select_related("approved_version").order_by("-period_start")
     context = {"group": group, "plans": plans, "drafter": may_draft(request.user, group)}
     return render(request, "safetyplans/group_plans.html", context)
 
 
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group_for(request.user, pk, manage=True)
+    group = access_group(request.user, pk, manage=True)
     initial = {"period_start": group.programme.start_date, "period_end": group.programme.ends_on}
     form = PlanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -146,7 +124,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan in force with its implementation, or the draft while there is none."""
-    plan = _plan_for(request.user, pk)
+    plan = access_plan(request.user, pk)
     version = plan.approved_version
     if version is None and may_see_drafts(request.user, plan.group):
         version = plan.versions.order_by("-number").first()
@@ -156,17 +134,17 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number)
+    version = access_version(request.user, pk, number)
     context = _context(request.user, version.plan, version)
     return render(request, "safetyplans/version_detail.html", context)
 
 
 def version_compare(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """What changed between two versions (by default, from the one it was revised from)."""
-    version = _version_for(request.user, pk, number)
+    version = access_version(request.user, pk, number)
     other_number = request.GET.get("with", "")
     if other_number.isascii() and other_number.isdecimal() and len(other_number) < 6:
-        other = get_object_or_404(_versions(request.user, version.plan), number=int(other_number))
+        other = access_version(request.user, pk, int(other_number))
     else:
         other = previous_version(version)
         if other is not None and not may_see_drafts(request.user, version.plan.group):
@@ -178,7 +156,7 @@ def version_compare(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     context = {
         "plan": version.plan,
         "diff": compare(old, new),
-        "versions": list(_versions(request.user, version.plan).order_by("-number")),
+        "versions": list(versions_visible_to(request.user, version.plan).order_by("-number")),
     }
     return render(request, "safetyplans/compare.html", context)
 
@@ -192,7 +170,7 @@ def _conflict(request, form, saved, exc):
 
 
 def context_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, draft=True)
+    version = access_version(request.user, pk, number, manage=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
     initial = {"context_summary": version.context_summary, "revision": version.revision}
@@ -208,7 +186,7 @@ def context_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
             )
         except services.EditConflict as conflict:
             status = 409
-            theirs = PlanVersion.objects.get(pk=version.pk)
+            theirs = saved_version(version)
             form = _conflict(request, form, theirs if theirs.is_editable else None, conflict)
         except ValidationError as error:
             status = 409 if error.code == "frozen" else 200
@@ -228,10 +206,8 @@ def _item_form(request, *, form, version, item, save, theirs_model, template_tit
             saved = save(form.cleaned_data)
         except services.EditConflict as conflict:
             status = 409
-            theirs = theirs_model.objects.filter(pk=item.pk).first() if item else None
-            still_editable = PlanVersion.objects.filter(
-                pk=version.pk, status__in=PlanVersion.EDITABLE
-            ).exists()
+            theirs = saved_item(theirs_model, item) if item else None
+            still_editable = version_still_editable(version)
             form = _conflict(request, form, theirs if still_editable else None, conflict)
         except ValidationError as error:
             status = 409 if error.code == "frozen" else 200
@@ -257,7 +233,7 @@ def _fields(cleaned: dict, *, skip=("revision",)) -> dict:
 
 
 def priority_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, draft=True)
+    version = access_version(request.user, pk, number, manage=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
     form = PriorityForm(request.POST or None, version=version)
@@ -275,7 +251,7 @@ def priority_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def _edited_item(request, model, version: PlanVersion, item: int):
     """The priority or action being edited. If someone removed it meanwhile, a GET is a 404;
     a POST keeps what was typed: the form comes back with a conflict message."""
-    found = model.objects.filter(version=version, pk=item).select_related("version").first()
+    found = edited_item(model, version, item)
     if found is None and request.method != "POST":
         raise Http404
     return found
@@ -301,7 +277,7 @@ def _removed_meanwhile(request, form, version, title):
 
 
 def priority_edit(request: HttpRequest, pk: int, number: int, item: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, draft=True)
+    version = access_version(request.user, pk, number, manage=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
     priority = _edited_item(request, Priority, version, item)
@@ -325,7 +301,7 @@ def priority_edit(request: HttpRequest, pk: int, number: int, item: int) -> Http
 
 
 def action_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, draft=True)
+    version = access_version(request.user, pk, number, manage=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
     initial = {"priority": request.GET.get("priority")}
@@ -348,7 +324,7 @@ def action_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 def action_edit(request: HttpRequest, pk: int, number: int, item: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, draft=True)
+    version = access_version(request.user, pk, number, manage=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
     action = _edited_item(request, Action, version, item)
@@ -378,11 +354,10 @@ def action_edit(request: HttpRequest, pk: int, number: int, item: int) -> HttpRe
 
 @require_POST
 def item_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    model, remove = {
-        "priority": (Priority, services.priority_remove),
-        "action": (Action, services.action_remove),
-    }[kind]
-    item = _item_for(model, request.user, pk)
+    if kind == "priority":
+        item, remove = access_priority(request.user, pk, manage=True), services.priority_remove
+    else:
+        item, remove = access_plan_action(request.user, pk, manage=True), services.action_remove
     try:
         revision = int(request.POST.get("revision", ""))
     except ValueError:
@@ -398,7 +373,7 @@ def item_remove(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 @require_POST
 def version_submit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, draft=True)
+    version = access_version(request.user, pk, number, manage=True)
     try:
         services.version_submit(version=version, by=request.user)
     except ValidationError as error:
@@ -411,7 +386,7 @@ def version_submit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 def version_return(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, review=True)
+    version = access_version(request.user, pk, number, coordinate=True)
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -426,7 +401,7 @@ def version_return(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number, review=True)
+    version = access_version(request.user, pk, number, coordinate=True)
     form = ApproveForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -447,7 +422,7 @@ def version_approve(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 @require_POST
 def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_for(request.user, pk, draft=True)
+    plan = access_plan(request.user, pk, manage=True)
     try:
         draft = services.plan_revise(plan=plan, by=request.user)
     except ValidationError as error:
@@ -459,7 +434,7 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def plan_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_for(request.user, pk, draft=True)
+    plan = access_plan(request.user, pk, manage=True)
     group = plan.group
     try:
         services.plan_delete(plan=plan, by=request.user)
@@ -471,14 +446,7 @@ def plan_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def action_track(request: HttpRequest, pk: int) -> HttpResponse:
-    tracking = get_object_or_404(
-        ActionTracking.objects.filter(
-            plan__in=SafetyPlan.objects.visible_to(request.user)
-        ).select_related("plan__group__programme", "plan__group__community", "action__version"),
-        pk=pk,
-    )
-    if not may_draft(request.user, tracking.plan.group):
-        raise PermissionDenied
+    tracking = access_tracking(request.user, pk, manage=True)
     initial = {"status": tracking.status, "progress": tracking.progress, "on": clock.today()}
     form = TrackForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -498,26 +466,16 @@ def action_track(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "safetyplans/track_form.html", context)
 
 
-def _document_for(user, pk: int) -> PlanDocument:
-    return get_object_or_404(
-        PlanDocument.objects.filter(
-            version__plan__in=SafetyPlan.objects.visible_to(user),
-            version__status__in=FROZEN,
-        ).select_related("version__plan"),
-        pk=pk,
-    )
-
-
 @never_cache
 def document_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The PDF's progress, polled by the plan page until it is ready (HTMX fragment)."""
-    document = _document_for(request.user, pk)
+    document = access_document(request.user, pk)
     return render(request, "safetyplans/_document.html", {"document": document})
 
 
 @require_POST
 def document_request(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    version = _version_for(request.user, pk, number)
+    version = access_version(request.user, pk, number)
     try:
         document = services.document_request(
             version=version, language=request.POST.get("language", "")
@@ -531,7 +489,7 @@ def document_request(request: HttpRequest, pk: int, number: int) -> HttpResponse
 
 
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    document = _document_for(request.user, pk)
+    document = access_document(request.user, pk)
     if not document.is_ready:
         raise Http404
     version = document.version
@@ -546,7 +504,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 def decision_download(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """The scan of the signed decision: may show signatures, so not for donors."""
-    version = _version_for(request.user, pk, number, draft=True)
+    version = access_version(request.user, pk, number, manage=True)
     if not version.decision_file:
         raise Http404
     response = FileResponse(
@@ -561,7 +519,7 @@ def decision_download(request: HttpRequest, pk: int, number: int) -> HttpRespons
 
 def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
     """Every plan of the programme: status, approval and progress (coordinators)."""
-    programme: Programme = _programme_for(request.user, pk, coordinate=True)
+    programme = access_programme(request.user, pk, manage=True)
     plans = list(programme_plans(programme))
     counts = {}
     for plan in plans:

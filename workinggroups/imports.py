@@ -11,17 +11,15 @@ from dataclasses import dataclass, field
 
 import tablib
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.roles import user_roles
 from cohesion import clock
-from communities.models import Programme, StakeholderCategory, search_key
+from communities.models import StakeholderCategory, search_key
+from workinggroups.access import people_visible_to
 from workinggroups.models import Membership, Person, WorkingGroup
 from workinggroups.services import membership_add
 
@@ -309,7 +307,7 @@ def _existing_person(row: dict, group: WorkingGroup, by) -> Person | None:
     of birth and community. People of other programmes are never matched, or an upload could
     pull their record into this group."""
     return (
-        Person.objects.visible_to(by)
+        people_visible_to(by)
         .filter(
             name_key=search_key(row["full_name"]),
             birth_year=row["birth_year"],
@@ -349,42 +347,6 @@ def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportR
         result.added += 1
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File (.csv or .xlsx)"))
-
-
-def member_import(request: HttpRequest, pk: int) -> HttpResponse:
-    from workinggroups.views import _group_for
-
-    group = _group_for(request.user, pk, manage=True)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            dataset = read_table(form.cleaned_data["file"])
-        except ValidationError as error:
-            form.add_error("file", error)
-        else:
-            rows, result = validate_table(dataset, group)
-            if not result.errors:
-                try:
-                    import_members(group=group, rows=rows, by=request.user, result=result)
-                except ValidationError as error:  # e.g. the group ceased meanwhile
-                    form.add_error(None, error)
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "Imported: %(added)s members added (%(created)s new people, "
-                            "%(matched)s already on record, %(already)s already members)."
-                        )
-                        % vars(result),
-                    )
-                    return redirect(group)
-    context = {"group": group, "form": form, "result": result, "columns": COLUMNS}
-    return render(request, "workinggroups/import.html", context)
-
-
 PHONE_OR_NUMBER = re.compile(r"^[+-]?[\d\s()./-]+$")
 
 
@@ -398,44 +360,6 @@ def _safe(value) -> object:
     ):
         return "'" + value
     return value
-
-
-def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    """An empty sheet with the columns in the user's language and one example row."""
-    if fmt not in FORMATS:
-        raise Http404
-    roles = user_roles(request.user)
-    if not (roles.is_coordinator or roles.is_leader):
-        raise PermissionDenied
-    dataset = tablib.Dataset(headers=[str(column.label) for column in COLUMNS])
-    category = StakeholderCategory.objects.filter(code="police").first()
-    dataset.append(
-        [
-            _("Olena Petrenko"),
-            Person.Sex.FEMALE.label,
-            1990,
-            "+380501234567",
-            "olena@example.org",
-            category.name if category else "",
-            Membership.Role.MEMBER.label,
-            clock.today().isoformat(),
-            _("no"),
-            _("yes"),
-            _("no"),
-            clock.today().isoformat(),
-            _("Taking part in the working group"),
-        ]
-    )
-    return _download(dataset, fmt, "cohesion-members-template")
-
-
-def _download(dataset: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
-    content = dataset.export(fmt)
-    if fmt == "csv":
-        content = "\ufeff" + content  # so that Excel opens UTF-8 with Cyrillic intact
-    response = HttpResponse(content, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
 
 
 EXPORT_HEADERS = [
@@ -458,7 +382,7 @@ EXPORT_HEADERS = [
 ]
 
 
-def _members_dataset(memberships) -> tablib.Dataset:
+def members_dataset(memberships) -> tablib.Dataset:
     yes, no = _("yes"), _("no")
     dataset = tablib.Dataset(headers=[str(header) for header in EXPORT_HEADERS])
     for m in memberships:
@@ -489,7 +413,7 @@ def _members_dataset(memberships) -> tablib.Dataset:
     return dataset
 
 
-def _export_memberships(user, **filters):
+def exported_memberships(user, **filters):
     return (
         Membership.objects.visible_to(user)
         .filter(**filters)
@@ -498,22 +422,34 @@ def _export_memberships(user, **filters):
     )
 
 
-def group_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """Members of one group, current and former: for the programme's coordinators only."""
-    from workinggroups.views import _group_for
+def template_dataset(category_name: str) -> tablib.Dataset:
+    """An empty sheet with the columns in the user's language and one example row."""
+    dataset = tablib.Dataset(headers=[str(column.label) for column in COLUMNS])
+    dataset.append(
+        [
+            _("Olena Petrenko"),
+            Person.Sex.FEMALE.label,
+            1990,
+            "+380501234567",
+            "olena@example.org",
+            category_name,
+            Membership.Role.MEMBER.label,
+            clock.today().isoformat(),
+            _("no"),
+            _("yes"),
+            _("no"),
+            clock.today().isoformat(),
+            _("Taking part in the working group"),
+        ]
+    )
+    return dataset
 
-    if fmt not in FORMATS:
-        raise Http404
-    group = _group_for(request.user, pk, coordinate=True)
-    dataset = _members_dataset(_export_memberships(request.user, group=group))
-    return _download(dataset, fmt, f"members-group-{group.pk}")
 
-
-def programme_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    if fmt not in FORMATS:
-        raise Http404
-    programme = get_object_or_404(Programme.objects.visible_to(request.user), pk=pk)
-    if not user_roles(request.user).coordinates(programme.pk):
-        raise PermissionDenied
-    dataset = _members_dataset(_export_memberships(request.user, group__programme=programme))
-    return _download(dataset, fmt, f"members-programme-{programme.pk}")
+def download(dataset: tablib.Dataset, fmt: str, name: str) -> HttpResponse:
+    """The dataset as a file to download, CSV or XLSX."""
+    content = dataset.export(fmt)
+    if fmt == "csv":
+        content = "\ufeff" + content  # so that Excel opens UTF-8 with Cyrillic intact
+    response = HttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -1,4 +1,3 @@
-from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -285,32 +284,6 @@ class CompositionTarget(models.Model):
 
 
 class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Coordinators see people taking part in their programmes, leaders the people of their
-        groups (past members included), administrators everyone; donors never see a person."""
-        if not user.is_authenticated:
-            return self.none()
-        roles = user_roles(user)
-        if roles.is_admin:
-            return self.all()
-        # Coordinators also see the youth leaders and event participants of their programmes,
-        # who need not sit in a group.
-        youth_leaders = apps.get_model("engagement", "YouthLeader").objects
-        participants = apps.get_model("engagement", "Participant").objects
-        return self.filter(
-            Q(pk__in=Membership.objects.visible_to(user).values("person_id"))
-            | Q(
-                pk__in=youth_leaders.filter(programme_id__in=roles.coordinator_of).values(
-                    "person_id"
-                )
-            )
-            | Q(
-                pk__in=participants.filter(event__programme_id__in=roles.coordinator_of).values(
-                    "person_id"
-                )
-            )
-        )
-
     def similar_to(self, *, full_name: str, birth_year: int | None, community_id: int | None):
         """People who look like the same person: same name (any case) and birth year, and the
         same community of residence where both are known."""

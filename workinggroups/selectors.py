@@ -3,11 +3,19 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
-from communities.models import Programme, StakeholderCategory
-from workinggroups.models import AgeBand, CompositionTarget, Membership, Person
+from communities.models import Community, Programme, StakeholderCategory
+from workinggroups.models import (
+    AgeBand,
+    CompositionTarget,
+    GroupStatusChange,
+    Membership,
+    Person,
+    WorkingGroup,
+)
 from workinggroups.reference import DEFAULT_BANDS
 
 Measure = CompositionTarget.Measure
@@ -164,3 +172,72 @@ def scorecards(groups, rules: Rules) -> dict[int, Scorecard]:
         rows_by_group[row["group_id"]].append(row)
     year = clock.today().year
     return {pk: build_scorecard(rows, rules, year) for pk, rows in rows_by_group.items()}
+
+
+def residence_choices(group: WorkingGroup):
+    """Communities offered as a person's residence: the programme's, where people live."""
+    return Community.objects.filter(
+        pk__in=group.programme.enrolments.values("community_id")
+    ).select_related("region")
+
+
+def person_residence_choices(person: Person):
+    """Communities offered as the residence of a person on record: those of the programmes
+    of the groups they sit in."""
+    return Community.objects.filter(
+        pk__in=person.memberships.values("group__programme__enrolments__community_id")
+    )
+
+
+def groups_with_outcome(programme):
+    """The programme's groups whose fate after it is recorded, with the day and note of the
+    change that recorded it. Two queries whatever the number of groups."""
+    last = GroupStatusChange.objects.filter(group=OuterRef("pk")).order_by(
+        "-changed_on", "-recorded_at"
+    )
+    return (
+        programme.working_groups.filter(status__in=WorkingGroup.AFTER_PROGRAMME)
+        .select_related("community__region")
+        .annotate(
+            outcome_on=Subquery(last.values("changed_on")[:1]),
+            outcome_note=Subquery(last.values("note")[:1]),
+        )
+        .order_by("community__name_uk")
+    )
+
+
+def person_history(person: Person, memberships) -> list:
+    """The person's and their memberships' recorded changes, newest first. Consecutive records
+    of each object are compared here, so the page costs the same few queries however long the
+    history (django-simple-history's prev_record would query once per record)."""
+    # The newest records, so that a long history shows its latest changes; each object's
+    # oldest shown record is then compared with nothing and listed as it stands.
+    records = list(person.history.select_related("history_user").order_by("-history_date")[:100])
+    records += list(
+        Membership.history.filter(id__in=[m.pk for m in memberships])
+        .select_related("history_user", "group", "category")
+        .order_by("-history_date")[:200]
+    )
+    latest: dict[tuple, object] = {}
+    entries = []
+    for record in sorted(records, key=lambda r: r.history_date):
+        key = (record.instance_type, record.id)
+        previous = latest.get(key)
+        changes = []
+        if previous is not None:
+            model = record.instance_type
+            for change in record.diff_against(previous).changes:
+                field = model._meta.get_field(change.field)
+                if field.is_relation:
+                    changes.append((field.verbose_name, "", ""))  # ids mean nothing to people
+                else:
+                    changes.append((field.verbose_name, _shown(change.old), _shown(change.new)))
+        latest[key] = record
+        entries.append({"record": record, "changes": changes})
+    return list(reversed(entries))
+
+
+def _shown(value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value

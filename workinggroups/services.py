@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleAssignment, User
 from cohesion import clock
+from cohesion.records import save_fields
 from communities.models import Community, Organisation, Programme, StakeholderCategory
+from workinggroups.access import people_visible_to
 from workinggroups.models import (
     AgeBand,
     CompositionTarget,
@@ -95,6 +97,15 @@ def working_group_create(
         recorded_by=by,
     )
     return group
+
+
+@transaction.atomic
+def working_group_update(*, group: WorkingGroup, fields: dict, by: User | None) -> WorkingGroup:
+    """Corrects a group's names, founding date, cadence and terms of reference; its programme,
+    community and status change only through their own services."""
+    if fields.get("established_on"):
+        _not_in_future(fields["established_on"], "established_on")
+    return save_fields(group, fields)
 
 
 @transaction.atomic
@@ -251,7 +262,7 @@ def person_create(*, fields: dict, by: User | None, allow_similar: bool = False)
         # Only people the user may see count as possible duplicates: naming someone from
         # another programme would reveal that they take part there.
         matches = list(
-            Person.objects.visible_to(by).similar_to(
+            people_visible_to(by).similar_to(
                 full_name=fields["full_name"],
                 birth_year=fields.get("birth_year"),
                 community_id=getattr(fields.get("community"), "pk", None),

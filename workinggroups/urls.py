@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workinggroups import imports, views
+from workinggroups import spreadsheets, views
 
 app_name = "workinggroups"
 
@@ -20,16 +20,16 @@ urlpatterns = [
     ),
     path(
         "programmes/<int:pk>/members.<str:fmt>",
-        imports.programme_export,
+        spreadsheets.programme_export,
         name="programme_export",
     ),
     path("groups/<int:pk>/", views.group_detail, name="detail"),
     path("groups/<int:pk>/edit/", views.group_edit, name="edit"),
     path("groups/<int:pk>/status/", views.group_status, name="status"),
     path("groups/<int:pk>/members/new/", views.member_add, name="member_add"),
-    path("groups/<int:pk>/members/import/", imports.member_import, name="member_import"),
-    path("groups/<int:pk>/members.<str:fmt>", imports.group_export, name="group_export"),
-    path("groups/import-template.<str:fmt>", imports.import_template, name="import_template"),
+    path("groups/<int:pk>/members/import/", spreadsheets.member_import, name="member_import"),
+    path("groups/<int:pk>/members.<str:fmt>", spreadsheets.group_export, name="group_export"),
+    path("groups/import-template.<str:fmt>", spreadsheets.import_template, name="import_template"),
     path("memberships/<int:pk>/edit/", views.membership_edit, name="membership_edit"),
     path("memberships/<int:pk>/end/", views.membership_end_view, name="membership_end"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),

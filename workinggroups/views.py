@@ -1,20 +1,31 @@
+"""Working groups, their people and memberships. Who may see or change each is decided in
+workinggroups/access.py (people are personal data: never a donor's)."""
+
 import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import Role
-from accounts.roles import user_roles
 from accounts.services import invitation_create
 from cohesion import clock
 from cohesion.forms import add_errors
-from communities.models import Community, Programme
+from communities.access import access_programme, manages_programme
+from workinggroups.access import (
+    access_group,
+    access_membership,
+    access_person,
+    coordinates,
+    coordinates_any,
+    sees_composition_of,
+    sees_people,
+)
 from workinggroups.filters import GroupFilter
 from workinggroups.forms import (
     CompositionRulesForm,
@@ -26,8 +37,15 @@ from workinggroups.forms import (
     StatusChangeForm,
     WorkingGroupForm,
 )
-from workinggroups.models import GroupStatusChange, Membership, Person, WorkingGroup
-from workinggroups.selectors import composition_rules, scorecards
+from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.selectors import (
+    composition_rules,
+    groups_with_outcome,
+    person_history,
+    person_residence_choices,
+    residence_choices,
+    scorecards,
+)
 from workinggroups.services import (
     PossibleDuplicate,
     groups_awaiting_outcome,
@@ -40,6 +58,7 @@ from workinggroups.services import (
     statuses_offered,
     working_group_change_status,
     working_group_create,
+    working_group_update,
 )
 
 # Leader first, then deputy and secretary, then members.
@@ -49,55 +68,10 @@ ROLE_ORDER = Case(
 )
 
 
-def _group_for(user, pk: int, *, manage: bool = False, coordinate: bool = False) -> WorkingGroup:
-    """The group if visible (404 otherwise). `manage`: its leader or coordinator may write;
-    `coordinate`: only its programme's coordinators may."""
-    group = get_object_or_404(
-        WorkingGroup.objects.visible_to(user).select_related("programme", "community__region"),
-        pk=pk,
-    )
-    roles = user_roles(user)
-    coordinates = roles.coordinates(group.programme_id)
-    if coordinate and not coordinates:
-        raise PermissionDenied
-    if manage and not (coordinates or group.pk in roles.leader_of):
-        raise PermissionDenied
-    return group
-
-
-def _programme_for(user, pk: int, *, coordinate: bool = False) -> Programme:
-    programme = get_object_or_404(Programme.objects.visible_to(user), pk=pk)
-    if coordinate and not user_roles(user).coordinates(programme.pk):
-        raise PermissionDenied
-    return programme
-
-
-def _may_see_people(user, group: WorkingGroup) -> bool:
-    roles = user_roles(user)
-    return roles.coordinates(group.programme_id) or group.pk in roles.leader_of
-
-
-def _person_for(user, pk: int, *, write: bool = False) -> Person:
-    person = get_object_or_404(
-        Person.objects.visible_to(user).select_related("community", "user"), pk=pk
-    )
-    if write:
-        roles = user_roles(user)
-        if not (
-            roles.is_admin
-            or person.memberships.filter(
-                Q(group__programme_id__in=roles.coordinator_of)
-                | Q(group_id__in=roles.leader_of, left_on__isnull=True)
-            ).exists()
-        ):
-            raise PermissionDenied
-    return person
-
-
 @vary_on_headers("HX-Request")
 def group_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The programme's groups with their composition: gaps highlighted and filterable."""
-    programme = _programme_for(request.user, pk)
+    programme = access_programme(request.user, pk)
     groups = (
         WorkingGroup.objects.visible_to(request.user)
         .filter(programme=programme)
@@ -105,16 +79,14 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
         .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
         .order_by("community__name_uk")
     )
-    roles = user_roles(request.user)
-    coordinates = roles.coordinates(programme.pk)
     # Composition is people's data: for the programme's coordinators, and for a leader only
     # about their own group (a donor who also leads elsewhere sees no other group's).
-    show_composition = coordinates or programme.pk in roles.leader_in
+    show_composition = sees_composition_of(request.user, programme)
     rules = composition_rules(programme)
     filterset = GroupFilter(request.GET or None, queryset=groups, required=rules.required)
     rows = list(filterset.qs)
     cards = scorecards(
-        [g for g in rows if coordinates or g.pk in roles.leader_of] if show_composition else [],
+        [g for g in rows if sees_people(request.user, g)] if show_composition else [],
         rules,
     )
     if show_composition and filterset.is_valid():
@@ -125,7 +97,7 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": [(group, cards.get(group.pk)) for group in rows],
         "rules": rules,
         "show_composition": show_composition,
-        "can_manage": roles.coordinates(programme.pk),
+        "can_manage": manages_programme(request.user, programme),
     }
     template = (
         "workinggroups/_group_table.html" if request.htmx else "workinggroups/group_list.html"
@@ -144,14 +116,13 @@ def my_groups(request: HttpRequest) -> HttpResponse:
 
 
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group_for(request.user, pk)
-    roles = user_roles(request.user)
-    may_see_people = _may_see_people(request.user, group)
+    group = access_group(request.user, pk)
+    may_see_people = sees_people(request.user, group)
     context = {
         "group": group,
         "history": group.status_changes.select_related("recorded_by").order_by("-changed_on"),
         "may_see_people": may_see_people,
-        "can_coordinate": roles.coordinates(group.programme_id),
+        "can_coordinate": coordinates(request.user, group),
         "member_count": group.memberships.current().count(),
     }
     if may_see_people:
@@ -172,7 +143,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk, coordinate=True)
+    programme = access_programme(request.user, pk, manage=True)
     form = WorkingGroupForm(request.POST or None, programme=programme)
     if request.method == "POST" and form.is_valid():
         try:
@@ -186,10 +157,10 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group_for(request.user, pk, coordinate=True)
+    group = access_group(request.user, pk, coordinate=True)
     form = WorkingGroupForm(request.POST or None, instance=group, programme=group.programme)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        working_group_update(group=group, fields=form.cleaned_data, by=request.user)
         messages.success(request, _("The working group has been saved."))
         return redirect(group)
     context = {"form": form, "programme": group.programme, "group": group}
@@ -197,7 +168,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def group_status(request: HttpRequest, pk: int) -> HttpResponse:
-    group = _group_for(request.user, pk, coordinate=True)
+    group = access_group(request.user, pk, coordinate=True)
     form = StatusChangeForm(request.POST or None, allowed=statuses_offered(group, clock.today()))
     if request.method == "POST" and form.is_valid():
         try:
@@ -214,7 +185,7 @@ def programme_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Completing a programme: a running one is closed early with every group's outcome; past
     its end date, the coordinator records what became of the groups, a few at a time if need
     be."""
-    programme = _programme_for(request.user, pk, coordinate=True)
+    programme = access_programme(request.user, pk, manage=True)
     closing_early = not programme.completed_by(clock.today())
     awaiting = groups_awaiting_outcome(programme).select_related("community__region")
     form = ProgrammeCompletionForm(
@@ -237,18 +208,7 @@ def programme_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("What becomes of the groups has been recorded."))
             return redirect(programme)
-    last = GroupStatusChange.objects.filter(group=OuterRef("pk")).order_by(
-        "-changed_on", "-recorded_at"
-    )
-    decided = (
-        programme.working_groups.filter(status__in=WorkingGroup.AFTER_PROGRAMME)
-        .select_related("community__region")
-        .annotate(
-            outcome_on=Subquery(last.values("changed_on")[:1]),
-            outcome_note=Subquery(last.values("note")[:1]),
-        )
-        .order_by("community__name_uk")
-    )
+    decided = groups_with_outcome(programme)
     context = {
         "programme": programme,
         "form": form,
@@ -258,17 +218,10 @@ def programme_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workinggroups/programme_complete.html", context)
 
 
-def _person_communities(group: WorkingGroup):
-    """Communities offered as a person's residence: the programme's, where people live."""
-    return Community.objects.filter(
-        pk__in=group.programme.enrolments.values("community_id")
-    ).select_related("region")
-
-
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Adds a new person (or, after a duplicate warning, an existing one) to the group."""
-    group = _group_for(request.user, pk, manage=True)
-    form = NewMemberForm(request.POST or None, group=group, communities=_person_communities(group))
+    group = access_group(request.user, pk, manage=True)
+    form = NewMemberForm(request.POST or None, group=group, communities=residence_choices(group))
     matches = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -302,14 +255,12 @@ def _chosen_person(request: HttpRequest) -> Person | None:
         return None
     if not re.fullmatch(r"[0-9]{1,18}", existing):
         raise ValidationError(_("Choose one of the people shown."))
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=int(existing))
+    return access_person(request.user, int(existing))
 
 
 def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(
-        Membership.objects.visible_to(request.user).select_related("person", "group"), pk=pk
-    )
-    group = _group_for(request.user, membership.group_id, manage=True)
+    membership = access_membership(request.user, pk, manage=True)
+    group = membership.group
     form = MembershipForm(request.POST or None, instance=membership, group=group)
     if request.method == "POST" and form.is_valid():
         try:
@@ -330,10 +281,8 @@ def membership_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def membership_end_view(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(
-        Membership.objects.visible_to(request.user).select_related("person", "group"), pk=pk
-    )
-    group = _group_for(request.user, membership.group_id, manage=True)
+    membership = access_membership(request.user, pk, manage=True)
+    group = membership.group
     form = EndMembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -350,21 +299,18 @@ def membership_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person_for(request.user, pk)
-    roles = user_roles(request.user)
+    person = access_person(request.user, pk)
     memberships = (
         Membership.objects.visible_to(request.user)
         .filter(person=person)
         .select_related("group__programme", "category", "organisation")
         .order_by("-joined_on")
     )
-    coordinates = roles.is_admin or any(
-        roles.coordinates(m.group.programme_id) for m in memberships
-    )
-    context = {"person": person, "memberships": memberships, "coordinates": coordinates}
-    if coordinates:
+    coordinator = coordinates_any(request.user, [m.group for m in memberships])
+    context = {"person": person, "memberships": memberships, "coordinates": coordinator}
+    if coordinator:
         # Who changed what, for coordinators: the person's record and their memberships.
-        context["history"] = _history(person, memberships)
+        context["history"] = person_history(person, memberships)
         context["can_invite"] = (
             person.user_id is None
             and bool(person.email)
@@ -373,54 +319,15 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workinggroups/person_detail.html", context)
 
 
-def _history(person: Person, memberships) -> list:
-    """The person's and their memberships' recorded changes, newest first. Consecutive records
-    of each object are compared here, so the page costs the same few queries however long the
-    history (django-simple-history's prev_record would query once per record)."""
-    # The newest records, so that a long history shows its latest changes; each object's
-    # oldest shown record is then compared with nothing and listed as it stands.
-    records = list(person.history.select_related("history_user").order_by("-history_date")[:100])
-    records += list(
-        Membership.history.filter(id__in=[m.pk for m in memberships])
-        .select_related("history_user", "group", "category")
-        .order_by("-history_date")[:200]
-    )
-    latest: dict[tuple, object] = {}
-    entries = []
-    for record in sorted(records, key=lambda r: r.history_date):
-        key = (record.instance_type, record.id)
-        previous = latest.get(key)
-        changes = []
-        if previous is not None:
-            model = record.instance_type
-            for change in record.diff_against(previous).changes:
-                field = model._meta.get_field(change.field)
-                if field.is_relation:
-                    changes.append((field.verbose_name, "", ""))  # ids mean nothing to people
-                else:
-                    changes.append((field.verbose_name, _shown(change.old), _shown(change.new)))
-        latest[key] = record
-        entries.append({"record": record, "changes": changes})
-    return list(reversed(entries))
-
-
-def _shown(value):
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return value
-
-
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _person_for(request.user, pk, write=True)
-    communities = Community.objects.filter(
-        pk__in=person.memberships.values("group__programme__enrolments__community_id")
+    person = access_person(request.user, pk, manage=True)
+    form = PersonForm(
+        request.POST or None, instance=person, communities=person_residence_choices(person)
     )
-    form = PersonForm(request.POST or None, instance=person, communities=communities)
     if request.method == "POST" and form.is_valid():
+        person.refresh_from_db()  # the form wrote its values on the instance: the service compares
         try:
-            person_update(
-                person=Person.objects.get(pk=person.pk), fields=form.cleaned_data, by=request.user
-            )
+            person_update(person=person, fields=form.cleaned_data, by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -432,16 +339,15 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
     """Invites a group's leader to sign in; accepting links the account to this person."""
-    person = _person_for(request.user, pk, write=True)
+    person = access_person(request.user, pk, manage=True)
     membership = (
         person.memberships.current()
         .filter(role=Membership.Role.LEADER)
         .select_related("group__programme")
         .first()
     )
-    if membership is None or not user_roles(request.user).coordinates(
-        membership.group.programme_id
-    ):
+    # Only a coordinator of the group's programme gives its leader an account.
+    if membership is None or not coordinates(request.user, membership.group):
         raise PermissionDenied
     try:
         invitation_create(
@@ -460,7 +366,7 @@ def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def composition_rules_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = _programme_for(request.user, pk, coordinate=True)
+    programme = access_programme(request.user, pk, manage=True)
     rules = composition_rules(programme)
     initial = {
         "age_bands": ", ".join(

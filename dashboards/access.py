@@ -1,0 +1,34 @@
+"""Who may see a programme's progress and its exports. Dashboards are for the programme's
+coordinators and donors (and administrators); a donor, and anyone but a coordinator, sees small
+counts of people protected."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from accounts.roles import user_roles
+from cohesion.access import access_function
+from communities.access import access_programme
+from dashboards.models import Export
+
+
+@access_function
+def access_dashboard(user, pk: int, *, manage: bool = False):
+    """The programme whose progress the user follows: 404 for a programme they have no part
+    in, 403 for one they only lead a group of; `manage` (targets) needs a coordinator."""
+    programme = access_programme(user, pk, manage=manage)
+    roles = user_roles(user)
+    if not (roles.coordinates(programme.pk) or roles.funds(programme.pk)):
+        raise PermissionDenied
+    return programme
+
+
+@access_function
+def access_export(user, pk: int) -> Export:
+    """An export the user asked for, or one of the programme's protected exports they may see
+    (404 otherwise: exact exports are never a donor's)."""
+    return get_object_or_404(Export.objects.visible_to(user).select_related("programme"), pk=pk)
+
+
+def protected_for(user, programme) -> bool:
+    """Everyone but the programme's coordinators sees small counts protected."""
+    return not user_roles(user).coordinates(programme.pk)

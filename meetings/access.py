@@ -1,0 +1,90 @@
+"""Who may load or change meetings, their agenda, pre-reads and actions, and the two ways in
+without an account: a group's private calendar address and the signed unsubscribe link.
+
+Everyone who sees a group sees that its meetings happen (donors follow whether they are held,
+never who came); its leader and the coordinators of its programme plan and record them."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from accounts.roles import user_roles
+from cohesion.access import access_function
+from meetings.models import ActionItem, AgendaItem, CalendarFeed, Meeting, PreRead
+from meetings.reminders import email_for_token
+from workinggroups.models import WorkingGroup
+
+
+@access_function
+def access_meeting(user, pk: int, *, manage: bool = False) -> Meeting:
+    """The meeting if its group is visible (404 otherwise); `manage` needs its group's leader
+    or a coordinator of its programme (403 otherwise)."""
+    meeting = get_object_or_404(
+        Meeting.objects.visible_to(user).select_related("group__programme", "group__community"),
+        pk=pk,
+    )
+    if manage and not user_roles(user).manages(meeting.group):
+        raise PermissionDenied
+    return meeting
+
+
+@access_function
+def access_agenda_item(user, pk: int, *, manage: bool = False) -> AgendaItem:
+    """An agenda item of a meeting the user sees; `manage` as for its meeting."""
+    item = get_object_or_404(
+        AgendaItem.objects.filter(meeting__in=Meeting.objects.visible_to(user)).select_related(
+            "meeting__group__programme"
+        ),
+        pk=pk,
+    )
+    if manage and not user_roles(user).manages(item.meeting.group):
+        raise PermissionDenied
+    return item
+
+
+@access_function
+def access_preread(user, pk: int) -> PreRead:
+    """A pre-read, for those who manage its meeting only (404 for everyone else: donors do not
+    learn that a document exists)."""
+    return get_object_or_404(
+        PreRead.objects.filter(meeting__in=Meeting.objects.managed_by(user)).select_related(
+            "meeting"
+        ),
+        pk=pk,
+    )
+
+
+@access_function
+def access_action(user, pk: int, *, manage: bool = False) -> ActionItem:
+    """An action of a visible group (404 otherwise); `manage` needs its leader or a
+    coordinator (403 otherwise)."""
+    action = get_object_or_404(
+        ActionItem.objects.filter(group__in=WorkingGroup.objects.visible_to(user)).select_related(
+            "group__programme"
+        ),
+        pk=pk,
+    )
+    if manage and not user_roles(user).manages(action.group):
+        raise PermissionDenied
+    return action
+
+
+@access_function
+def access_feed(token: str) -> CalendarFeed:
+    """A group's calendar by its private address: the token is the only key (404 otherwise)."""
+    return get_object_or_404(CalendarFeed.objects.select_related("group"), token=token)
+
+
+@access_function
+def access_unsubscribe(token: str) -> str:
+    """The address a signed unsubscribe link was made for; signing.BadSignature otherwise."""
+    return email_for_token(token)
+
+
+def may_manage(user, group: WorkingGroup) -> bool:
+    """Plans and records the group's meetings: its leader and its programme's coordinators."""
+    return user_roles(user).manages(group)
+
+
+def follows_reminders(user, programme) -> bool:
+    """What the reminders did is for the programme's coordinators."""
+    return user_roles(user).coordinates(programme.pk)
