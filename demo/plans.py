@@ -176,7 +176,7 @@ KHERSON_PRIORITIES = [
 
 
 def _organisation(group: WorkingGroup, kind: str) -> Organisation | None:
-    from cohesion.demo import _organisation_for
+    from demo.seed import _organisation_for
 
     return _organisation_for(kind, group.community)
 

@@ -16,10 +16,6 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from cohesion import clock
-from cohesion.demo_engagement import seed_engagement
-from cohesion.demo_meetings import seed_group_meetings
-from cohesion.demo_people import demo_members
-from cohesion.demo_plans import seed_kherson_plan, seed_running_plan, seed_zhytomyr_plan
 from communities.katotth import load_codifier
 from communities.models import (
     Community,
@@ -30,6 +26,10 @@ from communities.models import (
 )
 from communities.reference import ensure_stakeholder_categories
 from dashboards.models import IndicatorTarget
+from demo.engagement import seed_engagement
+from demo.meetings import seed_group_meetings
+from demo.people import demo_members
+from demo.plans import seed_kherson_plan, seed_running_plan, seed_zhytomyr_plan
 from meetings.models import ActionItem, Meeting, Reminder
 from meetings.reminders import recipient
 from meetings.services import meeting_schedule, propose_next
