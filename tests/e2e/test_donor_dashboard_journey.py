@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from communities.models import Programme
-from demo.seed import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
 from tests.e2e.test_sign_in_journey import sign_in
 from workinggroups.models import Person

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from communities.models import Community, Programme
-from demo.seed import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
 from engagement.models import Event, Participant
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from demo.seed import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
 from meetings.models import Attendance, Meeting
 

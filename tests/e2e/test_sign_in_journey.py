@@ -10,7 +10,7 @@ from allauth.mfa.totp.internal.auth import hotp_value
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from demo.seed import DEMO_PASSWORD
+from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
 
 # serialized_rollback: the flush after a live-server test must not take the reference rows
