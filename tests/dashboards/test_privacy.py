@@ -24,12 +24,12 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from accounts.models import User
-from cohesion.demo import seed_demo
 from communities.models import Community, Programme
 from dashboards import exports
 from dashboards.indicators import BY_CODE, INDICATORS
 from dashboards.models import Export
 from dashboards.presenters import PARTS_OF_PARTICIPANTS
+from demo.seed import seed_demo
 from engagement.models import VeteranOrganisation
 from meetings.models import private_storage
 from tests.conftest import give_totp

@@ -4,9 +4,9 @@ application; the new member appears in the community's working group."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from cohesion.demo import DEMO_PASSWORD
-from cohesion.demo import seed_demo as run_seed_demo
 from communities.models import Programme
+from demo.data import DEMO_PASSWORD
+from demo.seed import seed_demo as run_seed_demo
 from participation.models import Application
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 from workinggroups.models import Membership, Person

@@ -5,9 +5,9 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from cohesion.demo import DEMO_PASSWORD
-from cohesion.demo import seed_demo as run_seed_demo
 from communities.models import Programme
+from demo.data import DEMO_PASSWORD
+from demo.seed import seed_demo as run_seed_demo
 from tests.e2e.test_sign_in_journey import sign_in
 from workinggroups.models import Person
 

@@ -4,9 +4,9 @@ groups are put on the list, and the sign-in sheet marks who came."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from cohesion.demo import DEMO_PASSWORD
-from cohesion.demo import seed_demo as run_seed_demo
 from communities.models import Community, Programme
+from demo.data import DEMO_PASSWORD
+from demo.seed import seed_demo as run_seed_demo
 from engagement.models import Event, Participant
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 

@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cohesion.demo import DEMO_PASSWORD
-from cohesion.demo import seed_demo as run_seed_demo
+from demo.data import DEMO_PASSWORD
+from demo.seed import seed_demo as run_seed_demo
 from meetings.models import Attendance, Meeting
 
 # serialized_rollback: see test_sign_in_journey.

@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from cohesion.demo import DEMO_PASSWORD
-from cohesion.demo import seed_demo as run_seed_demo
+from demo.data import DEMO_PASSWORD
+from demo.seed import seed_demo as run_seed_demo
 from workinggroups.models import Membership
 
 # serialized_rollback: the flush after a live-server test must not take the reference rows

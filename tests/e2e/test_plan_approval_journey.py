@@ -20,8 +20,8 @@ from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from cohesion.demo import DEMO_PASSWORD
-from cohesion.demo import seed_demo as run_seed_demo
+from demo.data import DEMO_PASSWORD
+from demo.seed import seed_demo as run_seed_demo
 from safetyplans.models import PlanDocument, PlanVersion, SafetyPlan
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 from tests.meetings.test_celery_integration import BROKER_URL, _database_url

@@ -10,8 +10,8 @@ from allauth.mfa.totp.internal.auth import hotp_value
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from cohesion.demo import DEMO_PASSWORD
-from cohesion.demo import seed_demo as run_seed_demo
+from demo.data import DEMO_PASSWORD
+from demo.seed import seed_demo as run_seed_demo
 
 # serialized_rollback: the flush after a live-server test must not take the reference rows
 # that migrations load (stakeholder categories, age bands) away from the tests that follow.

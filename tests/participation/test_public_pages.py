@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import User
-from cohesion.demo import seed_demo
 from communities.models import Organisation, Programme
+from demo.seed import seed_demo
 from engagement.models import VeteranOrganisation
 from safetyplans import services as plan_services
 from safetyplans.models import PlanDocument, PlanVersion

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.models import Role, RoleAssignment, User
 from cohesion import clock
-from cohesion.demo import seed_demo
 from communities.models import Programme
+from demo.seed import seed_demo
 from meetings.models import Meeting, Reminder
 from safetyplans.models import PlanVersion
 from workinggroups.models import GroupStatusChange, Person, WorkingGroup

@@ -9,6 +9,7 @@ import random
 
 from cohesion import clock
 from communities.models import Organisation
+from demo.programmes import organisation_for
 from safetyplans import services
 from safetyplans.models import ActionTracking, Priority, SafetyPlan
 from workinggroups.models import WorkingGroup
@@ -176,9 +177,7 @@ KHERSON_PRIORITIES = [
 
 
 def _organisation(group: WorkingGroup, kind: str) -> Organisation | None:
-    from cohesion.demo import _organisation_for
-
-    return _organisation_for(kind, group.community)
+    return organisation_for(kind, group.community)
 
 
 def _month(start: datetime.date, offset: int) -> datetime.date:
