@@ -25,13 +25,13 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from cohesion.demo import seed_demo
+from cohesion.storage import private_storage
 from communities.models import Community, Programme
 from dashboards import exports
 from dashboards.indicators import BY_CODE, INDICATORS
 from dashboards.models import Export
 from dashboards.presenters import PARTS_OF_PARTICIPANTS
 from engagement.models import VeteranOrganisation
-from meetings.models import private_storage
 from tests.conftest import give_totp
 from tests.factories import MeetingFactory, MembershipFactory, PersonFactory, WorkingGroupFactory
 from workinggroups.models import GroupStatusChange, Person
