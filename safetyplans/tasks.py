@@ -86,11 +86,9 @@ def notify_plan_decision(version_id: int) -> int:
     """Tells the group's leader(s) that their plan was returned for revision or approved.
     Returns the number of emails sent."""
     from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.utils import translation
 
     from accounts.models import Role, RoleAssignment
+    from cohesion import mail
     from safetyplans.models import PlanVersion
 
     version = (
@@ -110,16 +108,7 @@ def notify_plan_decision(version_id: int) -> int:
     sent = 0
     for assignment in leaders:
         user = assignment.user
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            context = {"version": version, "plan": version.plan, "url": url, "leader": user}
-            message = EmailMultiAlternatives(
-                subject=render_to_string("emails/plan_decision_subject.txt", context).strip(),
-                body=render_to_string("emails/plan_decision_body.txt", context),
-                to=[user.email],
-            )
-            message.attach_alternative(
-                render_to_string("emails/plan_decision_body.html", context), "text/html"
-            )
-            message.send()
+        context = {"version": version, "plan": version.plan, "url": url, "leader": user}
+        mail.send("plan_decision", context, to=[user.email], language=user.language)
         sent += 1
     return sent
