@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohesion import clock, mail
+from cohesion import clock, jobs, mail
 from communities.models import Programme, completed_q
 from meetings import ical, services
 from meetings.models import ActionItem, EmailOptOut, Meeting, Reminder, stale_before
@@ -230,7 +230,7 @@ def reminders_requeue_stalled() -> list[int]:
     stalled = Reminder.objects.filter(
         Q(status=Status.PENDING, attempts=0, created_at__lt=now - LOST_AFTER)
         | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=now - RETRY_LOST_AFTER)
-        | Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        | jobs.claimed_before(Status.SENDING, now - CLAIM_TIMEOUT, claimed_at="claimed_at")
     )
     stalled.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=Status.FAILED, last_error="Gave up after repeated interrupted attempts."
@@ -347,14 +347,10 @@ def deliver(reminder_id: int) -> bool:
     """Sends one reminder if this call wins the claim on its row; True when it was sent.
     A transient failure puts the row back to pending and re-raises, for Celery to retry."""
     now = clock.now()
-    claimed = (
-        Reminder.objects.filter(pk=reminder_id)
-        .filter(
-            Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-        )
-        .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if claimed != 1:
+    if not jobs.claim(
+        Reminder, reminder_id, waiting=Status.PENDING, running=Status.SENDING,
+        now=now, timeout=CLAIM_TIMEOUT, claimed_at="claimed_at", attempts=F("attempts") + 1,
+    ):  # fmt: skip
         return False  # gone, done, or being sent by another worker right now
     reminder = (
         Reminder.objects.select_related("group__programme", "meeting__group")
