@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cohesion.forms import CleanForm, CleanModelForm
 from communities.models import Community, Organisation
 from engagement.models import (
     AssessedNeed,
@@ -63,7 +64,7 @@ class NewPersonForm(PersonForm):
         self.fields["consent_purpose"].required = True
 
 
-class YouthLeaderForm(forms.ModelForm):
+class YouthLeaderForm(CleanModelForm):
     person = PersonChoiceField(
         label=_("Person on record"),
         queryset=None,
@@ -92,7 +93,7 @@ class YouthLeaderForm(forms.ModelForm):
             self.fields["person"].help_text = ""
 
 
-class YouthSupportForm(forms.ModelForm):
+class YouthSupportForm(CleanModelForm):
     class Meta:
         model = YouthSupport
         fields = [
@@ -111,7 +112,7 @@ class YouthSupportForm(forms.ModelForm):
         self.fields["event"].queryset = programme.events.order_by("-starts_on")
 
 
-class VeteranOrganisationForm(forms.ModelForm):
+class VeteranOrganisationForm(CleanModelForm):
     class Meta:
         model = VeteranOrganisation
         fields = [
@@ -132,7 +133,7 @@ class VeteranOrganisationForm(forms.ModelForm):
         )
 
 
-class NeedsAssessmentForm(forms.ModelForm):
+class NeedsAssessmentForm(CleanModelForm):
     class Meta:
         model = NeedsAssessment
         fields = [
@@ -184,7 +185,7 @@ class NeedsAssessmentForm(forms.ModelForm):
         ]
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(CleanModelForm):
     link = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
     categories = forms.MultipleChoiceField(
         label=_("Needs it answers"),
@@ -214,7 +215,7 @@ class OpportunityForm(forms.ModelForm):
             self.initial["categories"] = [n.category for n in self.instance.needs.all()]
 
 
-class EventForm(forms.ModelForm):
+class EventForm(CleanModelForm):
     topics = forms.MultipleChoiceField(
         label=_("Topics"),
         choices=Topic.choices,
@@ -249,7 +250,7 @@ class EventForm(forms.ModelForm):
             self.initial["topics"] = [t.topic for t in self.instance.topics.all()]
 
 
-class AddParticipantsForm(forms.Form):
+class AddParticipantsForm(CleanForm):
     """Members of the groups taking part, ticked; or someone else already on record."""
 
     members = forms.MultipleChoiceField(
@@ -265,7 +266,7 @@ class AddParticipantsForm(forms.Form):
         self.fields["person"].queryset = people
 
 
-class SignInSheetForm(forms.Form):
+class SignInSheetForm(CleanForm):
     """One row per participant: present or absent, and optional scores (1–10)."""
 
     def __init__(self, *args, participants, **kwargs):
@@ -324,7 +325,7 @@ class SignInSheetForm(forms.Form):
 SMALL_SELECT = {"class": "form-select form-select-sm"}
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(CleanForm):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[("", _("All kinds")), *Event.Kind.choices],
@@ -350,7 +351,7 @@ class EventFilterForm(forms.Form):
         self.fields["community"].queryset = programme_communities(programme)
 
 
-class CommunityFilterForm(forms.Form):
+class CommunityFilterForm(CleanForm):
     community = forms.ModelChoiceField(
         label=_("Community"),
         queryset=None,

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import user_roles
 from cohesion import clock
+from cohesion.forms import CleanForm
+from cohesion.text import clean_line
 from communities.models import Programme, StakeholderCategory, search_key
 from workinggroups.models import Membership, Person, WorkingGroup
 from workinggroups.services import membership_add
@@ -99,7 +101,7 @@ def _parse_date(value: str) -> datetime.date:
         raise ValidationError(_("Write the date as 2024-03-15 or 15.03.2024.")) from exc
 
 
-class ImportRow(forms.Form):
+class ImportRow(CleanForm):
     """One row of the file, as text; cleaned into person and membership fields."""
 
     full_name = forms.CharField(max_length=200)
@@ -328,7 +330,7 @@ def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportR
         person = _existing_person(row, group, by)
         if person is None:
             fields = {name: row[name] for name in PERSON_FIELDS}
-            fields["full_name"] = " ".join(fields["full_name"].split())
+            fields["full_name"] = clean_line(fields["full_name"])
             if fields["consent_given_on"]:
                 fields["consent_recorded_by"] = by
             person = Person.objects.create(community=group.community, **fields)
@@ -349,7 +351,7 @@ def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportR
         result.added += 1
 
 
-class UploadForm(forms.Form):
+class UploadForm(CleanForm):
     file = forms.FileField(label=gettext_lazy("File (.csv or .xlsx)"))
 
 

@@ -1,19 +1,20 @@
 """Private files: one storage, apart from the public media, for every file field."""
 
+from pathlib import Path
+
 from django.apps import apps
 from django.db import models
 
 from cohesion.storage import private_storage
 
-PROJECT_APPS = {"accounts", "communities", "workinggroups", "meetings", "safetyplans",
-                "dashboards", "participation", "engagement"}  # fmt: skip
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_file_field_of_the_project_keeps_its_files_in_private_storage():
     fields = [
         field
         for model in apps.get_models()
-        if model._meta.app_label in PROJECT_APPS
+        if Path(model._meta.app_config.path).resolve().parent == ROOT
         for field in model._meta.get_fields()
         if isinstance(field, models.FileField)
     ]
