@@ -273,8 +273,8 @@ class SignInSheetForm(CleanForm):
         super().__init__(*args, **kwargs)
         self.participants = participants
         choices = [
-            (Participant.Attendance.PRESENT, _("Present")),
-            (Participant.Attendance.ABSENT, _("Absent")),
+            (mark, mark.label)
+            for mark in (Participant.Attendance.PRESENT, Participant.Attendance.ABSENT)
         ]
         for participant in participants:
             key = participant.pk

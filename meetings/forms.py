@@ -48,8 +48,8 @@ class CallOffForm(CleanForm):
     status = forms.ChoiceField(
         label=_("What happened"),
         choices=[
-            (Meeting.Status.CANCELLED, _("Cancelled")),
-            (Meeting.Status.POSTPONED, _("Postponed")),
+            (status, status.label)
+            for status in (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED)
         ],
     )
     reason = forms.ChoiceField(label=_("Reason"), choices=Meeting.Reason.choices)
