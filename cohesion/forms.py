@@ -17,13 +17,18 @@ class CleanTextMixin:
     mixin where Django's own form comes first (a project test checks)."""
 
     def _clean_fields(self):
-        # Django calls this for the fields' own cleaning (and clean_<field>), before clean()
-        # and a model form's model validation: the one point that sees every field's value
-        # before anything else does.
+        # Django cleans each field here (and calls clean_<field>), before clean() and a model
+        # form's model validation: cleaning right after means that clean(), the model and the
+        # services only ever see clean text. (A clean_<field> method sees its field's value as
+        # Django cleaned it, NUL already refused.)
         super()._clean_fields()
         for name, value in list(self.cleaned_data.items()):
             field = self.fields[name]
-            if not isinstance(value, str) or isinstance(field.widget, forms.PasswordInput):
+            if (
+                not isinstance(value, str)
+                or field.disabled  # not typed: the form shows what is stored
+                or isinstance(field.widget, forms.PasswordInput)
+            ):
                 continue
             cleaned = clean_text(
                 value,

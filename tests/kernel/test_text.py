@@ -5,10 +5,12 @@ lines. Every form cleans every text field (cohesion.forms), so what is stored is
 import datetime
 
 import pytest
+from django import forms
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from cohesion.forms import CleanForm
 from cohesion.text import clean_line, clean_text
 from meetings.models import Meeting
 from participation.forms import STAMP_SALT
@@ -52,6 +54,40 @@ def test_nothing_else_changes_unless_a_single_line_is_asked_for():
 @pytest.mark.parametrize("empty", [None, "", f"{RLO}{PDF_}\x00"])
 def test_nothing_or_only_controls_gives_empty_text(empty):
     assert clean_text(empty) == ""
+
+
+# --- the forms' base ---------------------------------------------------------------------------
+
+
+class NoteForm(CleanForm):
+    title = forms.CharField(max_length=20)
+    notes = forms.CharField(widget=forms.Textarea, required=False)
+    password = forms.CharField(widget=forms.PasswordInput, strip=False, required=False)
+    shown = forms.CharField(disabled=True, required=False)
+
+
+def test_a_form_cleans_each_text_field_keeping_lines_only_where_text_has_them():
+    form = NoteForm(
+        {"title": f"Звіт{RLO}\tза травень", "notes": f" Перше{ESCAPE}\r\n\tдруге {PDI}"},
+        initial={"shown": f"як{RLO} є"},
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["title"] == "Звіт за травень"
+    assert form.cleaned_data["notes"] == "Перше\r\n\tдруге"
+    assert form.cleaned_data["shown"] == f"як{RLO} є"  # not typed: left as stored
+
+
+def test_a_password_is_left_as_typed():
+    form = NoteForm({"title": "t", "password": f" пароль{RLO}\x01 "})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["password"] == f" пароль{RLO}\x01 "
+
+
+def test_a_required_field_left_empty_by_cleaning_is_refused():
+    form = NoteForm({"title": f"{RLO}{ESCAPE}{PDF_}"})
+    assert not form.is_valid()
+    assert form.errors["title"] == [forms.Field.default_error_messages["required"]]
+    assert "title" not in form.cleaned_data
 
 
 # --- through the forms ------------------------------------------------------------------------
