@@ -4,22 +4,23 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
+from cohesion.forms import CleanForm, CleanTextMixin
 from communities.models import Programme
 
 
-class UserCreationAdminForm(AdminUserCreationForm):
+class UserCreationAdminForm(CleanTextMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "full_name")
 
 
-class UserChangeAdminForm(UserChangeForm):
+class UserChangeAdminForm(CleanTextMixin, UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(CleanForm):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     # Leaders are invited from their person record (workinggroups.views.person_invite).
     role = forms.ChoiceField(
@@ -32,7 +33,7 @@ class InvitationForm(forms.Form):
         self.fields["programme"].queryset = programmes
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(CleanForm):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     password1 = forms.CharField(
         label=_("Password"),

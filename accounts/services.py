@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Invitation, Role, RoleAssignment, User, hash_token
 from accounts.roles import user_roles
 from cohesion import clock
+from cohesion.text import clean_line
 from communities.models import Programme
 from workinggroups.models import Person, WorkingGroup
 from workinggroups.services import person_link_user
@@ -115,12 +116,13 @@ def invitation_accept(
             )
         account = existing
     else:
-        if not full_name.strip():
+        full_name = clean_line(full_name)
+        if not full_name:
             raise ValidationError({"full_name": _("Enter your full name.")})
         try:
             with transaction.atomic():
                 account = User.objects.create_user(
-                    email=invitation.email, password=password, full_name=full_name.strip()
+                    email=invitation.email, password=password, full_name=full_name
                 )
         except IntegrityError as exc:  # another invitation for this email was accepted first
             raise ValidationError(

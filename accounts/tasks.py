@@ -1,11 +1,9 @@
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
-from accounts.models import Invitation
+from accounts.models import Invitation, User
+from cohesion import mail
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
@@ -18,21 +16,16 @@ def send_invitation_email(invitation_id: int, token: str) -> None:
     )
     if invitation is None or invitation.status != Invitation.Status.PENDING:
         return
-    language = (invitation.invited_by and invitation.invited_by.language) or settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {
-            "invitation": invitation,
-            "url": settings.SITE_URL.rstrip("/")
-            + reverse("accounts:invitation_link", args=[token]),
-            "valid_days": settings.INVITATION_VALID_DAYS,
-        }
-        subject = render_to_string("emails/invitation_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("emails/invitation_body.txt", context),
-            to=[invitation.email],
-        )
-        message.attach_alternative(
-            render_to_string("emails/invitation_body.html", context), "text/html"
-        )
-        message.send()
+    context = {
+        "invitation": invitation,
+        "url": settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_link", args=[token]),
+        "valid_days": settings.INVITATION_VALID_DAYS,
+    }
+    # Someone invited to a further role has an account, and chose its language; someone new
+    # has chosen none yet (the inviter's language says nothing about theirs).
+    language = (
+        User.objects.filter(email__iexact=invitation.email)
+        .values_list("language", flat=True)
+        .first()
+    )
+    mail.send("invitation", context, to=[invitation.email], language=language)

@@ -1,6 +1,59 @@
-"""Form helpers shared by the apps."""
+"""Form helpers shared by the apps, and the bases every form of the project derives from."""
 
+from django import forms
 from django.core.exceptions import ValidationError
+
+from cohesion.text import clean_text
+
+
+class CleanTextMixin:
+    """Cleans every text value the form accepts (cohesion.text.clean_text), so that no free
+    text reaches a service with control or bidirectional control characters. Line breaks and
+    tabs are kept in multi-line fields (a Textarea); passwords are left exactly as typed. A
+    value that cleaning changes is checked again as the field would check it, so that one made
+    only of such characters is refused as empty rather than stored so.
+
+    Every form class of the project derives from CleanForm or CleanModelForm, or from this
+    mixin where Django's own form comes first (a project test checks)."""
+
+    def _clean_fields(self):
+        # Django cleans each field here (and calls clean_<field>), before clean() and a model
+        # form's model validation: cleaning right after means that clean(), the model and the
+        # services only ever see clean text. (A clean_<field> method sees its field's value as
+        # Django cleaned it, NUL already refused.)
+        super()._clean_fields()
+        for name, value in list(self.cleaned_data.items()):
+            field = self.fields[name]
+            if (
+                not isinstance(value, str)
+                or field.disabled  # not typed: the form shows what is stored
+                or isinstance(field.widget, forms.PasswordInput)
+            ):
+                continue
+            cleaned = clean_text(
+                value,
+                multiline=isinstance(field.widget, forms.Textarea),
+                strip=getattr(field, "strip", False),
+            )
+            if cleaned == value:
+                continue
+            if cleaned == "" and hasattr(field, "empty_value"):
+                cleaned = field.empty_value
+            try:
+                field.validate(cleaned)
+                field.run_validators(cleaned)
+            except ValidationError as error:
+                self.add_error(name, error)
+            else:
+                self.cleaned_data[name] = cleaned
+
+
+class CleanForm(CleanTextMixin, forms.Form):
+    """The base of the project's forms."""
+
+
+class CleanModelForm(CleanTextMixin, forms.ModelForm):
+    """The base of the project's model forms."""
 
 
 def add_errors(form, error: ValidationError) -> None:

@@ -239,7 +239,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
-# Files that only some people may see (meeting pre-reads): never served directly.
+# Files that only some people may see (pre-reads, signed decisions, plan PDFs, exports): never
+# served directly (cohesion/storage.py).
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
 PREREAD_MAX_BYTES = env.int("PREREAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Pre-reads travel with the meeting announcement up to this total size per email.

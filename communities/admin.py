@@ -1,7 +1,7 @@
-from django import forms
 from django.contrib import admin
 from django.db import models
 
+from cohesion.forms import CleanModelForm
 from communities.forms import ClosedWithinPeriod
 from communities.models import (
     Community,
@@ -78,7 +78,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
     list_select_related = ["community", "programme"]
 
 
-class ProgrammeAdminForm(ClosedWithinPeriod, forms.ModelForm):
+class ProgrammeAdminForm(ClosedWithinPeriod, CleanModelForm):
     """The admin's form for a programme (the admin supplies the model and fields)."""
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
+from cohesion.forms import CleanForm, CleanModelForm
 from communities.models import Community, Organisation, Programme
 
 
@@ -29,7 +30,7 @@ class ClosedWithinPeriod:
         return cleaned
 
 
-class ProgrammeForm(ClosedWithinPeriod, forms.ModelForm):
+class ProgrammeForm(ClosedWithinPeriod, CleanModelForm):
     class Meta:
         model = Programme
         fields = [
@@ -58,7 +59,7 @@ class ProgrammeForm(ClosedWithinPeriod, forms.ModelForm):
         }
 
 
-class EnrolForm(forms.Form):
+class EnrolForm(CleanForm):
     community = forms.ModelChoiceField(queryset=Community.objects.none(), widget=forms.HiddenInput)
     enrolled_on = forms.DateField(label=_("Enrolled on"), widget=DateInput())
 
@@ -67,7 +68,7 @@ class EnrolForm(forms.Form):
         self.fields["community"].queryset = communities
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(CleanForm):
     withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput(), initial=clock.today)
     reason = forms.CharField(
         label=_("Reason"),
@@ -76,7 +77,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class CommunityForm(forms.ModelForm):
+class CommunityForm(CleanModelForm):
     class Meta:
         model = Community
         fields = [
@@ -91,7 +92,7 @@ class CommunityForm(forms.ModelForm):
         ]
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(CleanModelForm):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:

@@ -9,15 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import programme_ids, user_roles
 from cohesion import clock
 from cohesion.i18n import BilingualNameMixin, pick
+from cohesion.text import clean_line
 
 
 def search_key(text: str) -> str:
-    """Case-folded text with the apostrophe variants of Ukrainian spelling made one (and no NUL
-    characters, which PostgreSQL refuses in text)."""
-    text = text.replace("\x00", "")
+    """Case-folded single-line text (cohesion.text.clean_line) with the apostrophe variants of
+    Ukrainian spelling made one."""
+    text = clean_line(text)
     for apostrophe in "’ʼ`‘":
         text = text.replace(apostrophe, "'")
-    return " ".join(text.casefold().split())
+    return text.casefold()
 
 
 class ReferenceQuerySet(models.QuerySet):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from cohesion import clock
 from cohesion.records import save_fields
+from cohesion.text import clean_text
 from communities.models import Community, Enrolment, Organisation, Programme
 
 
@@ -57,10 +58,11 @@ def enrolment_withdraw(
         raise ValidationError(
             {"withdrawn_on": _("The withdrawal date cannot be before the enrolment date.")}
         )
-    if not reason.strip():
+    reason = clean_text(reason)
+    if not reason:
         raise ValidationError({"reason": _("Give a reason for the withdrawal.")})
     enrolment.withdrawn_on = withdrawn_on
-    enrolment.withdrawal_reason = reason.strip()
+    enrolment.withdrawal_reason = reason
     enrolment.save(update_fields=["withdrawn_on", "withdrawal_reason"])
     return enrolment
 

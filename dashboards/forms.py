@@ -4,6 +4,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cohesion.forms import CleanForm
 from dashboards.indicators import INDICATORS
 from dashboards.models import Export
 
@@ -41,7 +42,7 @@ def month_end(day: datetime.date) -> datetime.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(CleanForm):
     start = MonthField(label=_("From"), required=False)
     end = MonthField(label=_("To"), required=False)
     community = forms.ModelChoiceField(
@@ -82,7 +83,7 @@ class PeriodForm(forms.Form):
         return Period(start, end)
 
 
-class TargetsForm(forms.Form):
+class TargetsForm(CleanForm):
     def __init__(self, *args, targets: dict, **kwargs):
         super().__init__(*args, **kwargs)
         for indicator in INDICATORS:
@@ -104,7 +105,7 @@ class TargetsForm(forms.Form):
         return list(grouped.items())
 
 
-class ExportForm(forms.Form):
+class ExportForm(CleanForm):
     kind = forms.ChoiceField(label=_("What"), choices=Export.Kind.choices)
     start = MonthField(label=_("From"))
     end = MonthField(label=_("To"))

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.roles import user_roles
 from cohesion import clock
-from meetings.models import private_storage
+from cohesion.storage import private_storage
 
 
 class IndicatorTarget(models.Model):

@@ -1,20 +1,17 @@
 """Small-cell protection for what donors see.
 
-Primary suppression hides every count from 1 to 4. Complementary suppression then hides more
-cells until no line of a table (a row with its total, a column with its total, the totals with
-the grand total) has exactly one hidden entry, because a single hidden entry could be worked out
-by subtracting the visible ones from the total; and until no hidden entry can be worked out by
-combining several lines either (checked exactly, by Gaussian elimination). The entries hidden as
-complements are the smallest visible ones of a line, so that as little as possible is lost."""
+Primary suppression hides every small count (from 1 to 4: the rule is cohesion.privacy's).
+Complementary suppression then hides more cells until no line of a table (a row with its total,
+a column with its total, the totals with the grand total) has exactly one hidden entry, because
+a single hidden entry could be worked out by subtracting the visible ones from the total; and
+until no hidden entry can be worked out by combining several lines either (checked exactly, by
+Gaussian elimination). The entries hidden as complements are the smallest visible ones of a
+line, so that as little as possible is lost."""
 
 from dataclasses import dataclass
 from fractions import Fraction
 
-HIDDEN = "<5"
-
-
-def is_small(value) -> bool:
-    return isinstance(value, int) and 0 < value < 5
+from cohesion.privacy import HIDDEN, is_small
 
 
 @dataclass

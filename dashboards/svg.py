@@ -4,6 +4,8 @@ the dashboard draws in the browser are drawn here as vector markup."""
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from cohesion.privacy import HIDDEN
+
 COLOURS = ["#0b5ed7", "#20c997", "#fd7e14", "#6f42c1", "#d63384", "#6c757d"]
 
 
@@ -46,7 +48,7 @@ def bars(labels: list[str], series: list[list], names: list[str], *, width=680, 
             elif value is None:
                 parts.append(
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - 2:.1f}" '
-                    f'text-anchor="middle" font-size="6">&lt;5</text>'
+                    f'text-anchor="middle" font-size="6">{escape(HIDDEN)}</text>'
                 )
         if g % label_every == 0:
             parts.append(

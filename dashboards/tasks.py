@@ -5,10 +5,9 @@ import logging
 
 from celery import shared_task
 from django.core.files.base import ContentFile
-from django.db.models import Q
 from django.utils import translation
 
-from cohesion import clock
+from cohesion import clock, jobs
 from dashboards.models import Export
 
 logger = logging.getLogger(__name__)
@@ -25,16 +24,11 @@ def build_export(export_id: int) -> str:
     from dashboards.indicators import Period
     from safetyplans.models import VersionStatus
 
-    now = clock.now()
-    claimed = (
-        Export.objects.filter(pk=export_id)
-        .filter(
-            Q(status=Export.Status.QUEUED)
-            | Q(status=Export.Status.RUNNING, started_at__lt=now - STALE_AFTER)
-        )
-        .update(status=Export.Status.RUNNING, started_at=now, progress=5)
-    )
-    if not claimed:
+    # Of two workers given the same export, one builds it.
+    if not jobs.claim(
+        Export, export_id, waiting=Export.Status.QUEUED, running=Export.Status.RUNNING,
+        now=clock.now(), timeout=STALE_AFTER, progress=5,
+    ):  # fmt: skip
         return "not claimed"
     export = Export.objects.select_related("programme", "community").get(pk=export_id)
     period = Period(export.period_start, export.period_end)

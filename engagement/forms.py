@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cohesion.forms import CleanForm, CleanModelForm
 from communities.models import Organisation
 from engagement.models import (
     AssessedNeed,
@@ -60,7 +61,7 @@ class NewPersonForm(PersonForm):
         self.fields["consent_purpose"].required = True
 
 
-class YouthLeaderForm(forms.ModelForm):
+class YouthLeaderForm(CleanModelForm):
     person = PersonChoiceField(
         label=_("Person on record"),
         queryset=None,
@@ -89,7 +90,7 @@ class YouthLeaderForm(forms.ModelForm):
             self.fields["person"].help_text = ""
 
 
-class YouthSupportForm(forms.ModelForm):
+class YouthSupportForm(CleanModelForm):
     class Meta:
         model = YouthSupport
         fields = [
@@ -108,7 +109,7 @@ class YouthSupportForm(forms.ModelForm):
         self.fields["event"].queryset = programme.events.order_by("-starts_on")
 
 
-class VeteranOrganisationForm(forms.ModelForm):
+class VeteranOrganisationForm(CleanModelForm):
     class Meta:
         model = VeteranOrganisation
         fields = [
@@ -129,7 +130,7 @@ class VeteranOrganisationForm(forms.ModelForm):
         )
 
 
-class NeedsAssessmentForm(forms.ModelForm):
+class NeedsAssessmentForm(CleanModelForm):
     class Meta:
         model = NeedsAssessment
         fields = [
@@ -181,7 +182,7 @@ class NeedsAssessmentForm(forms.ModelForm):
         ]
 
 
-class OpportunityForm(forms.ModelForm):
+class OpportunityForm(CleanModelForm):
     link = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
     categories = forms.MultipleChoiceField(
         label=_("Needs it answers"),
@@ -211,7 +212,7 @@ class OpportunityForm(forms.ModelForm):
             self.initial["categories"] = [n.category for n in self.instance.needs.all()]
 
 
-class EventForm(forms.ModelForm):
+class EventForm(CleanModelForm):
     topics = forms.MultipleChoiceField(
         label=_("Topics"),
         choices=Topic.choices,
@@ -246,7 +247,7 @@ class EventForm(forms.ModelForm):
             self.initial["topics"] = [t.topic for t in self.instance.topics.all()]
 
 
-class AddParticipantsForm(forms.Form):
+class AddParticipantsForm(CleanForm):
     """Members of the groups taking part, ticked; or someone else already on record."""
 
     members = forms.MultipleChoiceField(
@@ -262,15 +263,15 @@ class AddParticipantsForm(forms.Form):
         self.fields["person"].queryset = people
 
 
-class SignInSheetForm(forms.Form):
+class SignInSheetForm(CleanForm):
     """One row per participant: present or absent, and optional scores (1–10)."""
 
     def __init__(self, *args, participants, **kwargs):
         super().__init__(*args, **kwargs)
         self.participants = participants
         choices = [
-            (Participant.Attendance.PRESENT, _("Present")),
-            (Participant.Attendance.ABSENT, _("Absent")),
+            (mark, mark.label)
+            for mark in (Participant.Attendance.PRESENT, Participant.Attendance.ABSENT)
         ]
         for participant in participants:
             key = participant.pk
@@ -321,7 +322,7 @@ class SignInSheetForm(forms.Form):
 SMALL_SELECT = {"class": "form-select form-select-sm"}
 
 
-class EventFilterForm(forms.Form):
+class EventFilterForm(CleanForm):
     kind = forms.ChoiceField(
         label=_("Kind"),
         choices=[("", _("All kinds")), *Event.Kind.choices],
@@ -347,7 +348,7 @@ class EventFilterForm(forms.Form):
         self.fields["community"].queryset = programme_communities(programme)
 
 
-class CommunityFilterForm(forms.Form):
+class CommunityFilterForm(CleanForm):
     community = forms.ModelChoiceField(
         label=_("Community"),
         queryset=None,

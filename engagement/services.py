@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cohesion import clock
+from cohesion.text import clean_text
 from communities.models import Community, Programme
 from engagement.models import (
     AssessedNeed,
@@ -23,10 +24,6 @@ from engagement.models import (
     YouthSupport,
 )
 from workinggroups.models import Person, WorkingGroup
-
-
-def _text(value: str) -> str:
-    return (value or "").replace("\x00", "").strip()
 
 
 def _enrolled(programme: Programme, community: Community, field: str = "community") -> None:
@@ -72,15 +69,15 @@ def youth_leader_save(
     _enrolled(programme, community)
     _ordered(since, until, "until")
     _check_youth(programme, person, since)
-    if not _text(focus):
+    if not clean_text(focus):
         raise ValidationError({"focus": _("Say what they work on.")})
     leader = leader or YouthLeader(programme=programme)
     leader.person, leader.community, leader.organisation = person, community, organisation
     leader.focus, leader.since, leader.until, leader.notes = (
-        _text(focus),
+        clean_text(focus),
         since,
         until,
-        _text(notes),
+        clean_text(notes),
     )
     try:
         with transaction.atomic():
@@ -109,16 +106,16 @@ def youth_support_save(
     by: User | None = None,
 ) -> YouthSupport:
     _ordered(starts_on, ends_on)
-    if not _text(title):
+    if not clean_text(title):
         raise ValidationError({"title": _("Say what the support was.")})
     if event is not None and event.programme_id != youth_leader.programme_id:
         raise ValidationError({"event": _("Choose an event of this programme.")})
     support = support or YouthSupport(youth_leader=youth_leader)
     support.kind, support.title, support.starts_on, support.ends_on = (
-        kind, _text(title), starts_on, ends_on,
+        kind, clean_text(title), starts_on, ends_on,
     )  # fmt: skip
-    support.provider, support.provider_other = provider, _text(provider_other)
-    support.amount_uah, support.outcome, support.event = amount_uah, _text(outcome), event
+    support.provider, support.provider_other = provider, clean_text(provider_other)
+    support.amount_uah, support.outcome, support.event = amount_uah, clean_text(outcome), event
     support.save()
     return support
 
@@ -152,8 +149,12 @@ def veteran_organisation_save(
     entry = entry or VeteranOrganisation(programme=programme)
     entry.community, entry.organisation, entry.kind = community, organisation, kind
     entry.relationship = relationship
-    entry.contact_name, entry.contact_phone = _text(contact_name), _text(contact_phone)
-    entry.contact_email, entry.services, entry.notes = contact_email, _text(services), _text(notes)
+    entry.contact_name, entry.contact_phone = clean_text(contact_name), clean_text(contact_phone)
+    entry.contact_email, entry.services, entry.notes = (
+        contact_email,
+        clean_text(services),
+        clean_text(notes),
+    )
     entry.updated_on = clock.today()
     try:
         with transaction.atomic():
@@ -196,11 +197,11 @@ def assessment_save(
     assessment.community, assessment.period_start = community, period_start
     assessment.period_end, assessment.method = period_end, method
     assessment.respondents, assessment.conducted_by = respondents, conducted_by
-    assessment.summary = _text(summary)
+    assessment.summary = clean_text(summary)
     assessment.save()
     assessment.needs.all().delete()
     AssessedNeed.objects.bulk_create(
-        AssessedNeed(assessment=assessment, category=c, severity=s, note=_text(n)[:500])
+        AssessedNeed(assessment=assessment, category=c, severity=s, note=clean_text(n)[:500])
         for c, s, n in needs
     )
     return assessment
@@ -224,7 +225,7 @@ def opportunity_save(
     by: User | None = None,
 ) -> Opportunity:
     _ordered(starts_on, ends_on)
-    if not _text(title):
+    if not clean_text(title):
         raise ValidationError({"title": _("Give the opportunity a title.")})
     if not categories:
         raise ValidationError({"categories": _("Choose the needs it answers.")})
@@ -232,10 +233,10 @@ def opportunity_save(
     if any(c.pk not in enrolled for c in communities):
         raise ValidationError({"communities": _("Choose communities of this programme.")})
     opportunity = opportunity or Opportunity(programme=programme)
-    opportunity.kind, opportunity.title = kind, _text(title)
+    opportunity.kind, opportunity.title = kind, clean_text(title)
     opportunity.starts_on, opportunity.ends_on = starts_on, ends_on
-    opportunity.provider, opportunity.provider_other = provider, _text(provider_other)
-    opportunity.link, opportunity.description = link, _text(description)
+    opportunity.provider, opportunity.provider_other = provider, clean_text(provider_other)
+    opportunity.link, opportunity.description = link, clean_text(description)
     opportunity.save()
     opportunity.communities.set(communities)
     opportunity.needs.all().delete()
@@ -270,7 +271,7 @@ def event_save(
     by: User | None = None,
 ) -> Event:
     _ordered(starts_on, ends_on)
-    if not _text(title):
+    if not clean_text(title):
         raise ValidationError({"title": _("Give the event a title.")})
     _enrolled(programme, host_community, "host_community")
     enrolled = set(programme.enrolments.values_list("community_id", flat=True))
@@ -288,16 +289,19 @@ def event_save(
     groups = list(groups)
     if any(g.programme_id != programme.pk for g in groups):
         raise ValidationError({"groups": _("Choose working groups of this programme.")})
-    if not topics and not _text(other_topic):
+    if not topics and not clean_text(other_topic):
         raise ValidationError({"topics": _("Choose at least one topic.")})
     if status == Event.Status.HELD and starts_on > clock.today():
         raise ValidationError({"status": _("An event in the future cannot have been held.")})
     event = event or Event(programme=programme, created_by=by)
-    event.kind, event.title, event.other_topic = kind, _text(title), _text(other_topic)
+    event.kind, event.title, event.other_topic = kind, clean_text(title), clean_text(other_topic)
     event.starts_on, event.ends_on, event.status = starts_on, ends_on, status
-    event.host_community, event.place = host_community, _text(place)
-    event.facilitator, event.facilitator_organisation = _text(facilitator), facilitator_organisation
-    event.report = _text(report)
+    event.host_community, event.place = host_community, clean_text(place)
+    event.facilitator, event.facilitator_organisation = (
+        clean_text(facilitator),
+        facilitator_organisation,
+    )
+    event.report = clean_text(report)
     event.save()
     event.visiting_communities.set(visiting)
     event.groups.set(groups)

@@ -7,6 +7,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
+from cohesion.forms import CleanForm, CleanModelForm
 from communities.forms import DateInput
 from meetings.models import ActionItem, Attendance, Meeting
 
@@ -18,7 +19,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(CleanModelForm):
     agenda = forms.CharField(
         label=_("Agenda"),
         required=False,
@@ -43,23 +44,23 @@ class MeetingForm(forms.ModelForm):
         return [line for line in self.cleaned_data.get("agenda", "").splitlines() if line.strip()]
 
 
-class CallOffForm(forms.Form):
+class CallOffForm(CleanForm):
     status = forms.ChoiceField(
         label=_("What happened"),
         choices=[
-            (Meeting.Status.CANCELLED, _("Cancelled")),
-            (Meeting.Status.POSTPONED, _("Postponed")),
+            (status, status.label)
+            for status in (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED)
         ],
     )
     reason = forms.ChoiceField(label=_("Reason"), choices=Meeting.Reason.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(CleanForm):
     title = forms.CharField(label=_("New agenda item"), max_length=300)
 
 
-class PreReadForm(forms.Form):
+class PreReadForm(CleanForm):
     file = forms.FileField(label=_("Pre-read"))
 
 
@@ -72,7 +73,7 @@ def minutes_as_text(html: str) -> str:
     return unescape(strip_tags(text)).strip()
 
 
-class LogMeetingForm(forms.Form):
+class LogMeetingForm(CleanForm):
     """The whole record of a held meeting on one screen: one radio group per member, a number
     per guest category, minutes, decisions and up to three new actions."""
 
@@ -173,9 +174,9 @@ class LogMeetingForm(forms.Form):
         return [line for line in self.cleaned_data["decisions"].splitlines() if line.strip()]
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(CleanForm):
     status = forms.ChoiceField(choices=ActionItem.Status.choices)
 
 
-class ActionRedateForm(forms.Form):
+class ActionRedateForm(CleanForm):
     due_on = forms.DateField(label=_("New due date"), widget=DateInput())

@@ -2,7 +2,6 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,11 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
 
-
-def private_storage():
-    # Pre-reads live outside MEDIA_URL: they are served only through a view that checks who
-    # may see the meeting.
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+# Also imported from here by the historical migrations of meetings, safetyplans and dashboards.
+from cohesion.storage import private_storage
 
 
 class MeetingQuerySet(models.QuerySet):

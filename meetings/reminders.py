@@ -22,12 +22,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohesion import clock
+from cohesion import clock, jobs, mail
 from communities.models import Programme, completed_q
 from meetings import ical, services
 from meetings.models import ActionItem, EmailOptOut, Meeting, Reminder, stale_before
@@ -231,7 +230,7 @@ def reminders_requeue_stalled() -> list[int]:
     stalled = Reminder.objects.filter(
         Q(status=Status.PENDING, attempts=0, created_at__lt=now - LOST_AFTER)
         | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=now - RETRY_LOST_AFTER)
-        | Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+        | jobs.claimed_before(Status.SENDING, now - CLAIM_TIMEOUT, claimed_at="claimed_at")
     )
     stalled.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=Status.FAILED, last_error="Gave up after repeated interrupted attempts."
@@ -256,8 +255,7 @@ def recipient(person: Person) -> tuple[str, str]:
     account's choice, else the site's) to write to; an empty address means none."""
     user = person.user
     email = (person.email or (user.email if user else "")).strip().lower()
-    language = (user.language if user else "") or settings.LANGUAGE_CODE
-    return email, language
+    return email, mail.recipient_language(user.language if user else "")
 
 
 def _row(kind, subject_key, person, group_id, *, meeting_id=None, now) -> Reminder | None:
@@ -349,14 +347,10 @@ def deliver(reminder_id: int) -> bool:
     """Sends one reminder if this call wins the claim on its row; True when it was sent.
     A transient failure puts the row back to pending and re-raises, for Celery to retry."""
     now = clock.now()
-    claimed = (
-        Reminder.objects.filter(pk=reminder_id)
-        .filter(
-            Q(status=Status.PENDING) | Q(status=Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-        )
-        .update(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if claimed != 1:
+    if not jobs.claim(
+        Reminder, reminder_id, waiting=Status.PENDING, running=Status.SENDING,
+        now=now, timeout=CLAIM_TIMEOUT, claimed_at="claimed_at", attempts=F("attempts") + 1,
+    ):  # fmt: skip
         return False  # gone, done, or being sent by another worker right now
     reminder = (
         Reminder.objects.select_related("group__programme", "meeting__group")
@@ -447,45 +441,45 @@ def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
 
 
 def _message(reminder: Reminder, kind_context: dict) -> EmailMultiAlternatives:
-    """The email in the recipient's language: text and HTML parts, the unsubscribe link, and
-    for an announcement the iCalendar invitation."""
-    with translation.override(reminder.language):
-        context = {
-            "reminder": reminder,
-            "group": reminder.group,
-            "unsubscribe_url": unsubscribe_url(reminder.email),
-            "site_url": settings.SITE_URL.rstrip("/"),
-            **kind_context,
-        }
-        template = f"emails/meeting_{reminder.kind}"
-        subject = render_to_string(f"{template}_subject.txt", context)
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string(f"{template}_body.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[reminder.email],
-            headers={
-                # RFC 8058 one-click unsubscribe; the view accepts the POST without CSRF.
-                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "Auto-Submitted": "auto-generated",
-            },
-        )
-        message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
-        if reminder.kind == Kind.ANNOUNCEMENT:
-            message.attach(
-                "meeting.ics",
-                ical.invitation(reminder.meeting, description=_agenda_text(context["agenda"])),
-                "text/calendar; method=PUBLISH; charset=utf-8",
-            )
-            _attach_prereads(message, reminder.meeting)
-    return message
+    """The email in the recipient's language: the unsubscribe link and headers, and for an
+    announcement the iCalendar invitation and the pre-reads."""
+    context = {
+        "reminder": reminder,
+        "group": reminder.group,
+        "unsubscribe_url": unsubscribe_url(reminder.email),
+        "site_url": settings.SITE_URL.rstrip("/"),
+        **kind_context,
+    }
+
+    def attachments() -> list[mail.Attachment]:
+        if reminder.kind != Kind.ANNOUNCEMENT:
+            return []
+        invitation = ical.invitation(reminder.meeting, description=_agenda_text(context["agenda"]))
+        return [
+            ("meeting.ics", invitation, "text/calendar; method=PUBLISH; charset=utf-8"),
+            *_prereads(reminder.meeting),
+        ]
+
+    return mail.build(
+        f"meeting_{reminder.kind}",
+        context,
+        to=[reminder.email],
+        language=reminder.language,
+        headers={
+            # RFC 8058 one-click unsubscribe; the view accepts the POST without CSRF.
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+        attachments=attachments,
+    )
 
 
-def _attach_prereads(message: EmailMultiAlternatives, meeting: Meeting) -> None:
+def _prereads(meeting: Meeting) -> list[mail.Attachment]:
     """The members get the pre-reads with the announcement (most have no account to fetch
     them), up to PREREAD_ATTACH_MAX_BYTES in all; larger sets stay with the leader."""
     budget = settings.PREREAD_ATTACH_MAX_BYTES
+    files = []
     for preread in meeting.prereads.order_by("uploaded_at"):
         if preread.size > budget:
             continue
@@ -494,8 +488,9 @@ def _attach_prereads(message: EmailMultiAlternatives, meeting: Meeting) -> None:
                 content = handle.read()
         except FileNotFoundError:
             continue
-        message.attach(preread.original_name, content, preread.content_type)
+        files.append((preread.original_name, content, preread.content_type))
         budget -= preread.size
+    return files
 
 
 def _agenda_text(agenda: list[str]) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cohesion import clock
+from cohesion.text import clean_text
 from communities.models import StakeholderCategory
 from meetings.models import (
     ActionItem,
@@ -43,7 +44,7 @@ LOOKS_LIKE_HTML = re.compile(r"</?[a-zA-Z][^>]*>")
 def sanitise_minutes(text: str) -> str:
     """Minutes as safe HTML: plain text keeps its paragraphs; HTML keeps its structure but
     loses scripts, styles, event handlers and javascript: links (nh3)."""
-    text = (text or "").replace("\x00", "").strip()
+    text = clean_text(text)
     # "Прийшло <5 людей" is plain text: only something that looks like a tag makes it HTML.
     if not LOOKS_LIKE_HTML.search(text):
         return linebreaks(escape(text)) if text else ""
@@ -75,7 +76,7 @@ def _check_when_and_where(*, group, starts_at, format, place, online_link) -> No
         raise ValidationError({"starts_at": _("The date is before the group was founded.")})
     if starts_at > clock.now() + PLANNING_HORIZON:
         raise ValidationError({"starts_at": _("Plan meetings at most two years ahead.")})
-    if format != Meeting.Format.ONLINE and not (place or "").strip():
+    if format != Meeting.Format.ONLINE and not clean_text(place):
         raise ValidationError({"place": _("Say where the meeting takes place.")})
     if format != Meeting.Format.IN_PERSON and not online_link:
         raise ValidationError({"online_link": _("Give the link for joining online.")})
@@ -105,11 +106,11 @@ def meeting_schedule(
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         format=format,
-        place=place.strip(),
+        place=clean_text(place),
         online_link=online_link,
         created_by=by,
     )
-    for position, title in enumerate(item.strip() for item in agenda or []):
+    for position, title in enumerate(clean_text(item) for item in agenda or []):
         if title:
             AgendaItem.objects.create(meeting=meeting, position=position, title=title[:300])
     meeting_carry_open_actions(meeting=meeting)
@@ -214,7 +215,7 @@ def meeting_call_off(
         raise ValidationError(_("Choose “cancelled” or “postponed”."))
     if reason not in Meeting.Reason.values:
         raise ValidationError({"reason": _("Choose a reason.")})
-    meeting.status, meeting.status_reason, meeting.status_note = status, reason, note.strip()
+    meeting.status, meeting.status_reason, meeting.status_note = status, reason, clean_text(note)
     meeting.sequence += 1
     meeting.save(update_fields=["status", "status_reason", "status_note", "sequence"])
     return meeting
@@ -265,9 +266,9 @@ def meeting_log(
     )
     meeting.decisions.all().delete()
     Decision.objects.bulk_create(
-        Decision(meeting=meeting, position=index, text=text.strip())
-        for index, text in enumerate(decisions)
-        if text.strip()
+        Decision(meeting=meeting, position=index, text=text)
+        for index, text in enumerate(clean_text(text) for text in decisions)
+        if text
     )
     for action in new_actions:
         owner = action["owner"]
@@ -276,7 +277,7 @@ def meeting_log(
         ActionItem.objects.create(
             group=meeting.group,
             meeting=meeting,
-            description=action["description"].strip()[:500],
+            description=clean_text(action["description"])[:500],
             owner=owner,
             due_on=action["due_on"],
         )

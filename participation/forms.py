@@ -1,21 +1,15 @@
 import re
-import unicodedata
 
 from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
+from cohesion.forms import CleanForm
+from cohesion.text import clean_line
 from communities.models import Community, StakeholderCategory
 from participation.models import Application
 from workinggroups.models import Person
-
-
-def printable(text: str, keep: str = "") -> str:
-    """Text without control or formatting characters (NUL, escapes, right-to-left overrides),
-    which a name or a message has no use for and which can disguise what is shown."""
-    return "".join(c for c in text if c in keep or unicodedata.category(c) not in ("Cc", "Cf"))
-
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,18}[0-9]$")
 # A person takes at least this long to fill the form in; robots are faster.
@@ -23,7 +17,7 @@ MIN_SECONDS = 3
 STAMP_SALT = "participation.apply"
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(CleanForm):
     full_name = forms.CharField(label=_("Your name"), max_length=200)
     phone = forms.CharField(
         label=_("Phone"),
@@ -81,7 +75,7 @@ class ApplicationForm(forms.Form):
             self.initial["stamp"] = signing.dumps(clock.now().timestamp(), salt=STAMP_SALT)
 
     def clean_full_name(self):
-        name = " ".join(printable(self.cleaned_data["full_name"]).split())
+        name = clean_line(self.cleaned_data["full_name"])
         if len(name) < 3:
             raise forms.ValidationError(_("Give your name."))
         return name
@@ -94,11 +88,8 @@ class ApplicationForm(forms.Form):
             )
         return phone
 
-    def clean_motivation(self):
-        return printable(self.cleaned_data["motivation"], keep="\n")
-
     def clean_organisation_name(self):
-        return " ".join(printable(self.cleaned_data["organisation_name"]).split())
+        return clean_line(self.cleaned_data["organisation_name"])
 
     def clean(self):
         cleaned = super().clean()
@@ -121,7 +112,7 @@ class ApplicationForm(forms.Form):
         return clock.now().timestamp() - float(issued) < MIN_SECONDS
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(CleanForm):
     group = forms.ModelChoiceField(label=_("Working group"), queryset=None)
     person = forms.ChoiceField(label=_("Who they are"), widget=forms.RadioSelect)
 
@@ -151,7 +142,7 @@ def _describe(person: Person) -> str:
     return ", ".join(parts)
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(CleanForm):
     reason = forms.CharField(
         label=_("Why (sent to the applicant)"),
         max_length=1000,

@@ -11,14 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cohesion import clock
+from cohesion.text import clean_line, clean_text
 from communities.models import Community, Programme, StakeholderCategory
 from participation.models import Application
 from workinggroups.models import Membership, Person, WorkingGroup
 from workinggroups.services import membership_add, person_create
-
-
-def _text(value: str, limit: int) -> str:
-    return " ".join((value or "").replace("\x00", "").split())[:limit] if value else ""
 
 
 def programme_open(programme: Programme) -> bool:
@@ -48,7 +45,7 @@ def application_submit(
         raise ValidationError({"consent": _("Agree to the processing of your data to apply.")})
     if not programme.enrolments.filter(community=community, withdrawn_on__isnull=True).exists():
         raise ValidationError({"community": _("Choose one of the programme's communities.")})
-    full_name = _text(full_name, 200)
+    full_name = clean_line(full_name)[:200]
     if len(full_name) < 3:
         raise ValidationError({"full_name": _("Give your name.")})
     if not phone and not email:
@@ -60,10 +57,10 @@ def application_submit(
         phone=phone,
         email=email,
         category=category,
-        organisation_name=_text(organisation_name, 300),
+        organisation_name=clean_line(organisation_name)[:300],
         is_youth=is_youth,
         is_veteran=is_veteran,
-        motivation=(motivation or "").replace("\x00", "").strip()[:2000],
+        motivation=clean_text(motivation)[:2000],
         consent_at=clock.now(),
         language=language,
     )
@@ -175,7 +172,7 @@ def application_decline(*, application: Application, reason: str, by: User | Non
         return  # declined already
     if application.status != Application.Status.NEW:
         raise ValidationError(_("Only an application waiting for review can be declined."))
-    reason = (reason or "").replace("\x00", "").strip()[:1000]
+    reason = clean_text(reason)[:1000]
     if not reason:
         raise ValidationError({"reason": _("Say why, for the applicant.")})
     if application.email:

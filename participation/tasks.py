@@ -2,29 +2,14 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import Role, RoleAssignment
+from cohesion import mail
 from participation.models import Application
 from workinggroups.models import Membership
 
 RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
-
-
-def _send(template: str, context: dict, to: list[str], language: str) -> None:
-    with translation.override(language):
-        message = EmailMultiAlternatives(
-            subject=render_to_string(f"emails/{template}_subject.txt", context).strip(),
-            body=render_to_string(f"emails/{template}_body.txt", context),
-            to=to,
-        )
-        message.attach_alternative(
-            render_to_string(f"emails/{template}_body.html", context), "text/html"
-        )
-        message.send()
 
 
 @shared_task(**RETRY)
@@ -43,19 +28,19 @@ def send_acknowledgement(application_id: int) -> None:
         "retention_days": settings.APPLICATION_RETENTION_DAYS,
         "privacy_url": settings.SITE_URL.rstrip("/") + reverse("participation:privacy"),
     }
-    _send("application_received", context, [application.email], application.language)
+    mail.send(
+        "application_received", context, to=[application.email], language=application.language
+    )
 
 
 @shared_task(**RETRY)
 def send_decline(email: str, name: str, language: str, programme_id: int, reason: str) -> None:
     from communities.models import Programme
 
-    programme = Programme.objects.filter(pk=programme_id).first()
-    with translation.override(language):
-        # The title in the applicant's language, not the coordinator's.
-        title = programme.title if programme else ""
-    context = {"name": name, "programme": title, "reason": reason}
-    _send("application_declined", context, [email], language)
+    # Rendered as its title in the applicant's language, not the coordinator's.
+    programme = Programme.objects.filter(pk=programme_id).first() or ""
+    context = {"name": name, "programme": programme, "reason": reason}
+    mail.send("application_declined", context, to=[email], language=language)
 
 
 @shared_task(**RETRY)
@@ -75,7 +60,7 @@ def notify_leader(membership_id: int) -> None:
     for assignment in leaders:
         user = assignment.user
         context = {"membership": membership, "url": url, "leader": user}
-        _send("application_accepted_leader", context, [user.email], user.language or "uk")
+        mail.send("application_accepted_leader", context, to=[user.email], language=user.language)
 
 
 @shared_task

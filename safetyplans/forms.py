@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cohesion.forms import CleanForm, CleanModelForm
 from communities.models import Organisation
 from safetyplans.models import Action, ActionTracking, PlanVersion, Priority
 from safetyplans.services import decisions_of
@@ -14,7 +15,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class RevisionMixin(forms.Form):
+class RevisionMixin(CleanForm):
     """The revision the form was opened at; a save carrying an older one is a conflict."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -29,7 +30,7 @@ class RevisionMixin(forms.Form):
         return form
 
 
-class PlanForm(forms.Form):
+class PlanForm(CleanForm):
     period_start = forms.DateField(label=_("Period from"), widget=DateInput())
     period_end = forms.DateField(label=_("Period to"), widget=DateInput())
     context_summary = forms.CharField(
@@ -50,7 +51,7 @@ class PlanForm(forms.Form):
         return cleaned
 
 
-class ContextForm(RevisionMixin, forms.Form):
+class ContextForm(RevisionMixin, CleanForm):
     context_summary = forms.CharField(
         label=_("Context"), max_length=20000, widget=forms.Textarea(attrs={"rows": 10})
     )
@@ -60,7 +61,7 @@ class ContextForm(RevisionMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PriorityForm(RevisionMixin, forms.ModelForm):
+class PriorityForm(RevisionMixin, CleanModelForm):
     class Meta:
         model = Priority
         fields = [
@@ -88,7 +89,7 @@ def _decision_label(decision) -> str:
     return f"{timezone.localtime(decision.meeting.starts_at):%d.%m.%Y}: {decision.text[:120]}"
 
 
-class ActionForm(RevisionMixin, forms.ModelForm):
+class ActionForm(RevisionMixin, CleanModelForm):
     class Meta:
         model = Action
         fields = [
@@ -118,7 +119,7 @@ class ActionForm(RevisionMixin, forms.ModelForm):
             self.initial["revision"] = self.instance.revision
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(CleanForm):
     comments = forms.CharField(
         label=_("What should change"),
         max_length=10000,
@@ -126,7 +127,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(CleanForm):
     approving_body = forms.CharField(
         label=_("Approved by"),
         max_length=300,
@@ -139,7 +140,7 @@ class ApproveForm(forms.Form):
     )
 
 
-class TrackForm(forms.Form):
+class TrackForm(CleanForm):
     status = forms.ChoiceField(label=_("Status"), choices=ActionTracking.Status.choices)
     progress = forms.IntegerField(label=_("Progress, %"), min_value=0, max_value=100)
     on = forms.DateField(label=_("Date"), widget=DateInput())

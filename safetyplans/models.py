@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cohesion import clock
-from meetings.models import private_storage
+from cohesion.storage import private_storage
 
 
 class FrozenPlanError(ValidationError):

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext, pgettext
 
 from accounts.models import User
 from cohesion import clock
+from cohesion.text import clean_text
 from meetings.models import Decision
 from safetyplans.models import (
     Action,
@@ -85,14 +86,9 @@ def plan_create(
         group=group, period_start=period_start, period_end=period_end, created_by=by
     )
     PlanVersion.objects.create(
-        plan=plan, number=1, context_summary=_clean_text(context_summary), created_by=by
+        plan=plan, number=1, context_summary=clean_text(context_summary), created_by=by
     )
     return plan
-
-
-def _clean_text(text: str) -> str:
-    # Plan texts are plain text (escaped wherever shown); NUL bytes break PostgreSQL.
-    return (text or "").replace("\x00", "").strip()
 
 
 # --- drafting -------------------------------------------------------------------------------
@@ -149,7 +145,7 @@ def version_update(
                 "below next to theirs: compare them and save again."
             )
         )
-    fresh.context_summary = _clean_text(context_summary)
+    fresh.context_summary = clean_text(context_summary)
     fresh.revision += 1
     fresh.save(update_fields=["context_summary", "revision"])
     return fresh
@@ -169,7 +165,7 @@ def _check_priority(version: PlanVersion, data: dict) -> dict:
     data = {k: data[k] for k in PRIORITY_FIELDS if k in data}
     for field in ("issue", "description", "evidence_note"):
         if field in data:
-            data[field] = _clean_text(data[field])
+            data[field] = clean_text(data[field])
     if not data.get("issue"):
         raise ValidationError({"issue": _("Name the issue.")})
     decision = data.get("evidence_decision")
@@ -218,7 +214,7 @@ def _check_action(version: PlanVersion, data: dict, partners, decisions) -> dict
     data = {k: data[k] for k in ACTION_FIELDS if k in data}
     for field in ("activity", "responsible_other", "partners_other", "indicator"):
         if field in data:
-            data[field] = _clean_text(data[field])
+            data[field] = clean_text(data[field])
     errors = {}
     if data.get("priority") is None or data["priority"].version_id != version.pk:
         errors["priority"] = _("Choose one of this version's priorities.")
@@ -324,7 +320,7 @@ def version_submit(*, version: PlanVersion, by: User | None = None) -> PlanVersi
 @transaction.atomic
 def version_return(*, version: PlanVersion, comments: str, by: User | None = None) -> PlanVersion:
     """In review → returned for revision, with the reviewer's comments."""
-    comments = _clean_text(comments)
+    comments = clean_text(comments)
     if not comments:
         raise ValidationError({"comments": _("Say what should change.")})
     fresh = _transition(
@@ -399,7 +395,7 @@ def version_approve(
 ) -> PlanVersion:
     """In review → approved: records the council's decision, supersedes the version in force,
     carries implementation progress over to the same actions, and queues the PDF."""
-    approving_body, decision_number = _clean_text(approving_body), _clean_text(decision_number)
+    approving_body, decision_number = clean_text(approving_body), clean_text(decision_number)
     errors = {}
     if not approving_body:
         errors["approving_body"] = _("Name the body that approved the plan.")
@@ -560,7 +556,7 @@ def action_track(
     elif status == ActionTracking.Status.NOT_STARTED and progress:
         raise ValidationError({"progress": _("An action not started has no progress yet.")})
     update = ActionUpdate.objects.create(
-        tracking=fresh, on=on, status=status, progress=progress, note=_clean_text(note),
+        tracking=fresh, on=on, status=status, progress=progress, note=clean_text(note),
         recorded_by=by,
     )  # fmt: skip
     # The latest dated update is the action's state; an older date only adds to the history.

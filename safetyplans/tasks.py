@@ -4,9 +4,9 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db.models import Q
+from django.db.models import F, Q
 
-from cohesion import clock
+from cohesion import clock, jobs
 from safetyplans.models import PlanDocument
 
 logger = logging.getLogger(__name__)
@@ -27,22 +27,16 @@ def render_plan_document(self, document_id: int) -> str:
     from safetyplans import pdf
     from safetyplans.services import document_store
 
-    now = clock.now()
-    # The claim is one conditional UPDATE: of two workers given the same document, one renders.
-    claimed = (
-        PlanDocument.objects.filter(pk=document_id)
-        .filter(
-            Q(status=PlanDocument.Status.QUEUED)
-            | Q(status=PlanDocument.Status.RENDERING, started_at__lt=now - STALE_AFTER)
-        )
-        .update(status=PlanDocument.Status.RENDERING, started_at=now, progress=10)
-    )
-    if not claimed:
+    # Of two workers given the same document, one renders; the attempt is counted in the claim.
+    if not jobs.claim(
+        PlanDocument, document_id,
+        waiting=PlanDocument.Status.QUEUED, running=PlanDocument.Status.RENDERING,
+        now=clock.now(), timeout=STALE_AFTER, progress=10, attempts=F("attempts") + 1,
+    ):  # fmt: skip
         return "not claimed"
     document = PlanDocument.objects.select_related(
         "version__plan__group__community", "version__plan__group__programme"
     ).get(pk=document_id)
-    PlanDocument.objects.filter(pk=document_id).update(attempts=document.attempts + 1)
     try:
         html = pdf.plan_html(document.version, document.language)
         _progress(document_id, 40)
@@ -51,14 +45,14 @@ def render_plan_document(self, document_id: int) -> str:
         document_store(document, data)
     except Exception as error:
         logger.exception("rendering plan PDF %s failed", document_id)
-        failed = document.attempts + 1 >= MAX_ATTEMPTS
+        failed = document.attempts >= MAX_ATTEMPTS
         PlanDocument.objects.filter(pk=document_id).update(
             status=PlanDocument.Status.FAILED if failed else PlanDocument.Status.QUEUED,
             progress=0,
             error=f"{type(error).__name__}: {error}"[:500],
         )
         if not failed and not self.request.is_eager:
-            raise self.retry(exc=error, countdown=30 * 2**document.attempts) from error
+            raise self.retry(exc=error, countdown=30 * 2 ** (document.attempts - 1)) from error
         # Eager (no broker): the document stays queued and the beat task tries it again.
         return "failed"
     return "ready"
@@ -70,7 +64,7 @@ def render_waiting_documents() -> int:
     now = clock.now()
     waiting = PlanDocument.objects.filter(
         Q(status=PlanDocument.Status.QUEUED, requested_at__lt=now - datetime.timedelta(minutes=5))
-        | Q(status=PlanDocument.Status.RENDERING, started_at__lt=now - STALE_AFTER)
+        | jobs.claimed_before(PlanDocument.Status.RENDERING, now - STALE_AFTER)
     ).values_list("pk", flat=True)
     ids = list(waiting[:100])
     for document_id in ids:
@@ -86,11 +80,9 @@ def notify_plan_decision(version_id: int) -> int:
     """Tells the group's leader(s) that their plan was returned for revision or approved.
     Returns the number of emails sent."""
     from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
-    from django.template.loader import render_to_string
-    from django.utils import translation
 
     from accounts.models import Role, RoleAssignment
+    from cohesion import mail
     from safetyplans.models import PlanVersion
 
     version = (
@@ -110,16 +102,7 @@ def notify_plan_decision(version_id: int) -> int:
     sent = 0
     for assignment in leaders:
         user = assignment.user
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            context = {"version": version, "plan": version.plan, "url": url, "leader": user}
-            message = EmailMultiAlternatives(
-                subject=render_to_string("emails/plan_decision_subject.txt", context).strip(),
-                body=render_to_string("emails/plan_decision_body.txt", context),
-                to=[user.email],
-            )
-            message.attach_alternative(
-                render_to_string("emails/plan_decision_body.html", context), "text/html"
-            )
-            message.send()
+        context = {"version": version, "plan": version.plan, "url": url, "leader": user}
+        mail.send("plan_decision", context, to=[user.email], language=user.language)
         sent += 1
     return sent

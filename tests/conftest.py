@@ -195,7 +195,8 @@ def member_form_data():
 def private_media(settings, tmp_path, monkeypatch):
     """PRIVATE_MEDIA_ROOT in a temporary directory. The pre-read field built its storage from
     the setting at import time, so the storage is rebuilt (by the app's own factory) as well."""
-    from meetings.models import PreRead, private_storage
+    from cohesion.storage import private_storage
+    from meetings.models import PreRead
 
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     monkeypatch.setattr(PreRead._meta.get_field("file"), "storage", private_storage())

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
+from cohesion.forms import CleanForm, CleanModelForm
 from communities.forms import DateInput
 from communities.models import Community, Organisation, StakeholderCategory
 from workinggroups.models import (
@@ -16,7 +17,7 @@ from workinggroups.models import (
 )
 
 
-class WorkingGroupForm(forms.ModelForm):
+class WorkingGroupForm(CleanModelForm):
     class Meta:
         model = WorkingGroup
         fields = [
@@ -53,7 +54,7 @@ class WorkingGroupForm(forms.ModelForm):
         return established_on
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(CleanForm):
     status = forms.ChoiceField(label=_("New status"), choices=WorkingGroup.Status.choices)
     changed_on = forms.DateField(label=_("Date"), widget=DateInput(), initial=clock.today)
     reason = forms.ChoiceField(label=_("Reason"), choices=GroupStatusChange.Reason.choices)
@@ -66,7 +67,7 @@ class StatusChangeForm(forms.Form):
         ]
 
 
-class ProgrammeCompletionForm(forms.Form):
+class ProgrammeCompletionForm(CleanForm):
     """Closing a running programme early (its last day and why), and for each group still
     working within it, what becomes of it: one radio per group, with an optional note."""
 
@@ -118,7 +119,7 @@ class ProgrammeCompletionForm(forms.Form):
         }
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(CleanModelForm):
     class Meta:
         model = Person
         fields = [
@@ -151,7 +152,7 @@ class PersonForm(forms.ModelForm):
         return cleaned
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(CleanModelForm):
     class Meta:
         model = Membership
         fields = ["category", "organisation", "role", "joined_on"]
@@ -205,7 +206,7 @@ class NewMemberForm(PersonForm):
         return {name: self.cleaned_data[name] for name in self.MEMBERSHIP_FIELDS}
 
 
-class EndMembershipForm(forms.Form):
+class EndMembershipForm(CleanForm):
     left_on = forms.DateField(label=_("Left on"), widget=DateInput(), initial=clock.today)
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
@@ -213,7 +214,7 @@ class EndMembershipForm(forms.Form):
 AGE_BAND = re.compile(r"^\s*(\d{1,3})\s*(?:[-–—]\s*(\d{1,3})|(\+))\s*$")
 
 
-class CompositionRulesForm(forms.Form):
+class CompositionRulesForm(CleanForm):
     """The programme's composition rules in one form: bands as text, each target a number."""
 
     age_bands = forms.CharField(

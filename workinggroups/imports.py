@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cohesion import clock
+from cohesion.forms import CleanForm
+from cohesion.text import clean_line
 from communities.models import StakeholderCategory, search_key
 from workinggroups.access import people_visible_to
 from workinggroups.models import Membership, Person, WorkingGroup
@@ -97,7 +99,7 @@ def _parse_date(value: str) -> datetime.date:
         raise ValidationError(_("Write the date as 2024-03-15 or 15.03.2024.")) from exc
 
 
-class ImportRow(forms.Form):
+class ImportRow(CleanForm):
     """One row of the file, as text; cleaned into person and membership fields."""
 
     full_name = forms.CharField(max_length=200)
@@ -326,7 +328,7 @@ def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportR
         person = _existing_person(row, group, by)
         if person is None:
             fields = {name: row[name] for name in PERSON_FIELDS}
-            fields["full_name"] = " ".join(fields["full_name"].split())
+            fields["full_name"] = clean_line(fields["full_name"])
             if fields["consent_given_on"]:
                 fields["consent_recorded_by"] = by
             person = Person.objects.create(community=group.community, **fields)

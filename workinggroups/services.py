@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, RoleAssignment, User
 from cohesion import clock
 from cohesion.records import save_fields
+from cohesion.text import clean_line, clean_text
 from communities.models import Community, Organisation, Programme, StakeholderCategory
 from workinggroups.access import people_visible_to
 from workinggroups.models import (
@@ -220,11 +221,12 @@ def programme_complete(
             raise ValidationError(
                 {"closed_on": _("The last day must fall within the programme period.")}
             )
-        if not closure_reason.strip():
+        closure_reason = clean_text(closure_reason)
+        if not closure_reason:
             raise ValidationError({"closure_reason": _("Say why the programme closes early.")})
         if set(awaiting) - set(outcomes):
             raise ValidationError(_("Record what becomes of every working group."))
-        programme.closed_on, programme.closure_reason = closed_on, closure_reason.strip()[:500]
+        programme.closed_on, programme.closure_reason = closed_on, closure_reason[:500]
         programme.save(update_fields=["closed_on", "closure_reason"])
     unknown = set(outcomes) - set(awaiting)
     if unknown:
@@ -239,7 +241,7 @@ def programme_complete(
             OUTCOME_STATUS[Outcome(outcome)],
             changed_on,
             reason=GroupStatusChange.Reason.PROGRAMME_ENDED,
-            note=(note or "").strip()[:500],
+            note=clean_text(note)[:500],
             by=by,
         )
     return programme
@@ -247,7 +249,7 @@ def programme_complete(
 
 def _clean_person_fields(fields: dict) -> dict:
     fields = dict(fields)
-    fields["full_name"] = " ".join(fields["full_name"].split())
+    fields["full_name"] = clean_line(fields["full_name"])
     if fields.get("birth_year") and fields["birth_year"] > clock.today().year:
         raise ValidationError({"birth_year": _("The year of birth cannot be in the future.")})
     return fields
@@ -421,7 +423,7 @@ def membership_end(
     _not_in_future(left_on, "left_on")
     if left_on < membership.joined_on:
         raise ValidationError({"left_on": _("A member cannot leave before joining.")})
-    membership.left_on, membership.left_reason = left_on, reason.strip()
+    membership.left_on, membership.left_reason = left_on, clean_text(reason)
     membership.save(update_fields=["left_on", "left_reason"])
     _sync_leader_role(membership, by=by)
     return membership

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cohesion.forms import CleanForm
 from communities.access import access_programme
 from communities.models import StakeholderCategory
 from workinggroups.access import access_group, may_import_members
@@ -25,7 +26,7 @@ from workinggroups.imports import (
 )
 
 
-class UploadForm(forms.Form):
+class UploadForm(CleanForm):
     file = forms.FileField(label=gettext_lazy("File (.csv or .xlsx)"))
 
 

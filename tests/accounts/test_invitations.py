@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Role, RoleAssignment, User
 from accounts.services import invitation_create
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +70,20 @@ def test_coordinator_invites_by_email_and_the_link_is_in_the_message(
     assert response.url == ACCEPT
     invitation = Invitation.objects.get()
     assert invitation.token_hash not in link  # only the hash is stored
+
+
+def test_the_email_is_in_the_invitees_language_not_the_inviters(
+    coordinator, programme, django_capture_on_commit_callbacks
+):
+    coordinator.language = "en"
+    coordinator.save(update_fields=["language"])
+    existing = UserFactory(email="known@example.org", language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(coordinator, programme)  # someone new: no choice yet, the site's language
+        invite(coordinator, programme, email="Known@Example.org")  # their account's choice
+    assert [message.to for message in mail.outbox] == [["new.person@example.org"], [existing.email]]
+    assert mail.outbox[0].subject == f"Запрошення до Cohesion: {programme.title_uk}"
+    assert mail.outbox[1].subject == f"Invitation to Cohesion: {programme.title_en}"
 
 
 def test_invitee_accepts_once_and_gets_account_and_role(client, coordinator, programme):

@@ -610,3 +610,30 @@ def test_targets_refuse_zero_negatives_and_shares_over_100_and_store_nothing(
     assert list(IndicatorTarget.objects.values_list("indicator", "target")) == [
         ("trainings", Decimal("3.0"))
     ]
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def test_heatmap_cells_and_legend_show_labels_in_the_readers_language_never_codes(
+    as_user, coordinator, programme
+):
+    from django.utils import translation
+
+    from meetings.selectors import LABELS
+
+    grow(programme, groups=2, months=3)
+    page = as_user(coordinator).get(dashboard_url(programme)).content.decode()
+    cells = re.findall(
+        r'<td class="cell-(\w+)" title="([^"]*)"><span class="visually-hidden">([^<]*)</span>',
+        page,
+    )
+    with translation.override("uk"):
+        labels = {state: str(label) for state, label in LABELS.items()}
+    assert {state for state, _title, _hidden in cells} >= {"held", "missed"}
+    for state, title, hidden in cells:
+        assert html.unescape(title) == html.unescape(hidden) == labels[state]
+    legend = re.search(r'<span class="legend cell-held"></span>.*?</p>', page).group(0)
+    assert "not_expected" not in re.sub(r'class="[^"]*"', "", legend)
+    for state in ("held", "missed", "planned", "not_expected"):
+        assert labels[state] in html.unescape(legend)

@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
+from cohesion.storage import private_storage
 from dashboards import exports, services
 from dashboards.indicators import BY_CODE, Period
 from dashboards.models import Export
-from meetings.models import Attendance, private_storage
+from meetings.models import Attendance
 from safetyplans.models import VersionStatus
 from tests.factories import (
     CommunityFactory,

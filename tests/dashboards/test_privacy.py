@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from accounts.models import User
+from cohesion.storage import private_storage
 from communities.models import Community, Programme
 from dashboards import exports
 from dashboards.indicators import BY_CODE, INDICATORS
@@ -31,7 +32,6 @@ from dashboards.models import Export
 from dashboards.presenters import PARTS_OF_PARTICIPANTS
 from demo.seed import seed_demo
 from engagement.models import VeteranOrganisation
-from meetings.models import private_storage
 from tests.conftest import give_totp
 from tests.factories import MeetingFactory, MembershipFactory, PersonFactory, WorkingGroupFactory
 from workinggroups.models import GroupStatusChange, Person

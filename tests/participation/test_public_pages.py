@@ -66,7 +66,7 @@ def _language_restored():
 @pytest.fixture(autouse=True)
 def plan_media(private_media, monkeypatch):
     """Plan PDFs in the test's private media: the field built its storage at import time."""
-    from meetings.models import private_storage
+    from cohesion.storage import private_storage
 
     for model, name in ((PlanDocument, "file"), (PlanVersion, "decision_file")):
         monkeypatch.setattr(model._meta.get_field(name), "storage", private_storage())

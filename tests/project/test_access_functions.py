@@ -427,8 +427,9 @@ def test_a_published_plan_needs_a_public_programme_that_publishes_plans(group, p
 def test_a_calendar_feed_opens_with_its_token_only(group):
     feed = calendar_feed_renew(group=group)
     assert access_feed(feed.token) == feed
+    other = feed.token[:-1] + ("y" if feed.token.endswith("x") else "x")
     with pytest.raises(Http404):
-        access_feed(feed.token[:-1] + "x")
+        access_feed(other)
 
 
 def test_an_unsubscribe_link_gives_its_address_and_a_forged_one_nothing():

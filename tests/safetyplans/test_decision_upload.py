@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from meetings.models import private_storage
+from cohesion.storage import private_storage
 from safetyplans.models import PlanDocument, PlanVersion
 from tests.factories import plan_in_state
 

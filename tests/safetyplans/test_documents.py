@@ -31,7 +31,7 @@ STUB_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 def plan_media(private_media, monkeypatch):
     """The PDFs and decisions go to the temporary private media: their storages were built from
     the setting at import time, so they are rebuilt by the app's own factory."""
-    from meetings.models import private_storage
+    from cohesion.storage import private_storage
 
     for model, name in ((PlanDocument, "file"), (PlanVersion, "decision_file")):
         monkeypatch.setattr(model._meta.get_field(name), "storage", private_storage())

@@ -37,7 +37,7 @@ def _fast_passwords(settings):
 def plan_media(settings, tmp_path, monkeypatch):
     """Decisions and PDFs in a temporary PRIVATE_MEDIA_ROOT: their fields built their storage
     at import time, so it is rebuilt by the app's own factory."""
-    from meetings.models import private_storage
+    from cohesion.storage import private_storage
 
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     for model, name in ((PlanVersion, "decision_file"), (PlanDocument, "file")):

@@ -1,0 +1,40 @@
+"""Claiming a queued job row, so that of two workers given the same job only one does it.
+
+A job row (a plan PDF to render, an export to build, a reminder to send) has a status field,
+with a value for "waiting" and one for "being worked on", and a time field saying when a
+worker claimed it. A worker claims the row with one conditional UPDATE: the database applies
+it to a row that is waiting, or to one claimed longer than a timeout ago, whose worker died
+mid-job; two workers racing for the same row cannot both see one updated row.
+"""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+
+
+def claimed_before(running: str, cutoff: datetime.datetime, *, claimed_at: str = "started_at") -> Q:
+    """Rows being worked on since before `cutoff`: their worker died, another may take them."""
+    return Q(status=running, **{f"{claimed_at}__lt": cutoff})
+
+
+def claim(
+    model: type[models.Model],
+    pk: int,
+    *,
+    waiting: str,
+    running: str,
+    now: datetime.datetime,
+    timeout: datetime.timedelta,
+    claimed_at: str = "started_at",
+    **changes,
+) -> bool:
+    """Marks the row `pk` as `running`, claimed at `now`, if it is `waiting` or its claim is
+    older than `timeout`; True if this call won it. `changes` are written in the same UPDATE
+    (a progress, an attempt counted with F())."""
+    return (
+        model.objects.filter(pk=pk)
+        .filter(Q(status=waiting) | claimed_before(running, now - timeout, claimed_at=claimed_at))
+        .update(status=running, **{claimed_at: now}, **changes)
+        == 1
+    )
