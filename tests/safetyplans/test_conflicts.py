@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from safetyplans import services
 from safetyplans.models import Action, PlanVersion, Priority, SafetyPlan
+from safetyplans.services import drafting
 from tests.factories import PriorityFactory, SafetyPlanFactory, plan_in_state
 
 pytestmark = pytest.mark.django_db
@@ -290,14 +291,14 @@ def test_two_saves_at_the_same_moment_let_exactly_one_through(monkeypatch):
     plan = SafetyPlanFactory()
     priority = PriorityFactory(version=plan.versions.get())
     revision = priority.revision
-    check = services._check_priority
+    check = drafting._check_priority
 
     def slow_check(version, data):
         # Hold the locks a moment, so that the other save has to wait for them.
         time.sleep(0.3)
         return check(version, data)
 
-    monkeypatch.setattr(services, "_check_priority", slow_check)
+    monkeypatch.setattr(drafting, "_check_priority", slow_check)
     start = threading.Barrier(2)
     results = []
 
