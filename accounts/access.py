@@ -31,6 +31,18 @@ def access_invitation_by_token(token: str) -> Invitation:
     return invitation_for_token(token)
 
 
+def may_invite_to(user, programme) -> bool:
+    """People are invited to a programme by its coordinators."""
+    return user_roles(user).coordinates(programme.pk)
+
+
+def starts_on_groups(user) -> bool:
+    """A leader's work is their group: someone who only leads lands on their groups, everyone
+    else on their programmes."""
+    roles = user_roles(user)
+    return roles.is_leader and not (roles.is_coordinator or roles.is_donor)
+
+
 def programmes_user_invites_to(user):
     """The programmes the user may invite people to: those they coordinate (403 for anyone
     who coordinates none)."""

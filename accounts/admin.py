@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import UserChangeAdminForm, UserCreationAdminForm
 from accounts.models import Invitation, RoleAssignment, User
+from cohesion import admin as base
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(base.TabularInline):
     model = RoleAssignment
     fk_name = "user"
     extra = 0
@@ -44,7 +45,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(base.ModelAdmin):
     list_display = ["user", "role", "programme", "created_at"]
     list_filter = ["role", "programme"]
     search_fields = ["user__email", "user__full_name"]
@@ -53,7 +54,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(base.ModelAdmin):
     list_display = ["email", "role", "programme", "created_at", "expires_at", "accepted_at"]
     list_filter = ["role", "programme"]
     search_fields = ["email"]

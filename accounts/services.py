@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Role, RoleAssignment, User, hash_token
-from accounts.roles import user_roles
 from cohesion import clock
 from cohesion.text import clean_line
 from communities.models import Programme
@@ -24,10 +23,6 @@ class InvitationUnusable(Exception):
         self.reason = reason
 
 
-def invitation_can_send(*, user: User, programme: Programme) -> bool:
-    return user_roles(user).coordinates(programme.pk)
-
-
 @transaction.atomic
 def invitation_create(
     *,
@@ -40,9 +35,10 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Creates an invitation and queues its email; returns it with the one-time raw token.
     Leaders are invited to a working group of the programme, other roles to the programme."""
+    from accounts.access import may_invite_to
     from accounts.tasks import send_invitation_email
 
-    if not invitation_can_send(user=invited_by, programme=programme):
+    if not may_invite_to(invited_by, programme):
         raise ValidationError(_("You can only invite people to programmes you coordinate."))
     if role == Role.LEADER:
         # A leader is a member of the group: the role follows their leader membership, so

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from accounts.roles import user_roles
+from accounts.access import starts_on_groups
 
 logger = logging.getLogger(__name__)
 
@@ -15,9 +15,7 @@ logger = logging.getLogger(__name__)
 @login_not_required
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        roles = user_roles(request.user)
-        # A leader's work is their group; everyone else starts from their programmes.
-        if roles.is_leader and not (roles.is_coordinator or roles.is_donor):
+        if starts_on_groups(request.user):
             return redirect("workinggroups:my_groups")
         return redirect("communities:programme_list")
     return render(request, "home.html")

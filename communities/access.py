@@ -59,6 +59,12 @@ def manages_programme(user, programme: Programme) -> bool:
     return user_roles(user).coordinates(programme.pk)
 
 
+def sees_exact_counts(user, programme: Programme) -> bool:
+    """Counts of people from 1 to 4 could point at a person in a small community: only the
+    programme's coordinators see them exact; everyone else sees them protected."""
+    return user_roles(user).coordinates(programme.pk)
+
+
 def funds_programme(user, programme: Programme) -> bool:
     return user_roles(user).funds(programme.pk)
 

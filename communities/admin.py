@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
+from cohesion import admin as base
 from cohesion.forms import CleanModelForm
 from communities.forms import ClosedWithinPeriod
 from communities.models import (
@@ -15,13 +16,13 @@ from communities.models import (
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(base.ModelAdmin):
     list_display = ["code", "name_uk", "name_en", "kind"]
     search_fields = ["code", "name_uk", "name_en"]
 
 
 @admin.register(Raion)
-class RaionAdmin(admin.ModelAdmin):
+class RaionAdmin(base.ModelAdmin):
     list_display = ["code", "name_uk", "name_en", "region"]
     list_filter = ["region"]
     search_fields = ["code", "name_uk", "name_en"]
@@ -29,7 +30,7 @@ class RaionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(base.ModelAdmin):
     list_display = ["name_uk", "name_en", "katotth_code", "region", "kind", "status", "population"]
     list_filter = ["status", "kind", "region"]
     search_fields = ["name_uk", "name_en", "katotth_code"]
@@ -38,7 +39,7 @@ class CommunityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(base.ModelAdmin):
     list_display = ["name_uk", "name_en", "kind", "community"]
     list_filter = ["kind"]
     search_fields = ["name_uk", "name_en", "short_name"]
@@ -48,12 +49,12 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(StakeholderCategory)
-class StakeholderCategoryAdmin(admin.ModelAdmin):
+class StakeholderCategoryAdmin(base.ModelAdmin):
     list_display = ["code", "name_uk", "name_en", "position"]
     list_editable = ["position"]
 
 
-class EnrolmentInline(admin.TabularInline):
+class EnrolmentInline(base.TabularInline):
     """Read-only list: enrolling and withdrawing go through the app's rules (or the Enrolment
     admin), and a per-row community widget would cost a query a row."""
 
@@ -70,7 +71,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(base.ModelAdmin):
     list_display = ["community", "programme", "enrolled_on", "withdrawn_on"]
     list_filter = ["programme"]
     search_fields = ["community__name_uk", "community__name_en"]
@@ -83,7 +84,7 @@ class ProgrammeAdminForm(ClosedWithinPeriod, CleanModelForm):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(base.ModelAdmin):
     list_display = ["title_uk", "implementing_partner", "start_date", "end_date", "closed_on"]
     search_fields = ["title_uk", "title_en"]
     autocomplete_fields = ["implementing_partner", "donors", "partners"]

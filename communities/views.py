@@ -51,7 +51,8 @@ def programme_list(request: HttpRequest) -> HttpResponse:
             community_count=Count("enrolments", filter=Q(enrolments__withdrawn_on__isnull=True))
         )
     )
-    return render(request, "communities/programme_list.html", {"programmes": programmes})
+    context = {"programmes": programmes, "may_create": may_create_programme(request.user)}
+    return render(request, "communities/programme_list.html", context)
 
 
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -217,7 +218,11 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     )
     filterset = OrganisationFilter(request.GET or None, queryset=organisations)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "may_create": may_create_organisation(request.user),
+    }
     template = (
         "communities/_organisation_table.html"
         if request.htmx

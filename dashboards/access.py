@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.roles import user_roles
 from cohesion.access import access_function
-from communities.access import access_programme
+from communities.access import access_programme, sees_exact_counts
 from dashboards.models import Export
 
 
@@ -31,4 +31,4 @@ def access_export(user, pk: int) -> Export:
 
 def protected_for(user, programme) -> bool:
     """Everyone but the programme's coordinators sees small counts protected."""
-    return not user_roles(user).coordinates(programme.pk)
+    return not sees_exact_counts(user, programme)

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cohesion import clock
+from cohesion.text import defuse_formula
 from dashboards import svg
 from dashboards.indicators import Period, dashboard_data
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
@@ -21,7 +22,6 @@ from dashboards.suppression import HIDDEN, part_of, protect, small
 from engagement.models import Participant
 from meetings.models import Attendance, Meeting
 from meetings.selectors import HELD, MISSED, compliance
-from workinggroups.imports import _safe
 from workinggroups.models import Person, WorkingGroup
 
 # Additive columns: totals by community and by month are sums, so they are protected as a
@@ -243,7 +243,7 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(table.header)
     for row in table.rows:
-        writer.writerow([_safe(value) for value in row])
+        writer.writerow([defuse_formula(value) for value in row])
     # The byte-order mark makes Excel read the Cyrillic as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -259,7 +259,7 @@ def to_xlsx(table: Table, title: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append([_safe(value) for value in row])
+        sheet.append([defuse_formula(value) for value in row])
     sheet.freeze_panes = "C2"
     sheet.column_dimensions["A"].width = 28
     buffer = io.BytesIO()

@@ -5,13 +5,14 @@ in a small community can name a person."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cohesion.i18n import pick
+from cohesion.storage import private_file_response
 from dashboards import services
 from dashboards.access import access_dashboard, access_export, protected_for
 from dashboards.cache import cached
@@ -146,12 +147,8 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         "pdf": "application/pdf",
     }
     name = f"cohesion-{export.kind}-{export.period_start:%Y%m}-{export.period_end:%Y%m}"
-    response = FileResponse(
-        export.file.open("rb"),
-        as_attachment=True,
+    return private_file_response(
+        export.file,
         filename=f"{name}.{export.extension}",
         content_type=content_types[export.extension],
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

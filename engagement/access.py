@@ -6,11 +6,12 @@ Everything here is kept by the programme's coordinators (`manage`). Donors follo
 work of their own community."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.roles import user_roles
 from cohesion.access import access_function
-from communities.access import access_programme
+from communities.access import access_programme, manages_programme
 from engagement.models import (
     Event,
     NeedsAssessment,
@@ -20,11 +21,8 @@ from engagement.models import (
     YouthLeader,
     YouthSupport,
 )
+from workinggroups.access import people_visible_to
 from workinggroups.models import WorkingGroup
-
-
-def coordinates(user, programme) -> bool:
-    return user_roles(user).coordinates(programme.pk)
 
 
 def sees_people_of(user, programme) -> bool:
@@ -48,7 +46,7 @@ def _row(model, user, pk: int, *, manage: bool, related=()):
     row = get_object_or_404(
         model.objects.visible_to(user).select_related("programme", *related), pk=pk
     )
-    if manage and not coordinates(user, row.programme):
+    if manage and not manages_programme(user, row.programme):
         raise PermissionDenied
     return row
 
@@ -72,7 +70,7 @@ def access_youth_support(user, pk: int, *, manage: bool = False) -> YouthSupport
         ).select_related("youth_leader__programme"),
         pk=pk,
     )
-    if manage and not coordinates(user, support.youth_leader.programme):
+    if manage and not manages_programme(user, support.youth_leader.programme):
         raise PermissionDenied
     return support
 
@@ -102,16 +100,19 @@ def access_event(user, pk: int, *, manage: bool = False) -> Event:
 
 @access_function
 def access_participant(user, pk: int, *, manage: bool = False) -> Participant:
-    """A participant of an event the user sees (404 otherwise); `manage` needs a coordinator
-    of the programme (403)."""
+    """A participant of an event the user sees (404 otherwise), if the user may see that
+    person (a leader sees their own group's people, a donor nobody: 404); `manage` (the list
+    is kept by the programme's coordinators): 403 for anyone else who sees the event."""
     participant = get_object_or_404(
         Participant.objects.filter(event__in=Event.objects.visible_to(user)).select_related(
-            "event__programme"
+            "event__programme", "person"
         ),
         pk=pk,
     )
-    if manage and not coordinates(user, participant.event.programme):
+    if manage and not manages_programme(user, participant.event.programme):
         raise PermissionDenied
+    if not people_visible_to(user).filter(pk=participant.person_id).exists():
+        raise Http404
     return participant
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cohesion import admin as base
 from engagement.models import (
     AssessedNeed,
     Event,
@@ -14,14 +15,14 @@ from engagement.models import (
 )
 
 
-class YouthSupportInline(admin.TabularInline):
+class YouthSupportInline(base.TabularInline):
     model = YouthSupport
     extra = 0
     raw_id_fields = ["provider", "event"]
 
 
 @admin.register(YouthLeader)
-class YouthLeaderAdmin(admin.ModelAdmin):
+class YouthLeaderAdmin(base.ModelAdmin):
     list_display = ["person", "programme", "community", "organisation", "since", "until"]
     list_filter = ["programme"]
     search_fields = ["person__full_name", "focus"]
@@ -31,7 +32,7 @@ class YouthLeaderAdmin(admin.ModelAdmin):
 
 
 @admin.register(VeteranOrganisation)
-class VeteranOrganisationAdmin(admin.ModelAdmin):
+class VeteranOrganisationAdmin(base.ModelAdmin):
     list_display = ["organisation", "community", "programme", "kind", "relationship", "updated_on"]
     list_filter = ["programme", "kind", "relationship"]
     search_fields = ["organisation__name_uk", "organisation__name_en", "services"]
@@ -39,13 +40,13 @@ class VeteranOrganisationAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "community", "programme"]
 
 
-class AssessedNeedInline(admin.TabularInline):
+class AssessedNeedInline(base.TabularInline):
     model = AssessedNeed
     extra = 0
 
 
 @admin.register(NeedsAssessment)
-class NeedsAssessmentAdmin(admin.ModelAdmin):
+class NeedsAssessmentAdmin(base.ModelAdmin):
     list_display = ["community", "programme", "period_start", "period_end", "method", "respondents"]
     list_filter = ["programme", "method"]
     raw_id_fields = ["community", "conducted_by"]
@@ -53,13 +54,13 @@ class NeedsAssessmentAdmin(admin.ModelAdmin):
     inlines = [AssessedNeedInline]
 
 
-class OpportunityNeedInline(admin.TabularInline):
+class OpportunityNeedInline(base.TabularInline):
     model = OpportunityNeed
     extra = 0
 
 
 @admin.register(Opportunity)
-class OpportunityAdmin(admin.ModelAdmin):
+class OpportunityAdmin(base.ModelAdmin):
     list_display = ["title", "programme", "kind", "starts_on", "ends_on"]
     list_filter = ["programme", "kind"]
     search_fields = ["title", "provider_other"]
@@ -67,19 +68,19 @@ class OpportunityAdmin(admin.ModelAdmin):
     inlines = [OpportunityNeedInline]
 
 
-class EventTopicInline(admin.TabularInline):
+class EventTopicInline(base.TabularInline):
     model = EventTopic
     extra = 0
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(base.TabularInline):
     model = Participant
     extra = 0
     raw_id_fields = ["person", "community", "group"]
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(base.ModelAdmin):
     list_display = ["title", "programme", "kind", "starts_on", "host_community", "status"]
     list_filter = ["programme", "kind", "status"]
     search_fields = ["title", "facilitator"]

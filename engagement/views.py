@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cohesion import clock
 from cohesion.forms import add_errors
-from communities.access import access_programme
+from communities.access import access_programme, manages_programme, sees_exact_counts
 from engagement import services
 from engagement.access import (
     access_assessment,
@@ -25,7 +25,6 @@ from engagement.access import (
     access_veteran_organisation,
     access_youth_leader,
     access_youth_support,
-    coordinates,
     matching_scope,
     sees_people_of,
 )
@@ -91,12 +90,12 @@ def youth(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "programme": programme,
         "filters": filters,
-        "coordinates": coordinates(request.user, programme),
+        "coordinates": manages_programme(request.user, programme),
         "leaders": leaders,
         **youth_figures(programme),
         "bands": bands,
         "unknown_age": unknown_age,
-        "suppress": not coordinates(request.user, programme),
+        "suppress": not sees_exact_counts(request.user, programme),
     }
     return render(request, "engagement/youth.html", context)
 
@@ -158,7 +157,7 @@ def youth_leader_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "leader": leader,
         "programme": leader.programme,
-        "coordinates": coordinates(request.user, leader.programme),
+        "coordinates": manages_programme(request.user, leader.programme),
         "supports": leader.supports.select_related("provider", "event"),
         "shown": people_shown_to(request.user, [leader.person_id]),
     }
@@ -217,7 +216,7 @@ def veterans(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "programme": programme,
         "filters": filters,
-        "coordinates": coordinates(request.user, programme),
+        "coordinates": manages_programme(request.user, programme),
         "sees_contacts": sees_people_of(request.user, programme),
         "organisations": organisations.select_related("community", "organisation"),
         "relationship_counts": counts_by_choice(
@@ -239,7 +238,7 @@ def veteran_organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "entry": entry,
         "programme": entry.programme,
-        "coordinates": coordinates(request.user, entry.programme),
+        "coordinates": manages_programme(request.user, entry.programme),
         # Contact people are personal data: not for donors.
         "sees_contacts": sees_people_of(request.user, entry.programme),
     }
@@ -275,7 +274,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "assessment": assessment,
         "programme": assessment.programme,
-        "coordinates": coordinates(request.user, assessment.programme),
+        "coordinates": manages_programme(request.user, assessment.programme),
         "match": next(
             iter(matching(assessment.programme, communities=[assessment.community])), None
         ),
@@ -314,7 +313,7 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "opportunity": opportunity,
         "programme": opportunity.programme,
-        "coordinates": coordinates(request.user, opportunity.programme),
+        "coordinates": manages_programme(request.user, opportunity.programme),
     }
     return render(request, "engagement/opportunity_detail.html", context)
 
@@ -370,8 +369,8 @@ def events(request: HttpRequest, pk: int) -> HttpResponse:
         "programme": programme,
         "filters": filters,
         "events": rows,
-        "coordinates": coordinates(request.user, programme),
-        "suppress": not coordinates(request.user, programme),
+        "coordinates": manages_programme(request.user, programme),
+        "suppress": not sees_exact_counts(request.user, programme),
     }
     return render(request, "engagement/events.html", context)
 
@@ -387,7 +386,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "event": event,
         "programme": event.programme,
-        "coordinates": coordinates(request.user, event.programme),
+        "coordinates": manages_programme(request.user, event.programme),
         "participants": [p for p in participants if p.person_id in shown],
         # Leaders learn how many came from other groups; donors, who see no one, get the
         # attendance figures only.
@@ -399,7 +398,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "visiting": event.visiting_communities.all(),
         "groups": event.groups.select_related("community"),
         # Small counts could point at people to anyone but a coordinator.
-        "suppress": not coordinates(request.user, event.programme),
+        "suppress": not sees_exact_counts(request.user, event.programme),
     }
     return render(request, "engagement/event_detail.html", context)
 

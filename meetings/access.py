@@ -5,6 +5,7 @@ Everyone who sees a group sees that its meetings happen (donors follow whether t
 never who came); its leader and the coordinators of its programme plan and record them."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.roles import user_roles
@@ -29,15 +30,17 @@ def access_meeting(user, pk: int, *, manage: bool = False) -> Meeting:
 
 @access_function
 def access_agenda_item(user, pk: int, *, manage: bool = False) -> AgendaItem:
-    """An agenda item of a meeting the user sees; `manage` as for its meeting."""
+    """An agenda item of a meeting the user sees (404 otherwise), for its group's leader and
+    coordinators (an item carried over from an action names the action's owner); `manage`:
+    403 for anyone else who sees the meeting."""
     item = get_object_or_404(
         AgendaItem.objects.filter(meeting__in=Meeting.objects.visible_to(user)).select_related(
             "meeting__group__programme"
         ),
         pk=pk,
     )
-    if manage and not user_roles(user).manages(item.meeting.group):
-        raise PermissionDenied
+    if not user_roles(user).manages(item.meeting.group):
+        raise PermissionDenied if manage else Http404
     return item
 
 
@@ -55,16 +58,17 @@ def access_preread(user, pk: int) -> PreRead:
 
 @access_function
 def access_action(user, pk: int, *, manage: bool = False) -> ActionItem:
-    """An action of a visible group (404 otherwise); `manage` needs its leader or a
-    coordinator (403 otherwise)."""
+    """A follow-up action of a group the user sees (404 otherwise), for its leader and the
+    programme's coordinators (its owner is a person); `manage`: 403 for anyone else who sees
+    the group."""
     action = get_object_or_404(
         ActionItem.objects.filter(group__in=WorkingGroup.objects.visible_to(user)).select_related(
             "group__programme"
         ),
         pk=pk,
     )
-    if manage and not user_roles(user).manages(action.group):
-        raise PermissionDenied
+    if not user_roles(user).manages(action.group):
+        raise PermissionDenied if manage else Http404
     return action
 
 
@@ -78,11 +82,6 @@ def access_feed(token: str) -> CalendarFeed:
 def access_unsubscribe(token: str) -> str:
     """The address a signed unsubscribe link was made for; signing.BadSignature otherwise."""
     return email_for_token(token)
-
-
-def may_manage(user, group: WorkingGroup) -> bool:
-    """Plans and records the group's meetings: its leader and its programme's coordinators."""
-    return user_roles(user).manages(group)
 
 
 def follows_reminders(user, programme) -> bool:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cohesion import admin as base
 from meetings.models import (
     ActionItem,
     AgendaItem,
@@ -12,18 +13,18 @@ from meetings.models import (
 )
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(base.TabularInline):
     model = AgendaItem
     extra = 0
     raw_id_fields = ["action_item"]
 
 
-class DecisionInline(admin.TabularInline):
+class DecisionInline(base.TabularInline):
     model = Decision
     extra = 0
 
 
-class PreReadInline(admin.TabularInline):
+class PreReadInline(base.TabularInline):
     model = PreRead
     extra = 0
     readonly_fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
@@ -31,7 +32,7 @@ class PreReadInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(base.ModelAdmin):
     list_display = ["group", "starts_at", "status", "status_reason", "recorded_at"]
     list_filter = ["status", "status_reason", "group__programme"]
     search_fields = ["group__name_uk", "group__community__name_uk"]
@@ -42,7 +43,7 @@ class MeetingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(base.ModelAdmin):
     list_display = ["description", "group", "due_on", "status"]
     list_filter = ["status", "group__programme"]
     search_fields = ["description"]
@@ -51,7 +52,7 @@ class ActionItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(base.ModelAdmin):
     """Coordinators' view of what went out and what failed (administrators see it here)."""
 
     list_display = ["kind", "email", "subject_key", "status", "attempts", "sent_at"]
@@ -62,13 +63,13 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailOptOut)
-class EmailOptOutAdmin(admin.ModelAdmin):
+class EmailOptOutAdmin(base.ModelAdmin):
     list_display = ["email", "created_at"]
     search_fields = ["email"]
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(base.ModelAdmin):
     list_display = ["group", "renewed_at"]
     readonly_fields = ["token", "renewed_at"]
     raw_id_fields = ["group"]

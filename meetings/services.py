@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cohesion import clock
-from cohesion.text import clean_text
+from cohesion.text import clean_line, clean_text
 from communities.models import StakeholderCategory
 from meetings.models import (
     ActionItem,
@@ -123,7 +123,9 @@ def agenda_item_add(*, meeting: Meeting, title: str, by: User | None = None) -> 
     if meeting.status != Meeting.Status.PLANNED:
         raise ValidationError(_("Only a planned meeting's agenda can change."))
     position = meeting.agenda_items.filter(action_item__isnull=True).count()
-    return AgendaItem.objects.create(meeting=meeting, position=position, title=title.strip()[:300])
+    return AgendaItem.objects.create(
+        meeting=meeting, position=position, title=clean_line(title)[:300]
+    )
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cohesion import clock
+from cohesion.storage import private_file_response
 from communities.access import access_programme
 from communities.models import StakeholderCategory
 from meetings import ical
@@ -28,7 +29,6 @@ from meetings.access import (
     access_meeting,
     access_preread,
     follows_reminders,
-    may_manage,
 )
 from meetings.forms import (
     ActionRedateForm,
@@ -61,14 +61,14 @@ from meetings.services import (
     preread_remove,
     propose_next,
 )
-from workinggroups.access import access_group
+from workinggroups.access import access_group, manages
 from workinggroups.models import WorkingGroup
 
 
 def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
     """The leader's working page: the next meeting, what is missing, overdue actions."""
     group = access_group(request.user, pk)
-    manages = may_manage(request.user, group)
+    may_manage = manages(request.user, group)
     now = clock.now()
     meetings = list(
         group.meetings.annotate(
@@ -78,16 +78,16 @@ def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
     upcoming = [m for m in meetings if m.status == Meeting.Status.PLANNED and m.starts_at >= now]
     context = {
         "group": group,
-        "manages": manages,
+        "manages": may_manage,
         "meetings": meetings,
         "next_meeting": upcoming[-1] if upcoming else None,
         "unlogged": [m for m in meetings if m.needs_record],
         # A group that carries on after its programme still plans its meetings here.
         "proposed": propose_next(group)
-        if manages and (group.is_operating or group.status == WorkingGroup.Status.INDEPENDENT)
+        if may_manage and (group.is_operating or group.status == WorkingGroup.Status.INDEPENDENT)
         else None,
     }
-    if manages:
+    if may_manage:
         actions = open_actions(group, clock.day_of(now))
         context["stale_actions"] = [a for a in actions if a.state == "stale"]
         context["open_actions"] = [a for a in actions if a.state != "stale"]
@@ -137,10 +137,10 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = access_meeting(request.user, pk)
-    manages = may_manage(request.user, meeting.group)
+    may_manage = manages(request.user, meeting.group)
     context = {
         "meeting": meeting,
-        "manages": manages,
+        "manages": may_manage,
         "agenda": meeting.agenda_items.all(),
         "decisions": meeting.decisions.all(),
         "attendance_counts": dict(
@@ -148,7 +148,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "guests": meeting.guests.select_related("category"),
     }
-    if manages:
+    if may_manage:
         context.update(
             prereads=meeting.prereads.all(),
             attendance=meeting.attendance.select_related("membership__person").order_by(
@@ -259,18 +259,9 @@ def preread_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def preread_download(request: HttpRequest, pk: int) -> FileResponse:
     """Served only to those who manage the meeting: its group's leader and coordinators."""
     preread = access_preread(request.user, pk)
-    try:
-        handle = preread.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=preread.original_name,
-        content_type=preread.content_type,
+    return private_file_response(
+        preread.file, filename=preread.original_name, content_type=preread.content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST

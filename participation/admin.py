@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from cohesion import admin as base
 from participation.models import Application
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(base.ModelAdmin):
     list_display = ["__str__", "programme", "community", "status", "submitted_at", "decided_at"]
     list_filter = ["status", "programme"]
     search_fields = ["full_name", "email", "phone"]

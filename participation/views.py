@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cohesion import clock
 from cohesion.forms import add_errors
+from cohesion.storage import private_file_response
 from communities.access import access_programme
 from communities.models import Programme
 from dashboards import cache as dashboard_cache
@@ -86,13 +87,13 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The approved safety plan of a programme that publishes its plans."""
     document = access_published_plan(pk, default_language=settings.LANGUAGE_CODE)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=False,
+    response = private_file_response(
+        document.file,
         filename=f"safety-plan-{pk}-{document.language}.pdf",
         content_type="application/pdf",
+        attachment=False,
+        public=True,  # a published plan: browsers may keep it as they keep the page
     )
-    response["X-Content-Type-Options"] = "nosniff"
     return _public(response)
 
 

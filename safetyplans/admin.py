@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from cohesion import admin as base
 from safetyplans.models import (
     Action,
     ActionTracking,
@@ -29,7 +30,7 @@ class FrozenReadOnly:
         )
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(base.TabularInline):
     model = PlanVersion
     extra = 0
     fields = ["number", "status", "decision_number", "decision_date", "created_at"]
@@ -42,7 +43,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(SafetyPlan)
-class SafetyPlanAdmin(admin.ModelAdmin):
+class SafetyPlanAdmin(base.ModelAdmin):
     list_display = ["__str__", "group", "period_start", "period_end", "status"]
     list_filter = ["status", "group__programme"]
     search_fields = ["group__community__name_uk", "group__community__name_en"]
@@ -51,14 +52,14 @@ class SafetyPlanAdmin(admin.ModelAdmin):
     inlines = [VersionInline]
 
 
-class PriorityInline(FrozenReadOnly, admin.StackedInline):
+class PriorityInline(FrozenReadOnly, base.StackedInline):
     model = Priority
     extra = 0
     raw_id_fields = ["evidence_decision"]
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(FrozenReadOnly, admin.ModelAdmin):
+class PlanVersionAdmin(FrozenReadOnly, base.ModelAdmin):
     list_display = ["plan", "number", "status", "decision_number", "decision_date"]
     list_filter = ["status", "plan__group__programme"]
     raw_id_fields = ["plan", "based_on"]
@@ -67,21 +68,21 @@ class PlanVersionAdmin(FrozenReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(FrozenReadOnly, admin.ModelAdmin):
+class ActionAdmin(FrozenReadOnly, base.ModelAdmin):
     list_display = ["activity", "version", "starts_on", "ends_on", "budget_uah"]
     list_filter = ["version__status", "funding_source"]
     search_fields = ["activity"]
     raw_id_fields = ["version", "priority", "responsible", "partners", "decisions"]
 
 
-class ActionUpdateInline(admin.TabularInline):
+class ActionUpdateInline(base.TabularInline):
     model = ActionUpdate
     extra = 0
     raw_id_fields = ["recorded_by"]
 
 
 @admin.register(ActionTracking)
-class ActionTrackingAdmin(admin.ModelAdmin):
+class ActionTrackingAdmin(base.ModelAdmin):
     list_display = ["action", "plan", "status", "progress", "updated_on"]
     list_filter = ["status"]
     raw_id_fields = ["plan", "action"]
@@ -89,7 +90,7 @@ class ActionTrackingAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanDocument)
-class PlanDocumentAdmin(admin.ModelAdmin):
+class PlanDocumentAdmin(base.ModelAdmin):
     list_display = ["version", "language", "status", "progress", "rendered_at", "sha256"]
     list_filter = ["status", "language"]
     raw_id_fields = ["version"]

@@ -6,7 +6,7 @@ because drafts and review comments are working documents, not commitments."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cohesion import clock
 from cohesion.forms import add_errors
+from cohesion.storage import private_file_response
 from communities.access import access_programme
 from safetyplans import services
 from safetyplans.access import (
@@ -494,12 +495,7 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     version = document.version
     name = f"safety-plan-{version.plan_id}-v{version.number}-{document.language}.pdf"
-    response = FileResponse(
-        document.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(document.file, filename=name, content_type="application/pdf")
 
 
 def decision_download(request: HttpRequest, pk: int, number: int) -> HttpResponse:
@@ -507,14 +503,9 @@ def decision_download(request: HttpRequest, pk: int, number: int) -> HttpRespons
     version = access_version(request.user, pk, number, manage=True)
     if not version.decision_file:
         raise Http404
-    response = FileResponse(
-        version.decision_file.open("rb"),
-        as_attachment=True,
-        filename=version.decision_file_name or "decision",
+    return private_file_response(
+        version.decision_file, filename=version.decision_file_name or "decision"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:

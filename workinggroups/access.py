@@ -88,29 +88,27 @@ def people_shown_to(user, person_ids) -> set[int]:
     return set(people_visible_to(user).filter(pk__in=person_ids).values_list("pk", flat=True))
 
 
-def sees_people(user, group: WorkingGroup) -> bool:
-    """The group's members, their composition and markers: its leader and coordinators."""
-    return user_roles(user).manages(group)
-
-
-def coordinates(user, group: WorkingGroup) -> bool:
-    return user_roles(user).coordinates(group.programme_id)
-
-
 def manages(user, group: WorkingGroup) -> bool:
+    """Leads the group or coordinates its programme: sees its members, their composition and
+    markers, plans and records its meetings, keeps its member list."""
     return user_roles(user).manages(group)
+
+
+def coordinates_group(user, group: WorkingGroup) -> bool:
+    """Coordinates the group's programme: its status and details, its member exports."""
+    return user_roles(user).coordinates(group.programme_id)
 
 
 def coordinates_any(user, groups) -> bool:
     """Coordinates the programme of any of these groups (a person's page shows coordinators
     the history of the record)."""
     roles = user_roles(user)
-    return roles.is_admin or any(roles.coordinates(group.programme_id) for group in groups)
+    return any(roles.coordinates(group.programme_id) for group in groups) or roles.is_admin
 
 
 def sees_composition_of(user, programme) -> bool:
     """The composition of a programme's groups is people's data: its coordinators see every
-    group's, a leader their own group's (the caller narrows to `sees_people`)."""
+    group's, a leader their own group's (the caller narrows to `manages`)."""
     return user_roles(user).sees_people_of(programme.pk)
 
 
@@ -129,8 +127,3 @@ def manages_person(user, person: Person) -> bool:
             | Q(group_id__in=roles.leader_of, left_on__isnull=True)
         ).exists()
     )
-
-
-def groups_led_by(user):
-    """The groups the user leads (for a leader's own pages and the scope of their figures)."""
-    return WorkingGroup.objects.filter(pk__in=user_roles(user).leader_of)

@@ -1,6 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from cohesion import admin as base
 from workinggroups.models import (
     AgeBand,
     CompositionTarget,
@@ -11,14 +11,14 @@ from workinggroups.models import (
 )
 
 
-class GroupStatusChangeInline(admin.TabularInline):
+class GroupStatusChangeInline(base.TabularInline):
     model = GroupStatusChange
     extra = 0
     readonly_fields = ["recorded_by", "recorded_at"]
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(SimpleHistoryAdmin):
+class WorkingGroupAdmin(base.HistoryAdmin):
     list_display = ["name_uk", "programme", "community", "status", "established_on"]
     list_filter = ["status", "programme"]
     search_fields = ["name_uk", "name_en", "community__name_uk"]
@@ -28,7 +28,7 @@ class WorkingGroupAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(base.HistoryAdmin):
     list_display = ["full_name", "sex", "birth_year", "community"]
     list_filter = ["sex", "is_veteran", "is_idp", "has_disability"]
     search_fields = ["full_name", "email", "phone"]
@@ -37,7 +37,7 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(base.HistoryAdmin):
     list_display = ["person", "group", "category", "role", "joined_on", "left_on"]
     list_filter = ["role", "category", "group__programme"]
     search_fields = ["person__full_name", "group__name_uk"]
@@ -46,12 +46,12 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgeBand)
-class AgeBandAdmin(admin.ModelAdmin):
+class AgeBandAdmin(base.ModelAdmin):
     list_display = ["programme", "min_age", "max_age"]
     list_filter = ["programme"]
 
 
 @admin.register(CompositionTarget)
-class CompositionTargetAdmin(admin.ModelAdmin):
+class CompositionTargetAdmin(base.ModelAdmin):
     list_display = ["programme", "measure", "threshold"]
     list_filter = ["programme"]

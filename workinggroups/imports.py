@@ -6,7 +6,6 @@ transaction. A person already on record (same name, year of birth and community)
 """
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
 import tablib
@@ -19,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from cohesion import clock
 from cohesion.forms import CleanForm
-from cohesion.text import clean_line
+from cohesion.text import clean_line, defuse_formula
 from communities.models import StakeholderCategory, search_key
 from workinggroups.access import people_visible_to
 from workinggroups.models import Membership, Person, WorkingGroup
@@ -349,21 +348,6 @@ def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportR
         result.added += 1
 
 
-PHONE_OR_NUMBER = re.compile(r"^[+-]?[\d\s()./-]+$")
-
-
-def _safe(value) -> object:
-    """Spreadsheet programs run cells that start with = + - @ as formulas: defuse them, but
-    leave phone numbers such as +380501234567 as they are."""
-    if (
-        isinstance(value, str)
-        and value[:1] in ("=", "+", "-", "@")
-        and not PHONE_OR_NUMBER.match(value)
-    ):
-        return "'" + value
-    return value
-
-
 EXPORT_HEADERS = [
     gettext_lazy("Working group"),
     gettext_lazy("Full name"),
@@ -391,7 +375,7 @@ def members_dataset(memberships) -> tablib.Dataset:
         p = m.person
         dataset.append(
             [
-                _safe(value)
+                defuse_formula(value)
                 for value in (
                     m.group.name,
                     p.full_name,

@@ -83,10 +83,10 @@ def working_group_create(
     group = WorkingGroup.objects.create(
         programme=programme,
         community=community,
-        name_uk=name_uk,
-        name_en=name_en,
+        name_uk=clean_line(name_uk),
+        name_en=clean_line(name_en),
         established_on=established_on,
-        terms_of_reference=terms_of_reference,
+        terms_of_reference=clean_text(terms_of_reference),
         meeting_cadence=meeting_cadence,
         status=Status.FORMING,
     )
@@ -174,7 +174,12 @@ def _record_status(group, status, changed_on, *, reason, note, by) -> GroupStatu
     group.status = status
     group.save(update_fields=["status"])
     return GroupStatusChange.objects.create(
-        group=group, status=status, changed_on=changed_on, reason=reason, note=note, recorded_by=by
+        group=group,
+        status=status,
+        changed_on=changed_on,
+        reason=reason,
+        note=clean_line(note)[:500],
+        recorded_by=by,
     )
 
 

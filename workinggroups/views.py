@@ -21,10 +21,10 @@ from workinggroups.access import (
     access_group,
     access_membership,
     access_person,
-    coordinates,
     coordinates_any,
+    coordinates_group,
+    manages,
     sees_composition_of,
-    sees_people,
 )
 from workinggroups.filters import GroupFilter
 from workinggroups.forms import (
@@ -86,7 +86,7 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
     filterset = GroupFilter(request.GET or None, queryset=groups, required=rules.required)
     rows = list(filterset.qs)
     cards = scorecards(
-        [g for g in rows if sees_people(request.user, g)] if show_composition else [],
+        [g for g in rows if manages(request.user, g)] if show_composition else [],
         rules,
     )
     if show_composition and filterset.is_valid():
@@ -117,12 +117,12 @@ def my_groups(request: HttpRequest) -> HttpResponse:
 
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = access_group(request.user, pk)
-    may_see_people = sees_people(request.user, group)
+    may_see_people = manages(request.user, group)
     context = {
         "group": group,
         "history": group.status_changes.select_related("recorded_by").order_by("-changed_on"),
         "may_see_people": may_see_people,
-        "can_coordinate": coordinates(request.user, group),
+        "can_coordinate": coordinates_group(request.user, group),
         "member_count": group.memberships.current().count(),
     }
     if may_see_people:
@@ -347,7 +347,7 @@ def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     # Only a coordinator of the group's programme gives its leader an account.
-    if membership is None or not coordinates(request.user, membership.group):
+    if membership is None or not coordinates_group(request.user, membership.group):
         raise PermissionDenied
     try:
         invitation_create(

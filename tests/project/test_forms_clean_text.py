@@ -60,3 +60,36 @@ def test_the_check_finds_a_form_that_does_not_clean():
         cls.__module__, cls.__qualname__ = module.__name__, cls.__name__
         setattr(module, cls.__name__, cls)
     assert forms_without_cleaning([module]) == ["cohesion.example_forms.Plain"]
+
+
+def test_every_admin_of_the_project_cleans_text():
+    from django.contrib import admin as django_admin
+
+    project = {
+        config.label
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == ROOT
+    }
+    unclean = []
+    for model, model_admin in django_admin.site._registry.items():
+        if model._meta.app_label not in project:
+            continue
+        for admin_class in [type(model_admin), *model_admin.inlines]:
+            if not issubclass(admin_class.form, CleanTextMixin):
+                unclean.append(f"{admin_class.__module__}.{admin_class.__qualname__}")
+    assert len(project) >= 8
+    assert unclean == []
+
+
+def test_names_stored_before_cleaning_are_cleaned_and_keyed_again(db):
+    import importlib
+
+    from workinggroups.models import Person
+
+    person = Person.objects.create(full_name="Оле\u200bна \u202eКоваль", sex="female")
+    Person.objects.filter(pk=person.pk).update(full_name="Оле\u200bна \u202eКоваль", name_key="x")
+    migration = importlib.import_module("workinggroups.migrations.0006_clean_person_names")
+    migration.clean(apps, None)
+    person.refresh_from_db()
+    assert person.full_name == "Олена Коваль"
+    assert Person.objects.similar_to(full_name="Олена Коваль", birth_year=None, community_id=None)
