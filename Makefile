@@ -5,15 +5,37 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test lint fmt install messages compilemessages migrations-check clean bench
+.PHONY: run test lint fmt install lock lock-upgrade audit messages compilemessages \
+	migrations-check clean bench
 
-$(STAMP): pyproject.toml
+# Everything is installed from the lock files, every file checked against its hash: the
+# versions CI passed with, whatever has been released since. requirements.lock is what
+# production runs (the Dockerfile installs it); requirements-dev.lock adds the tools.
+$(STAMP): requirements.lock requirements-dev.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After editing pyproject.toml's dependencies: pins what changed, keeps every other pin.
+# `make lock-upgrade` moves every pin to the newest release within pyproject.toml's bounds,
+# `make lock-upgrade PACKAGES="django celery"` only those; then `make test` and commit both.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
+UPGRADE = $(if $(PACKAGES),$(addprefix --upgrade-package ,$(PACKAGES)),--upgrade)
+lock: $(STAMP)
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+
+lock-upgrade: $(STAMP)
+	$(PIP_COMPILE) $(UPGRADE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) $(UPGRADE) --extra dev -c requirements.lock -o requirements-dev.lock \
+	  pyproject.toml
+
+# The locked set against the advisories of PyPI and OSV (.ci/audit.py says when it cannot).
+audit: $(STAMP)
+	$(BIN)/python .ci/audit.py
 
 # The embedded default: SQLite, eager Celery tasks, console email, DEBUG on. MFA is switched off
 # for this demo only, so a first look needs no authenticator app; production requires it.

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
@@ -192,8 +193,11 @@ class Invitation(models.Model):
         verbose_name=_("person"),
         help_text=_("The group member this account will belong to, for a leader."),
     )
-    # Only the hash is stored, so a database leak gives no usable links.
+    # Only the hash is stored, so a database leak gives no usable links. The link's token is
+    # derived from the nonce with SECRET_KEY (token_for), so that the email can be sent, or
+    # sent again after a broker outage, without the token ever being stored.
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_nonce = models.CharField(max_length=32, blank=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -225,8 +229,13 @@ class Invitation(models.Model):
         return f"{self.email} ({self.get_role_display()})"
 
     @staticmethod
-    def new_token() -> str:
-        return secrets.token_urlsafe(32)
+    def new_nonce() -> str:
+        return secrets.token_hex(16)
+
+    @staticmethod
+    def token_for(nonce: str) -> str:
+        """The link token of an invitation with this nonce: an HMAC under SECRET_KEY."""
+        return salted_hmac("cohesion.accounts.invitation", nonce, algorithm="sha256").hexdigest()
 
     @property
     def status(self) -> str:

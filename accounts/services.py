@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Invitation, Role, RoleAssignment, User, hash_token
-from cohesion import clock
+from cohesion import clock, outbox
 from cohesion.text import clean_line
 from communities.models import Programme
 from workinggroups.models import Person, WorkingGroup
@@ -33,7 +33,7 @@ def invitation_create(
     working_group: WorkingGroup | None = None,
     person: Person | None = None,
 ) -> tuple[Invitation, str]:
-    """Creates an invitation and queues its email; returns it with the one-time raw token.
+    """Creates an invitation and queues its email; returns it with its link's token.
     Leaders are invited to a working group of the programme, other roles to the programme."""
     from accounts.access import may_invite_to
     from accounts.tasks import send_invitation_email
@@ -55,7 +55,8 @@ def invitation_create(
         raise ValidationError({"email": _("This person already has that role.")})
     # A new invitation replaces any pending one for the same person and role.
     Invitation.objects.pending().filter(email__iexact=email, **same).update(revoked_at=clock.now())
-    token = Invitation.new_token()
+    nonce = Invitation.new_nonce()
+    token = Invitation.token_for(nonce)
     invitation = Invitation.objects.create(
         email=email,
         role=role,
@@ -64,10 +65,12 @@ def invitation_create(
         person=person if role == Role.LEADER else None,
         invited_by=invited_by,
         token_hash=hash_token(token),
+        token_nonce=nonce,
         expires_at=clock.now() + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    # The raw token travels only in the task message and the email; the database keeps a hash.
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk, token))
+    # Recorded with the invitation, so that a broker outage delays the email but cannot lose
+    # it; the token is derived again when the email is sent and is stored nowhere.
+    outbox.later(send_invitation_email, invitation.pk)
     return invitation, token
 
 

@@ -1,13 +1,15 @@
-from celery import shared_task
+"""The invitation email: an outbox job (cohesion/outbox.py), recorded with the invitation and
+sent by a worker, again after a failure, and by the sweep when the broker was down."""
+
 from django.conf import settings
 from django.urls import reverse
 
-from accounts.models import Invitation, User
-from cohesion import mail
+from accounts.models import Invitation, User, hash_token
+from cohesion import mail, outbox
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
-def send_invitation_email(invitation_id: int, token: str) -> None:
+@outbox.job
+def send_invitation_email(invitation_id: int) -> None:
     """Emails an invitation link; does nothing if the invitation is gone or no longer pending."""
     invitation = (
         Invitation.objects.select_related("programme", "invited_by")
@@ -16,6 +18,13 @@ def send_invitation_email(invitation_id: int, token: str) -> None:
     )
     if invitation is None or invitation.status != Invitation.Status.PENDING:
         return
+    if not invitation.token_nonce:
+        return  # made before links were derived: its email went out with the invitation
+    token = Invitation.token_for(invitation.token_nonce)
+    if hash_token(token) != invitation.token_hash:
+        # SECRET_KEY was rotated since the invitation was made: the link it would have had
+        # cannot be derived any more, and it was never sent, so this one replaces it.
+        Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(token))
     context = {
         "invitation": invitation,
         "url": settings.SITE_URL.rstrip("/") + reverse("accounts:invitation_link", args=[token]),

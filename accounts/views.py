@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -97,6 +98,7 @@ def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_not_required
+@never_cache  # shows the invited person's email to someone not signed in yet
 def invitation_accept_view(request: HttpRequest) -> HttpResponse:
     token = request.session.get(INVITATION_SESSION_KEY, "")
     try:

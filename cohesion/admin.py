@@ -6,6 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from cohesion.forms import CleanModelForm
+from cohesion.models import Job
 
 
 class ModelAdmin(admin.ModelAdmin):
@@ -22,3 +23,22 @@ class TabularInline(admin.TabularInline):
 
 class StackedInline(admin.StackedInline):
     form = CleanModelForm
+
+
+@admin.register(Job)
+class JobAdmin(ModelAdmin):
+    """The outbox, for whoever is on call: what waits, what failed and why. Read only, and
+    without the arguments, which can name a person; a failed job is tried again by the sweep
+    until JOB_MAX_ATTEMPTS, or can be deleted here."""
+
+    list_display = ["function", "status", "attempts", "created_at", "run_after", "last_error"]
+    list_filter = ["status", "function"]
+    fields = ["function", "status", "attempts", "created_at", "run_after", "started_at",
+              "finished_at", "last_error"]  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,7 +1,9 @@
 """Form helpers shared by the apps, and the bases every form of the project derives from."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from cohesion.text import clean_text
 
@@ -14,7 +16,22 @@ class CleanTextMixin:
     only of such characters is refused as empty rather than stored so.
 
     Every form class of the project derives from CleanForm or CleanModelForm, or from this
-    mixin where Django's own form comes first (a project test checks)."""
+    mixin where Django's own form comes first (a project test checks).
+
+    Multi-line text also gets a length limit in characters where it has none (a model's
+    TextField has none): TEXT_MAX_CHARS, said in the error, with the text kept in the form.
+    The browser is not told the limit (maxlength), for it would cut a pasted text short
+    without a word; a request body of up to DATA_UPLOAD_MAX_MEMORY_SIZE reaches the form."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.Textarea):
+                continue
+            if getattr(field, "max_length", None) is None and isinstance(field, forms.CharField):
+                field.max_length = settings.TEXT_MAX_CHARS
+                field.validators.append(MaxLengthValidator(settings.TEXT_MAX_CHARS))
+            field.widget.attrs.pop("maxlength", None)
 
     def _clean_fields(self):
         # Django cleans each field here (and calls clean_<field>), before clean() and a model

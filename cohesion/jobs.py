@@ -38,3 +38,26 @@ def claim(
         .update(status=running, **{claimed_at: now}, **changes)
         == 1
     )
+
+
+def left_waiting(
+    model: type[models.Model],
+    *,
+    waiting: str,
+    running: str,
+    now: datetime.datetime,
+    timeout: datetime.timedelta,
+    requested_at: str = "requested_at",
+    claimed_at: str = "started_at",
+    limit: int = 100,
+) -> list[int]:
+    """The rows a sweep queues again: waiting for longer than JOB_QUEUE_GRACE (the broker never
+    got them) or claimed longer than `timeout` ago (their worker died); oldest first."""
+    from django.conf import settings
+
+    grace = now - datetime.timedelta(seconds=settings.JOB_QUEUE_GRACE)
+    rows = model.objects.filter(
+        Q(status=waiting, **{f"{requested_at}__lt": grace})
+        | claimed_before(running, now - timeout, claimed_at=claimed_at)
+    )
+    return list(rows.order_by(requested_at).values_list("pk", flat=True)[:limit])

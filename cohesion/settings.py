@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: private, no-store on everything a signed-in user is sent.
+    "cohesion.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.DefaultLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,12 +113,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: Celery broker and cache. Without it, tasks run eagerly and the cache is local memory.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds Redis gets to answer the cache before the page does without it (cohesion/cache.py),
+# and how long a process then keeps to its own memory before asking Redis again.
+CACHE_TIMEOUT = env.float("CACHE_TIMEOUT", default=0.5)
+CACHE_FALLBACK_SECONDS = env.int("CACHE_FALLBACK_SECONDS", default=30)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cohesion.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cohesion"),
+            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT, "socket_timeout": CACHE_TIMEOUT},
         }
     }
 else:
@@ -124,6 +131,43 @@ else:
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+# A request hands work to the broker after its commit (cohesion/broker.py): with these
+# timeouts and no retry it waits at most about BROKER_TIMEOUT seconds when Redis is down or
+# hung, and then not again for BROKER_RETRY_AFTER seconds; the beat sweeps queue what waited.
+BROKER_TIMEOUT = env.float("BROKER_TIMEOUT", default=1.0)
+BROKER_RETRY_AFTER = env.int("BROKER_RETRY_AFTER", default=30)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # One attempt: kombu would otherwise sleep 2 s before its first retry. Workers keep their
+    # own reconnection loop (broker_connection_retry), which does not read this.
+    "max_retries": 0,
+    "socket_connect_timeout": BROKER_TIMEOUT,
+    # Above the workers' 1-second BRPOP polls, below a page's patience.
+    "socket_timeout": max(BROKER_TIMEOUT, 1.5),
+}
+CELERY_TASK_PUBLISH_RETRY = False
+# The outbox (cohesion/outbox.py): a job claimed longer than JOB_CLAIM_TIMEOUT seconds ago
+# belongs to a dead worker; a failed job waits JOB_RETRY_AFTER x 2^attempts seconds and is
+# tried up to JOB_MAX_ATTEMPTS times; one the broker never got is queued by the sweep
+# JOB_QUEUE_GRACE seconds after it was due; failed jobs are deleted after JOB_KEEP_FAILED_DAYS.
+JOB_CLAIM_TIMEOUT = env.int("JOB_CLAIM_TIMEOUT", default=600)
+JOB_RETRY_AFTER = env.int("JOB_RETRY_AFTER", default=60)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=6)
+JOB_QUEUE_GRACE = env.int("JOB_QUEUE_GRACE", default=60)
+JOB_KEEP_FAILED_DAYS = env.int("JOB_KEEP_FAILED_DAYS", default=30)
+# Reminders (meetings/reminders.py): a row claimed longer than REMINDER_CLAIM_TIMEOUT seconds
+# ago belongs to a worker that died mid-send (one send is killed after 180 s); a row never
+# tried REMINDER_QUEUE_GRACE seconds after it was planned lost its queue message; a row
+# waiting for a retry for REMINDER_RETRY_LOST_AFTER seconds (longer than the retry chain)
+# lost its retry message. The sweep (deliver-reminders below) runs every 2 minutes.
+# Plan PDFs and exports: claimed longer ago than this, the worker died (a rendering is killed
+# after 150 s, an export's build after 660 s); queued ones the broker never got are swept
+# JOB_QUEUE_GRACE seconds after they were asked for.
+PLAN_PDF_CLAIM_TIMEOUT = env.int("PLAN_PDF_CLAIM_TIMEOUT", default=300)
+EXPORT_CLAIM_TIMEOUT = env.int("EXPORT_CLAIM_TIMEOUT", default=900)
+REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT", default=300)
+REMINDER_QUEUE_GRACE = env.int("REMINDER_QUEUE_GRACE", default=120)
+REMINDER_RETRY_LOST_AFTER = env.int("REMINDER_RETRY_LOST_AFTER", default=2 * 3600)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -165,8 +209,18 @@ CELERY_BEAT_SCHEDULE = {
     },
     "deliver-reminders": {
         "task": "meetings.tasks.deliver_pending_reminders",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 9 * 60},
+        "schedule": crontab(minute="*/2"),
+        "options": {"expires": 100},
+    },
+    "requeue-jobs": {
+        "task": "cohesion.tasks.requeue_jobs",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+    "requeue-exports": {
+        "task": "dashboards.tasks.requeue_waiting_exports",
+        "schedule": crontab(minute="*/2"),
+        "options": {"expires": 100},
     },
     "purge-applications": {
         "task": "participation.tasks.purge_applications",
@@ -175,8 +229,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "render-waiting-plan-pdfs": {
         "task": "safetyplans.tasks.render_waiting_documents",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 9 * 60},
+        "schedule": crontab(minute="*/2"),
+        "options": {"expires": 100},
     },
 }
 
@@ -242,6 +296,11 @@ MEDIA_URL = "/media/"
 # Files that only some people may see (pre-reads, signed decisions, plan PDFs, exports): never
 # served directly (cohesion/storage.py).
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+# Long text (minutes, notes) is limited in characters, said in the form's error with the text
+# kept; the request body limit leaves room for that much Ukrainian, which URL-encoding makes
+# six bytes a letter (100,000 letters: about 600 kB), several fields at once.
+TEXT_MAX_CHARS = env.int("TEXT_MAX_CHARS", default=100_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 PREREAD_MAX_BYTES = env.int("PREREAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Pre-reads travel with the meeting announcement up to this total size per email.
 PREREAD_ATTACH_MAX_BYTES = env.int("PREREAD_ATTACH_MAX_BYTES", default=15 * 1024 * 1024)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cohesion.broker import dispatch_on_commit
 from dashboards.indicators import BY_CODE
 from dashboards.models import Export, IndicatorTarget
 
@@ -53,9 +54,6 @@ def export_request(
         requested_by=by,
     )
 
-    # A named function (Django logs a failing robust callback by its __qualname__).
-    def build(export_id=export.pk):
-        build_export.delay(export_id)
-
-    transaction.on_commit(build, robust=True)
+    # Queued after the commit; if the broker is down, the sweep queues it when it is back.
+    dispatch_on_commit(build_export, export.pk)
     return export

@@ -4,14 +4,17 @@ import datetime
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import translation
 
 from cohesion import clock, jobs
+from cohesion.broker import dispatch
 from dashboards.models import Export
 
 logger = logging.getLogger(__name__)
-STALE_AFTER = datetime.timedelta(minutes=15)
+# An export claimed longer ago than this belongs to a dead worker (a build is killed after 660 s).
+STALE_AFTER = datetime.timedelta(seconds=settings.EXPORT_CLAIM_TIMEOUT)
 
 
 def _progress(export_id: int, value: int) -> None:
@@ -71,3 +74,16 @@ def build_export(export_id: int) -> str:
         )
         return "failed"
     return "ready"
+
+
+@shared_task
+def requeue_waiting_exports() -> int:
+    """Queues exports left waiting (a broker that was down when they were asked for) and those
+    claimed by a worker that died, so that none stays "queued" for ever."""
+    ids = jobs.left_waiting(
+        Export, waiting=Export.Status.QUEUED, running=Export.Status.RUNNING,
+        now=clock.now(), timeout=STALE_AFTER,
+    )  # fmt: skip
+    for export_id in ids:
+        dispatch(build_export, export_id)
+    return len(ids)

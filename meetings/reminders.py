@@ -32,13 +32,8 @@ from meetings import ical, services
 from meetings.models import ActionItem, EmailOptOut, Meeting, Reminder, stale_before
 from workinggroups.models import Membership, Person, WorkingGroup
 
-# A claim older than this belongs to a worker that died mid-send: another may take the row.
-CLAIM_TIMEOUT = datetime.timedelta(minutes=15)
-# A row planned this long ago and never tried lost its queue message (broker restart, say).
-LOST_AFTER = datetime.timedelta(minutes=10)
-# Longer than the whole retry chain of deliver_reminder: a retried row idle for this long
-# lost its retry message.
-RETRY_LOST_AFTER = datetime.timedelta(hours=2)
+# The claim and sweep windows are settings (REMINDER_CLAIM_TIMEOUT, REMINDER_QUEUE_GRACE,
+# REMINDER_RETRY_LOST_AFTER; see cohesion/settings.py and the README).
 # A row that killed this many workers is not tried again (see reminders_requeue_stalled).
 MAX_ATTEMPTS = 6
 # The record-missing reminder looks back this far, so that a beat missed for a few days still
@@ -227,10 +222,13 @@ def reminders_requeue_stalled() -> list[int]:
     """The ids of rows whose delivery was lost (queue message gone, worker died mid-send);
     a row that has already been tried MAX_ATTEMPTS times is marked failed instead."""
     now = clock.now()
+    lost = now - datetime.timedelta(seconds=settings.REMINDER_QUEUE_GRACE)
+    retry_lost = now - datetime.timedelta(seconds=settings.REMINDER_RETRY_LOST_AFTER)
+    dead = now - _claim_timeout()
     stalled = Reminder.objects.filter(
-        Q(status=Status.PENDING, attempts=0, created_at__lt=now - LOST_AFTER)
-        | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=now - RETRY_LOST_AFTER)
-        | jobs.claimed_before(Status.SENDING, now - CLAIM_TIMEOUT, claimed_at="claimed_at")
+        Q(status=Status.PENDING, attempts=0, created_at__lt=lost)
+        | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=retry_lost)
+        | jobs.claimed_before(Status.SENDING, dead, claimed_at="claimed_at")
     )
     stalled.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=Status.FAILED, last_error="Gave up after repeated interrupted attempts."
@@ -343,13 +341,17 @@ def _absolute(path: str) -> str:
 # Delivery ----------------------------------------------------------------------------------
 
 
+def _claim_timeout() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
+
+
 def deliver(reminder_id: int) -> bool:
     """Sends one reminder if this call wins the claim on its row; True when it was sent.
     A transient failure puts the row back to pending and re-raises, for Celery to retry."""
     now = clock.now()
     if not jobs.claim(
         Reminder, reminder_id, waiting=Status.PENDING, running=Status.SENDING,
-        now=now, timeout=CLAIM_TIMEOUT, claimed_at="claimed_at", attempts=F("attempts") + 1,
+        now=now, timeout=_claim_timeout(), claimed_at="claimed_at", attempts=F("attempts") + 1,
     ):  # fmt: skip
         return False  # gone, done, or being sent by another worker right now
     reminder = (

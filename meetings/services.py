@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cohesion import clock
 from cohesion.text import clean_line, clean_text
+from cohesion.uploads import check_zip
 from communities.models import StakeholderCategory
 from meetings.models import (
     ActionItem,
@@ -320,6 +321,9 @@ def action_item_redate(
 
 # Pre-reads: what people share before a meeting. The content is sniffed, not trusted from the
 # browser's Content-Type, and stored under a random name outside the public media.
+ZIP = b"PK\x03\x04"
+# Ten times the largest upload: text compresses about that well, pictures hardly at all.
+PREREAD_MAX_EXPANDED = 100 * 1024 * 1024
 ALLOWED_TYPES = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
     ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
@@ -327,17 +331,17 @@ ALLOWED_TYPES = {
     ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
     ".docx": (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        (b"PK\x03\x04",),
+        (ZIP,),
     ),
     ".xlsx": (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        (b"PK\x03\x04",),
+        (ZIP,),
     ),
     ".pptx": (
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        (b"PK\x03\x04",),
+        (ZIP,),
     ),
-    ".odt": ("application/vnd.oasis.opendocument.text", (b"PK\x03\x04",)),
+    ".odt": ("application/vnd.oasis.opendocument.text", (ZIP,)),
     ".txt": ("text/plain; charset=utf-8", ()),
 }
 
@@ -355,6 +359,11 @@ def _sniff(upload: UploadedFile) -> str:
     if signatures and not head.startswith(signatures):
         raise ValidationError(_("The file's content does not match its type (%(ext)s).")
                               % {"ext": extension})  # fmt: skip
+    if signatures == (ZIP,):
+        # Word, Excel, PowerPoint and OpenDocument files are zips: one that would expand far
+        # beyond any document is refused before it reaches the members who open it.
+        check_zip(upload, max_expanded=PREREAD_MAX_EXPANDED)
+        upload.seek(0)
     if not signatures:
         try:
             head.decode("utf-8")

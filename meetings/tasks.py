@@ -1,23 +1,45 @@
-"""Reminder tasks: the beat tasks plan rows and queue their delivery after commit; one
-delivery task per row sends it. All of them may run twice or at once without sending twice."""
+"""Reminder tasks: the beat tasks plan rows and queue their delivery after commit, one task
+per batch of rows; a row whose send failed for a transient reason is retried alone. All of them
+may run twice or at once without sending twice, and deliver_pending_reminders queues what a
+broker outage or a dead worker left (windows: REMINDER_* in cohesion/settings.py)."""
+
+import logging
 
 from celery import shared_task
-from django.db import transaction
 
+from cohesion.broker import dispatch, dispatch_on_commit
 from meetings import reminders
+
+logger = logging.getLogger(__name__)
+
+# Rows per delivery task: one task for a meeting's members, several for a national beat, so
+# that both workers share the sending.
+BATCH = 100
 
 
 def queue_deliveries(reminder_ids: list[int]) -> None:
-    """Queues one delivery per row once the rows are committed (a worker must see them).
-    Robust: if the broker is down the error is logged, not raised into the caller's request;
-    the rows stay pending and deliver_pending_reminders picks them up later."""
-    for reminder_id in reminder_ids:
-        # A named function, not a partial: Django logs a robust callback's failure by its
-        # __qualname__, which a partial lacks.
-        def deliver(reminder_id=reminder_id):
-            deliver_reminder.delay(reminder_id)
+    """Queues the delivery of the rows, one task for all of them, once they are committed (a
+    worker must see them). If the broker does not answer within its short timeouts the rows
+    stay pending and deliver_pending_reminders queues them later: the caller's request never
+    waits on it."""
+    ids = list(reminder_ids)
+    for start in range(0, len(ids), BATCH):
+        dispatch_on_commit(deliver_reminders, ids[start : start + BATCH])
 
-        transaction.on_commit(deliver, robust=True)
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def deliver_reminders(reminder_ids: list[int]) -> int:
+    """Sends each reminder of the batch at most once; one that fails for a transient reason
+    is handed to deliver_reminder, which retries it alone with backoff."""
+    sent = 0
+    for reminder_id in reminder_ids:
+        try:
+            sent += reminders.deliver(reminder_id)
+        except reminders.RETRYABLE:
+            dispatch(deliver_reminder, reminder_id)
+        except Exception:  # marked failed by deliver(): the others go on
+            logger.exception("reminder %s failed", reminder_id)
+    return sent
 
 
 @shared_task

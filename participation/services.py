@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cohesion import clock
+from cohesion import clock, outbox
 from cohesion.text import clean_line, clean_text
 from communities.models import Community, Programme, StakeholderCategory
 from participation.models import Application
@@ -67,10 +67,7 @@ def application_submit(
     if email:
         from participation.tasks import send_acknowledgement
 
-        def acknowledge(application_id=application.pk):
-            send_acknowledgement.delay(application_id)
-
-        transaction.on_commit(acknowledge, robust=True)
+        outbox.later(send_acknowledgement, application.pk)
     return application
 
 
@@ -137,10 +134,7 @@ def application_accept(
     application.save()
     from participation.tasks import notify_leader
 
-    def notify(membership_id=membership.pk):
-        notify_leader.delay(membership_id)
-
-    transaction.on_commit(notify, robust=True)
+    outbox.later(notify_leader, membership.pk)
     return membership
 
 
@@ -178,13 +172,11 @@ def application_decline(*, application: Application, reason: str, by: User | Non
     if application.email:
         from participation.tasks import send_decline
 
-        args = (application.email, application.full_name, application.language,
-                application.programme_id, reason)  # fmt: skip
-
-        def tell(args=args):
-            send_decline.delay(*args)
-
-        transaction.on_commit(tell, robust=True)
+        # The application is deleted: the outbox keeps what the email needs until it is sent.
+        outbox.later(
+            send_decline, application.email, application.full_name, application.language,
+            application.programme_id, reason,
+        )  # fmt: skip
     application.delete()
 
 

@@ -1,18 +1,17 @@
-"""Emails about applications, and the retention job."""
+"""Emails about applications (outbox jobs: recorded with the change that asks for them, sent by
+a worker, tried again after a failure), and the retention job."""
 
 from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import Role, RoleAssignment
-from cohesion import mail
+from cohesion import mail, outbox
 from participation.models import Application
 from workinggroups.models import Membership
 
-RETRY = {"autoretry_for": (OSError,), "retry_backoff": True, "retry_jitter": True, "max_retries": 5}
 
-
-@shared_task(**RETRY)
+@outbox.job
 def send_acknowledgement(application_id: int) -> None:
     application = (
         Application.objects.select_related("programme", "community")
@@ -33,7 +32,7 @@ def send_acknowledgement(application_id: int) -> None:
     )
 
 
-@shared_task(**RETRY)
+@outbox.job
 def send_decline(email: str, name: str, language: str, programme_id: int, reason: str) -> None:
     from communities.models import Programme
 
@@ -43,7 +42,7 @@ def send_decline(email: str, name: str, language: str, programme_id: int, reason
     mail.send("application_declined", context, to=[email], language=language)
 
 
-@shared_task(**RETRY)
+@outbox.job
 def notify_leader(membership_id: int) -> None:
     """Tells the group's leader(s) that an applicant has joined their group."""
     membership = (

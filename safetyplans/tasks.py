@@ -4,15 +4,18 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db.models import F, Q
+from django.conf import settings
+from django.db.models import F
 
-from cohesion import clock, jobs
+from cohesion import clock, jobs, outbox
+from cohesion.broker import dispatch
 from safetyplans.models import PlanDocument
 
 logger = logging.getLogger(__name__)
 
-# A rendering claimed longer ago than this belongs to a dead worker and may be taken over.
-STALE_AFTER = datetime.timedelta(minutes=10)
+# A rendering claimed longer ago than this belongs to a dead worker and may be taken over (a
+# rendering is killed after 150 s).
+STALE_AFTER = datetime.timedelta(seconds=settings.PLAN_PDF_CLAIM_TIMEOUT)
 MAX_ATTEMPTS = 3
 
 
@@ -61,21 +64,16 @@ def render_plan_document(self, document_id: int) -> str:
 @shared_task
 def render_waiting_documents() -> int:
     """Requeues PDFs left waiting (a broker that was down) or claimed by a dead worker."""
-    now = clock.now()
-    waiting = PlanDocument.objects.filter(
-        Q(status=PlanDocument.Status.QUEUED, requested_at__lt=now - datetime.timedelta(minutes=5))
-        | jobs.claimed_before(PlanDocument.Status.RENDERING, now - STALE_AFTER)
-    ).values_list("pk", flat=True)
-    ids = list(waiting[:100])
+    ids = jobs.left_waiting(
+        PlanDocument, waiting=PlanDocument.Status.QUEUED, running=PlanDocument.Status.RENDERING,
+        now=clock.now(), timeout=STALE_AFTER,
+    )  # fmt: skip
     for document_id in ids:
-        try:
-            render_plan_document.delay(document_id)
-        except Exception:  # one bad document must not hold up the others
-            logger.exception("requeueing plan PDF %s failed", document_id)
+        dispatch(render_plan_document, document_id)
     return len(ids)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5)
+@outbox.job
 def notify_plan_decision(version_id: int) -> int:
     """Tells the group's leader(s) that their plan was returned for revision or approved.
     Returns the number of emails sent."""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from cohesion import clock
 from cohesion.forms import CleanForm
 from cohesion.text import clean_line, defuse_formula
+from cohesion.uploads import check_size, read_csv, read_xlsx
 from communities.models import StakeholderCategory, search_key
 from workinggroups.access import people_visible_to
 from workinggroups.models import Membership, Person, WorkingGroup
@@ -26,6 +27,8 @@ from workinggroups.services import membership_add
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
+# The template has 13 columns; room for the columns of a coordinator's own list beside them.
+MAX_COLUMNS = 50
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -178,37 +181,35 @@ class ImportResult:
 
 
 def read_table(upload) -> tablib.Dataset:
-    """The uploaded file as a dataset, or ValidationError saying what is wrong with it."""
+    """The uploaded file as a dataset, or ValidationError saying what is wrong with it. The
+    file is judged on what it would expand to and read as a stream within MAX_ROWS and
+    MAX_COLUMNS (cohesion.uploads), so that no file can hold a worker's memory or time."""
     name = (upload.name or "").lower()
-    if upload.size > MAX_BYTES:
-        raise ValidationError(_("The file is larger than 2 MB."))
-    content = upload.read()
-    if not content.strip():
-        raise ValidationError(_("The file is empty."))
+    check_size(upload, MAX_BYTES)
     if name.endswith(".csv"):
+        content = upload.read()
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ValidationError(
                 _("The CSV file is not in UTF-8. Save it as “CSV UTF-8” and upload it again.")
             ) from exc
+        if not text.strip():
+            raise ValidationError(_("The file is empty."))
         if "\x00" in text:
             raise ValidationError(_("This is not a CSV file."))
-        delimiter = (
-            ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-        )
-        try:
-            return tablib.Dataset().load(text, format="csv", delimiter=delimiter)
-        except Exception as exc:
-            raise ValidationError(_("The CSV file could not be read.")) from exc
-    if name.endswith(".xlsx"):
-        if not content.startswith(b"PK"):
-            raise ValidationError(_("This is not an Excel (.xlsx) file."))
-        try:
-            return tablib.Dataset().load(content, format="xlsx")
-        except Exception as exc:
-            raise ValidationError(_("The Excel file could not be read.")) from exc
-    raise ValidationError(_("Upload a .csv or .xlsx file."))
+        first = text.split("\n", 1)[0]
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        rows = read_csv(text, delimiter=delimiter, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    elif name.endswith(".xlsx"):
+        rows = read_xlsx(upload, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    else:
+        raise ValidationError(_("Upload a .csv or .xlsx file."))
+    if not rows:
+        raise ValidationError(_("The file is empty."))
+    width = max(len(row) for row in rows)
+    header, *body = [list(row) + [None] * (width - len(row)) for row in rows]
+    return tablib.Dataset(*body, headers=["" if cell is None else str(cell) for cell in header])
 
 
 def _cell(value) -> str:

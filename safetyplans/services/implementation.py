@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cohesion import clock
+from cohesion.broker import dispatch_on_commit
 from cohesion.text import clean_text
 from meetings.models import Decision
 from safetyplans.models import (
@@ -97,12 +98,8 @@ def document_request(*, version: PlanVersion, language: str) -> PlanDocument:
             )
             document.refresh_from_db()
 
-        # A named function, not a partial: Django logs a robust callback's failure by its
-        # __qualname__. The approval stands even if the broker is down; beat requeues.
-        def render(document_id=document.pk):
-            render_plan_document.delay(document_id)
-
-        transaction.on_commit(render, robust=True)
+        # The approval stands even if the broker is down: the sweep queues the PDF later.
+        dispatch_on_commit(render_plan_document, document.pk)
     return document
 
 

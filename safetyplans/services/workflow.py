@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cohesion import clock
+from cohesion import clock, outbox
 from cohesion.text import clean_text
 from safetyplans.models import (
     Action,
@@ -86,10 +86,7 @@ def _tell_leaders(version: PlanVersion) -> None:
     """The group's leader hears of the reviewer's decision by email, once it is committed."""
     from safetyplans.tasks import notify_plan_decision
 
-    def tell(version_id=version.pk):
-        notify_plan_decision.delay(version_id)
-
-    transaction.on_commit(tell, robust=True)
+    outbox.later(notify_plan_decision, version.pk)
 
 
 DECISION_TYPES = {

@@ -1,6 +1,7 @@
 """Invitations: the only way in. Single use, expiring, scoped to the inviter's programmes."""
 
 import datetime
+import hashlib
 import re
 from urllib.parse import urlsplit
 
@@ -11,6 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Role, RoleAssignment, User
 from accounts.services import invitation_create
+from cohesion.models import Job
+from cohesion.tasks import requeue_jobs
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -272,3 +275,51 @@ def test_invitation_list_query_count_does_not_grow(as_user, coordinator, program
         response = client.get(url)
     assert len(many) == len(one)
     assert response.text.count("p48@example.org") == 1
+
+
+def emailed_link(message) -> str:
+    return urlsplit(re.search(r"https?://\S+/join/\S+/", message.body).group(0)).path
+
+
+def test_the_invitation_outlives_a_broker_outage_and_its_email_is_sent_by_the_sweep(
+    client, coordinator, programme, settings, django_capture_on_commit_callbacks
+):
+    # The broker is down: the commit's hand-over never runs the job.
+    with django_capture_on_commit_callbacks(execute=False):
+        invitation, _link = invite(coordinator, programme)
+    assert mail.outbox == []
+    [job] = Job.objects.all()
+    assert job.args == [invitation.pk]  # the token travels nowhere: it is derived when sent
+
+    settings.JOB_QUEUE_GRACE = 0
+    assert requeue_jobs() == 1  # the broker is back; the beat's sweep queues it
+    [message] = mail.outbox
+    assert message.to == ["new.person@example.org"]
+    open_link(client, emailed_link(message))
+    response = client.post(ACCEPT, accept_data())
+    assert response.status_code == 302
+    assert User.objects.filter(email="new.person@example.org").exists()
+
+
+def test_the_link_is_stored_nowhere_only_its_hash_and_a_nonce(coordinator, programme):
+    invitation, link = invite(coordinator, programme)
+    token = link.strip("/").split("/")[-1]
+    stored = " ".join(str(value) for value in Invitation.objects.values().get().values())
+    stored += " ".join(str(job.args) for job in Job.objects.all())
+    assert token not in stored
+    assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert Invitation.token_for(invitation.token_nonce) == token
+
+
+def test_an_email_sent_after_the_secret_key_changed_still_carries_a_working_link(
+    client, coordinator, programme, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        invite(coordinator, programme)
+    settings.SECRET_KEY = "a-rotated-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+    settings.JOB_QUEUE_GRACE = 0
+    requeue_jobs()
+    [message] = mail.outbox
+    open_link(client, emailed_link(message))
+    assert client.post(ACCEPT, accept_data()).status_code == 302
+    assert User.objects.filter(email="new.person@example.org").exists()

@@ -24,7 +24,8 @@ from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
 from safetyplans.models import PlanDocument, PlanVersion, SafetyPlan
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
-from tests.meetings.test_celery_integration import BROKER_URL, _database_url
+from tests.meetings.test_celery_integration import BROKER_URL
+from tests.workers import database_url
 
 pytestmark = [
     pytest.mark.skipif(
@@ -62,10 +63,11 @@ def queue(monkeypatch):
     sender = Celery("plans-producer", broker=BROKER_URL, set_as_current=False)
     sender.conf.task_serializer = "json"
 
-    def send(document_id):
-        sender.send_task(render_plan_document.name, args=[document_id], queue=name)
+    def send(args, **options):
+        sender.send_task(render_plan_document.name, args=list(args), queue=name)
 
-    monkeypatch.setattr(render_plan_document, "delay", send)
+    # cohesion.broker hands the task over with apply_async: to this queue, not run eagerly.
+    monkeypatch.setattr(render_plan_document, "apply_async", send)
     yield name
     sender.close()
     for key in client.scan_iter(match=f"*{name}*"):
@@ -82,7 +84,7 @@ def start_worker(settings):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "cohesion.settings",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CONN_MAX_AGE": "0",
             "REDIS_URL": BROKER_URL,
             "CELERY_TASK_ALWAYS_EAGER": "false",

@@ -4,17 +4,10 @@ race for them. Needs PostgreSQL (the workers are other processes: they must see 
 database) and Redis; CI has both, a local SQLite run skips it."""
 
 import datetime
-import email
-import email.policy
 import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import time_machine
@@ -30,6 +23,7 @@ from tests.factories import (
     MembershipFactory,
     WorkingGroupFactory,
 )
+from tests.workers import SmtpServer, Workers
 from workinggroups.models import Membership, WorkingGroup
 
 
@@ -59,34 +53,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
 def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with SmtpServer() as server:
+        yield server.inbox, server.port
 
 
 @pytest.fixture
@@ -104,71 +74,19 @@ def redis_client():
     client.close()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{credentials}@{host}:{port}/{db['NAME']}"
-
-
 @pytest.fixture
 def workers(smtp_server, redis_client):
     """Starts WORKERS solo-pool workers on a queue of their own; yields the queue name and a
     `stop()` that shuts them down warmly (finishing the task in hand)."""
     _inbox, port = smtp_server
     queue = f"reminders-test-{uuid.uuid4().hex[:12]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cohesion.settings",
-        "DATABASE_URL": _database_url(),
-        "CONN_MAX_AGE": "0",
-        "REDIS_URL": BROKER_URL,
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    celery = Path(sys.executable).with_name("celery")
-    root = Path(__file__).resolve().parents[2]
-    logs = tempfile.TemporaryDirectory(prefix="reminder-workers-")
-    processes = []
-    for n in range(WORKERS):
-        log = open(Path(logs.name) / f"worker{n}.log", "wb")  # noqa: SIM115 - closed below
-        command = [
-            str(celery), "-A", "cohesion", "worker", "--pool=solo", "--concurrency=1",
-            "-Q", queue, "-n", f"{queue}-{n}@%h", "--loglevel=INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ]  # fmt: skip
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-        processes.append((process, log))
-
-    def stop():
-        for process, _log in processes:
-            if process.poll() is None:
-                process.terminate()  # warm shutdown: the task in hand completes
-        for process, log in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-            log.close()
-
-    def output() -> str:
-        for _process, log in processes:
-            log.flush()
-        return "\n".join(
-            path.read_text(errors="replace")[-3000:] for path in sorted(Path(logs.name).iterdir())
-        )
-
+    started = Workers(broker_url=BROKER_URL, smtp_port=port, queues=queue, count=WORKERS)
     try:
-        yield queue, stop, output
+        yield queue, started.stop, started.output
     finally:
-        stop()
+        started.close()
         for key in redis_client.scan_iter(match=f"*{queue}*"):
             redis_client.delete(key)
-        logs.cleanup()
 
 
 def _in_flight(redis_client, queue: str) -> int:

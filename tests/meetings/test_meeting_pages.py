@@ -3,6 +3,7 @@ actions, next month's proposed date), the planning and record forms, their query
 whatever odd input arrives in the forms: never a 500, and nothing saved when it is refused."""
 
 import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -621,3 +622,38 @@ def test_minutes_come_back_as_text_when_the_record_is_corrected():
 
     typed = "Обговорили укриття.\n\nПрийшло <5 людей & гості."
     assert minutes_as_text(sanitise_minutes(typed)) == typed
+
+
+def post_as_a_browser(client, url, data):
+    """As a browser posts a form without files: URL-encoded, six bytes for each Cyrillic
+    letter, which is what the request body limit counts."""
+    body = urlencode(data)
+    return client.post(url, body, content_type="application/x-www-form-urlencoded")
+
+
+def test_a_long_record_of_ukrainian_minutes_is_saved(leader_client, to_log, settings):
+    minutes = ("Обговорили освітлення вулиць і графік чергувань. " * 1800)[:90_000]
+    url = reverse("meetings:log", args=[to_log.pk])
+    response = post_as_a_browser(leader_client, url, log_data(to_log, minutes=minutes))
+    assert response.status_code == 302
+    assert "графік чергувань" in Meeting.objects.get(pk=to_log.pk).minutes
+
+
+def test_a_megabyte_of_minutes_is_refused_by_its_length_with_the_text_kept(
+    leader_client, to_log, settings
+):
+    minutes = "Протокол засідання робочої групи. " * 16_000  # 1 MB of UTF-8, 544,000 letters
+    assert len(minutes.encode()) > 1_000_000
+    # URL-encoded, more than Django's default body limit of 2.5 MB, which answered 400.
+    assert len(urlencode({"minutes": minutes})) > 2.5 * 1024 * 1024
+    url = reverse("meetings:log", args=[to_log.pk])
+    before = snapshot()
+    response = post_as_a_browser(leader_client, url, log_data(to_log, minutes=minutes))
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["minutes"]
+    # The leader's language: "at most 100000 characters (it has 543999)", the count being of
+    # the text as cleaned (the trailing space dropped).
+    assert f"не більше ніж {settings.TEXT_MAX_CHARS} символів" in error
+    assert f"(зараз {len(minutes.strip())})" in error
+    assert minutes in response.text  # nothing typed is lost
+    assert snapshot() == before

@@ -2,7 +2,9 @@
 under a random name, served as attachments only to those who manage the meeting, and deleted
 from disk when removed."""
 
+import io
 import re
+import zipfile
 
 import pytest
 from django.contrib.messages import get_messages
@@ -12,6 +14,7 @@ from django.urls import reverse
 
 from meetings.models import PreRead
 from meetings.services import preread_add
+from tests import bombs
 from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +22,18 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(20)
-ZIP = b"PK\x03\x04\x14\x00\x06\x00" + bytes(30)  # how every OOXML and ODF file begins
+
+
+def zipped(**entries) -> bytes:
+    """A zip such as every OOXML and ODF file is."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name.replace("__", "/"), data)
+    return buffer.getvalue()
+
+
+ZIP = zipped(**{"[Content_Types].xml": "<Types/>", "word__document.xml": "<w:document/>"})
 TEXT = "Порядок денний:\n1. Освітлення\n2. Укриття\n".encode()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -106,6 +120,9 @@ REFUSED = {
     "exe_named_jpg": ("photo.jpg", b"MZ\x90\x00" + bytes(60)),
     "binary_named_txt": ("notes.txt", b"abc\x00\x01\x02"),
     "cp1251_txt": ("notes.txt", "Порядок денний".encode("cp1251")),
+    "damaged_docx": ("plan.docx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(30)),
+    # 200 MB of zeros in 200 KB: passes the size limit, would fill the disk of whoever opens it.
+    "zip_bomb_docx": ("plan.docx", bombs.zip_bomb("word/document.xml", 200)),
 }
 
 

@@ -84,7 +84,7 @@ def stored_bytes(document: PlanDocument) -> bytes:
 
 def pdf_callbacks(callbacks) -> list:
     """The after-commit callbacks that queue a PDF (others keep the dashboards fresh)."""
-    return [callback for callback in callbacks if callback.__name__ == "render"]
+    return [c for c in callbacks if getattr(c, "task", None) is render_plan_document]
 
 
 def test_approval_queues_one_ukrainian_pdf_rendered_after_the_commit(

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Role, RoleAssignment
+from tests import bombs
 from tests.factories import MembershipFactory, PersonFactory, UserFactory
 from workinggroups.imports import COLUMNS
 from workinggroups.models import Membership, Person, WorkingGroup
@@ -291,6 +292,41 @@ def test_file_that_is_not_a_readable_spreadsheet_saves_nothing(
     assert response.status_code == 200
     assert file_errors(response) or response.context["form"].non_field_errors()
     assert counts() == before
+
+
+BOMBS = {
+    # What the message says, in the coordinator's language.
+    "declares-every-cell": (bombs.full_size_declared, "більше ніж 50 стовпців"),
+    "expands-to-a-gigabyte": (lambda: bombs.one_huge_string(1024), "файл займе 1,0"),
+    "expands-to-750000-rows": (lambda: bombs.many_rows(750_000), "більше ніж 2000 рядків"),
+    "zip-bomb": (lambda: bombs.zip_bomb("xl/worksheets/sheet1.xml", 1024), "файл займе 1,0"),
+}
+
+
+@pytest.mark.parametrize("case", BOMBS)
+def test_a_spreadsheet_built_to_hurt_is_refused_quickly_with_a_message_and_saves_nothing(
+    as_user, coordinator, group, existing, case
+):
+    make, words = BOMBS[case]
+    content = make()
+    assert len(content) < 2 * 1024 * 1024  # each passes the size check on the upload
+    client, before = as_user(coordinator), counts()
+    with bombs.Cost() as cost:
+        response = post(client, group, SimpleUploadedFile("members.xlsx", content))
+    assert response.status_code == 200
+    assert words in " ".join(file_errors(response))
+    assert counts() == before
+    assert cost.seconds < 1
+
+
+def test_a_zip_bomb_is_refused_without_the_worker_growing_past_200_mb(as_user, coordinator, group):
+    content = bombs.zip_bomb("xl/worksheets/sheet1.xml", 1024)  # 1 GB of zeros in 1 MB
+    client = as_user(coordinator)
+    with bombs.Cost(memory=True) as cost:
+        response = post(client, group, SimpleUploadedFile("members.xlsx", content))
+    assert file_errors(response)
+    assert cost.peak_mb < 200
+    assert cost.rss_growth_mb < 200
 
 
 def test_wrong_encoding_is_explained(as_user, coordinator, group):
