@@ -44,6 +44,8 @@ def test_leader_adds_a_member_on_a_phone(phone: Page, live_server, demo):
     expect(group_link).to_contain_text("Чорнобаївська")
     group_link.click()
     page.locator("a[href$='/members/new/']").click()
+    # Measured only once the form has loaded: evaluating during the navigation fails.
+    page.wait_for_url("**/members/new/")
     assert fits_the_screen(page)
 
     page.locator("input[name=full_name]").fill("Соломія Кравець")
