@@ -1,5 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _install_triggers(sender, using, **kwargs):
+    from dashboards import versioning
+
+    versioning.install(using)
 
 
 class DashboardsConfig(AppConfig):
@@ -7,4 +14,6 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards and reports")
 
     def ready(self):
-        from dashboards import cache  # noqa: F401 - connects the invalidation signals
+        # After every migrate (and test database set-up), the triggers that keep the figures'
+        # version are (re)installed from dashboards.versioning.WATCHED.
+        post_migrate.connect(_install_triggers, sender=self, dispatch_uid="figures-triggers")

@@ -5,7 +5,7 @@ counts protected."""
 import csv
 import datetime
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
@@ -18,7 +18,8 @@ from cohesion.text import defuse_formula
 from dashboards import svg
 from dashboards.indicators import Period, dashboard_data
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
-from dashboards.suppression import HIDDEN, part_of, protect, small
+from cohesion.privacy import HIDDEN, is_withheld, legend, mark_for
+from dashboards.suppression import part_of, protect, small
 from engagement.models import Participant
 from meetings.models import Attendance, Meeting
 from meetings.selectors import HELD, MISSED, compliance
@@ -51,6 +52,8 @@ def columns() -> list[tuple[str, str]]:
 class Table:
     header: list[str]
     rows: list[list]
+    # What the marks mean, printed under a protected table.
+    notes: list[str] = field(default_factory=list)
 
 
 def _month_key(value) -> datetime.date:
@@ -191,12 +194,12 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
         p, w, y = (data[name][i][j] for name in DISTINCT)
         if not protected:
             return p, w, y
-        if small(p) == HIDDEN or tables["attendances"].shown(("cell", i, j)) == HIDDEN:
-            return (HIDDEN if p else 0), (HIDDEN if w else 0), (HIDDEN if y else 0)
+        if is_withheld(small(p)) or is_withheld(tables["attendances"].shown(("cell", i, j))):
+            return tuple(mark_for(value) if value else 0 for value in (p, w, y))
         return p, part_of(w, p), part_of(y, p)
 
     def rate(held, expected):
-        if HIDDEN in (held, expected) or not expected:
+        if is_withheld(held) or is_withheld(expected) or not expected:
             return ""
         return round(100 * min(held, expected) / expected)
 
@@ -235,7 +238,8 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
         tables["attendances"].shown(("grand",)), "", "", "",
         tables["event_attendances"].shown(("grand",)),
     ])  # fmt: skip
-    return Table(header=[label for _key, label in columns()], rows=rows)
+    notes = [f"{mark} — {meaning}" for mark, meaning in legend()] if protected else []
+    return Table(header=[label for _key, label in columns()], rows=rows, notes=notes)
 
 
 def to_csv(table: Table) -> bytes:
@@ -244,8 +248,24 @@ def to_csv(table: Table) -> bytes:
     writer.writerow(table.header)
     for row in table.rows:
         writer.writerow([defuse_formula(value) for value in row])
+    if table.notes:
+        writer.writerow([])
+        for note in table.notes:
+            writer.writerow([note])
     # The byte-order mark makes Excel read the Cyrillic as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# Excel refuses these in a sheet's name, and names over 31 characters or wrapped in apostrophes.
+SHEET_FORBIDDEN = str.maketrans({c: " " for c in ':\\/?*[]'})
+SHEET_TITLE_LENGTH = 31
+
+
+def sheet_title(text: str) -> str:
+    """A name Excel accepts for a sheet, as close to `text` as it allows ("Херсон: 2023" gives
+    "Херсон  2023" cut to 31 characters)."""
+    title = " ".join(str(text).translate(SHEET_FORBIDDEN).split()).strip("'")
+    return title[:SHEET_TITLE_LENGTH].strip() or "Cohesion"
 
 
 def to_xlsx(table: Table, title: str) -> bytes:
@@ -254,12 +274,16 @@ def to_xlsx(table: Table, title: str) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = title[:31]
+    sheet.title = sheet_title(title)
     sheet.append(table.header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
         sheet.append([defuse_formula(value) for value in row])
+    if table.notes:
+        sheet.append([])
+        for note in table.notes:
+            sheet.append([note])
     sheet.freeze_panes = "C2"
     sheet.column_dimensions["A"].width = 28
     buffer = io.BytesIO()
@@ -296,10 +320,11 @@ def report_html(
                 [payload["meetings"]["expected"], payload["meetings"]["held"]],
                 payload["meetings"]["labels"][::-1],
             ),
+            # Drawn from the protected table itself, so each withheld bar carries its mark.
             "people_chart": svg.bars(
                 payload["people"]["bands"],
-                [series["data"] for series in payload["people"]["series"]],
-                [series["label"] for series in payload["people"]["series"]],
+                [cells for _label, cells, _total in sex_band["rows"]],
+                [label for label, _cells, _total in sex_band["rows"]],
             ),
             "plans_chart": svg.bars(
                 payload["plans"]["labels"], [payload["plans"]["data"]], [_("Plans")]

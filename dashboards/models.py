@@ -38,6 +38,21 @@ class IndicatorTarget(models.Model):
         return f"{self.indicator}: {self.target}"
 
 
+class FiguresVersion(models.Model):
+    """How often the records a programme's figures come from have changed (programme 0: every
+    programme's). Kept by database triggers (dashboards.versioning), never by the code."""
+
+    programme_id = models.BigIntegerField(_("programme"), primary_key=True)
+    version = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("figures' version")
+        verbose_name_plural = _("figures' versions")
+
+    def __str__(self):
+        return f"{self.programme_id}: {self.version}"
+
+
 class ExportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Coordinators see every export of their programmes; donors only those made for

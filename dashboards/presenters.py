@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from dashboards.indicators import BY_CODE, INDICATORS, PERCENT, DashboardData
-from dashboards.suppression import HIDDEN, part_of, protect, protect_list, small
+from cohesion.privacy import WITHHELD, is_withheld
+from dashboards.suppression import part_of, protect, protect_list, small
 from workinggroups.models import Person
 
 SHARES = {"women_share": "women_members", "youth_share": "youth_members"}
@@ -32,11 +33,14 @@ def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> li
         actual = data.values.get(indicator.code)
         shown = actual
         if protected and indicator.code in SHARES:
-            # A share of a few people gives the count back (11 of 13 is 85%).
+            # A share of a few people gives the count back (11 of 13 is 85%): withheld, and
+            # marked "x" whatever its value (a share is not a count of people).
             part = data.extra.get(SHARES[indicator.code])
             whole = data.extra.get("members")
-            if part is not None and whole and HIDDEN in (small(whole), part_of(part, whole)):
-                shown = HIDDEN
+            if part is not None and whole and (
+                is_withheld(small(whole)) or is_withheld(part_of(part, whole))
+            ):
+                shown = WITHHELD
         if protected and indicator.personal:
             # Parts of the participants (women, veterans, ...) are protected with the rest
             # they leave; the others stand alone.
@@ -46,7 +50,7 @@ def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> li
                 shown = small(actual)
         target = targets.get(indicator.code)
         percent = None
-        if target and isinstance(actual, int | float) and shown != HIDDEN:
+        if target and isinstance(actual, int | float) and not is_withheld(shown):
             percent = min(100, round(100 * float(actual) / float(target)))
         sections.setdefault(str(indicator.section), []).append(
             Row(indicator, shown, target, percent)
@@ -87,7 +91,7 @@ def chart_payload(data: DashboardData, sex_band: dict, plan_labels: dict) -> dic
     table, so a hidden cell is drawn as nothing rather than as its value."""
 
     def number(value):
-        return None if value == HIDDEN else value
+        return None if is_withheld(value) else value
 
     return {
         "months": [f"{m:%m.%Y}" for m in data.months],

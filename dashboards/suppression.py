@@ -6,12 +6,17 @@ a column with its total, the totals with the grand total) has exactly one hidden
 a single hidden entry could be worked out by subtracting the visible ones from the total; and
 until no hidden entry can be worked out by combining several lines either (checked exactly, by
 Gaussian elimination). The entries hidden as complements are the smallest visible ones of a
-line, so that as little as possible is lost."""
+line, so that as little as possible is lost.
+
+A hidden small count is shown as "<5" and a complement as "x" (cohesion.privacy). The marks
+tell a reader something (a "<5" lies from 1 to 4, an "x" does not), so the last check bounds
+every hidden entry by what the marks and the sums allow, and hides more while one is pinned
+to a single value (6 under "<5" and "x" is 1 and 5)."""
 
 from dataclasses import dataclass
 from fractions import Fraction
 
-from cohesion.privacy import HIDDEN, is_small
+from cohesion.privacy import HIDDEN, LARGEST_SMALL_COUNT, SMALL_COUNT_LIMIT, is_small, mark_for
 
 
 @dataclass
@@ -26,9 +31,10 @@ class Table:
     hidden: set
 
     def shown(self, key) -> int | str:
-        """The value at a position, or "<5" if it is hidden."""
+        """The value at a position, or its mark if it is hidden: "<5" for a small count, "x"
+        for one hidden to protect another."""
         if key in self.hidden:
-            return HIDDEN
+            return mark_for(_raw(self, key))
         kind = key[0]
         if kind == "cell":
             return self.cells[key[1]][key[2]]
@@ -77,7 +83,7 @@ def protect(cells: list[list[int]]) -> Table:
         _no_line_with_one_hidden(table, lines)
         if len(table.hidden) > EXACT_CHECK_LIMIT:
             break
-        determined = _determined(table, lines)
+        determined = _determined(table, lines) or _pinned(table, lines)
         if not determined:
             break
         # A hidden entry can still be worked out by combining lines: hide one more entry of
@@ -133,6 +139,54 @@ def _determined(table: Table, lines) -> list:
     return determined
 
 
+def _pinned(table: Table, lines) -> list:
+    """Hidden entries that the marks and the sums narrow down to one value. Each "<5" lies in
+    1..4, each "x" is 0 or at least 5 (it is never small), each visible entry is known; the
+    bounds are tightened line by line until nothing moves (sound: a bound found is a bound the
+    reader can find too)."""
+    infinity = float("inf")
+    bounds = {}
+    for p in table.hidden:
+        bounds[p] = [1, LARGEST_SMALL_COUNT] if is_small(_raw(table, p)) else [0, infinity]
+
+    def tighten(p, low, high) -> bool:
+        old_low, old_high = bounds[p]
+        low, high = max(old_low, low), min(old_high, high)
+        if not is_small(_raw(table, p)):
+            # An "x" is not from 1 to 4.
+            if low > 0:
+                low = max(low, SMALL_COUNT_LIMIT)
+            if high < SMALL_COUNT_LIMIT:
+                high = 0
+        bounds[p] = [low, high]
+        return (low, high) != (old_low, old_high)
+
+    for _round in range(50):
+        changed = False
+        for line in lines:
+            # The members of a line add up to its last entry, the total.
+            terms = [(p, 1) for p in line[:-1]] + [(line[-1], -1)]
+            for p, sign in terms:
+                if p not in bounds:
+                    continue
+                # sign * p = -(sum of the other signed terms)
+                low = high = 0.0
+                for q, other_sign in terms:
+                    if q == p:
+                        continue
+                    q_low, q_high = bounds[q] if q in bounds else (_raw(table, q),) * 2
+                    if other_sign > 0:
+                        low, high = low - q_high, high - q_low
+                    else:
+                        low, high = low + q_low, high + q_high
+                if sign < 0:
+                    low, high = -high, -low
+                changed |= tighten(p, low, high)
+        if not changed:
+            break
+    return sorted(p for p, (low, high) in bounds.items() if low == high)
+
+
 def _rref(matrix: list[list[Fraction]], width: int) -> list[tuple[int, int]]:
     """Reduces `matrix` in place; returns (row, column) of each pivot."""
     pivots = []
@@ -174,7 +228,7 @@ def protect_list(counts: list[int], total: int | None = None) -> tuple[list, int
     table = protect([list(counts)])
     if total is not None and total != table.grand:
         # Categories that overlap (a person in two) do not add up: protect each on its own.
-        return [HIDDEN if is_small(c) else c for c in counts], HIDDEN if is_small(total) else total
+        return [small(c) for c in counts], small(total)
     return table.shown_cells()[0] if counts else [], table.shown(("grand",))
 
 
@@ -185,7 +239,10 @@ def small(value):
 
 def part_of(part, whole):
     """A count that is part of a shown whole (women among participants): hidden when it is
-    small, and also when the rest is (2 men = 13 people − 11 women would be worked out)."""
+    small ("<5"), and also when the rest is (2 men = 13 people − 11 women would be worked out),
+    then as "x": 11 is not a small count."""
     if not isinstance(part, int) or not isinstance(whole, int):
         return part
-    return HIDDEN if is_small(part) or is_small(whole - part) else part
+    if is_small(part):
+        return HIDDEN
+    return mark_for(part) if is_small(whole - part) else part

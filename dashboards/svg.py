@@ -4,14 +4,13 @@ the dashboard draws in the browser are drawn here as vector markup."""
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from cohesion.privacy import HIDDEN
 
 COLOURS = ["#0b5ed7", "#20c997", "#fd7e14", "#6f42c1", "#d63384", "#6c757d"]
 
 
 def bars(labels: list[str], series: list[list], names: list[str], *, width=680, height=220):
-    """Grouped bars: one group per label, one bar per series. None (a hidden count) draws no
-    bar and is marked "<5" under the axis instead."""
+    """Grouped bars: one group per label, one bar per series. A mark (a withheld count, "<5"
+    or "x") draws no bar and is written on the axis instead; None draws nothing."""
     left, bottom, top, right = 34, 46, 12, 8
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for s in series for v in s if isinstance(v, int | float)]
@@ -45,10 +44,10 @@ def bars(labels: list[str], series: list[list], names: list[str], *, width=680, 
                     f'<rect x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
                     f'height="{h:.1f}" fill="{COLOURS[s % len(COLOURS)]}"/>'
                 )
-            elif value is None:
+            elif isinstance(value, str):
                 parts.append(
                     f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h - 2:.1f}" '
-                    f'text-anchor="middle" font-size="6">{escape(HIDDEN)}</text>'
+                    f'text-anchor="middle" font-size="6">{escape(value)}</text>'
                 )
         if g % label_every == 0:
             parts.append(

@@ -57,7 +57,7 @@ def build_export(export_id: int) -> str:
                 if export.kind == Export.Kind.TABLE_CSV:
                     content = exports.to_csv(table)
                 else:
-                    content = exports.to_xlsx(table, str(export.programme.title)[:31])
+                    content = exports.to_xlsx(table, str(export.programme.title))
         _progress(export_id, 95)
         export.file.save(f"export.{export.extension}", ContentFile(content), save=False)
         Export.objects.filter(pk=export_id).update(

@@ -34,7 +34,7 @@ from workinggroups.models import GroupStatusChange
 
 pytestmark = pytest.mark.django_db
 
-H = "<5"
+H, X = "<5", "x"
 JANUARY, MARCH = datetime.date(2024, 1, 1), datetime.date(2024, 3, 31)
 
 
@@ -154,13 +154,14 @@ EXACT = [
 # The same for a donor. Counts of people stand alone: a count from 1 to 4 is hidden, and their
 # totals are not published, so no hidden count can be worked out from sums. People at meetings
 # go with their attendances; women and young people are hidden when they, or the rest of the
-# people, are few (5 women of 7 leaves 2). Meetings are not people and keep their totals.
+# people, are few: 2 young people are "<5", 5 women of 7 leave 2 and are withheld as "x" (5 is
+# not a small count, and "<5" would be untrue). Meetings are not people and keep their totals.
 PROTECTED = [
     ["Андрушівська", "2024-01", "1", "1", "100", "6", "6", H, H, "0"],
     ["Андрушівська", "2024-02", "1", "1", "100", H, H, H, H, "0"],
     ["Андрушівська", "2024-03", "1", "0", "0", "0", "0", "0", "0", "5"],
     ["Бердичівська", "2024-01", "0", "0", "", "0", "0", "0", "0", "0"],
-    ["Бердичівська", "2024-02", "1", "1", "100", "7", "7", H, H, "0"],
+    ["Бердичівська", "2024-02", "1", "1", "100", "7", "7", X, H, "0"],
     ["Бердичівська", "2024-03", "1", "1", "100", H, H, H, H, "0"],
     ["Андрушівська", "ALL", "3", "2", "67", "", "", "", "", ""],
     ["Бердичівська", "ALL", "2", "2", "100", "", "", "", "", ""],
@@ -245,7 +246,11 @@ def test_export_for_donors_hides_small_counts_and_the_cells_that_reveal_them(
     client = as_user(coordinator)
     _response, export, _ = ask(client, world, django_capture_on_commit_callbacks, for_donors="1")
     assert export.suppressed is True
-    assert csv_rows(download(client, export))[1:] == in_ukrainian(PROTECTED)
+    rows = csv_rows(download(client, export))
+    assert rows[1:-3] == in_ukrainian(PROTECTED)
+    # Under the table, what each mark means.
+    assert rows[-3] == []
+    assert rows[-2][0].startswith("<5 — ") and rows[-1][0].startswith("x — ")
 
 
 def test_english_export_has_english_header_and_totals(

@@ -2,16 +2,19 @@
 counts from 1 to 4 are hidden (primary suppression), and more cells are hidden until no line
 of the table (a row with its total, a column with its total, the totals with the grand total)
 has exactly one hidden entry, which a reader could work out by subtraction (complementary
-suppression)."""
+suppression). A small count is marked "<5", a count withheld to protect it "x": never "<5" for a
+number that is not from 1 to 4."""
 
+import itertools
 import random
 from fractions import Fraction
 
 import pytest
 
+from cohesion.privacy import WITHHELD
 from dashboards.suppression import HIDDEN, _lines, is_small, part_of, protect, protect_list, small
 
-H = HIDDEN
+H, X = HIDDEN, WITHHELD
 
 
 def shown(table) -> dict:
@@ -136,13 +139,13 @@ def test_a_table_without_small_counts_hides_nothing():
 
 def test_a_row_with_one_small_cell_hides_its_smallest_non_zero_visible_cell_too():
     # Row 2 0 6 9 = 17: the 2 alone could be worked out as 17 - 0 - 6 - 9. The smallest
-    # visible cell is the 0, but a hidden zero protects nothing: the 6 goes. Each column total
-    # is its single cell, so the 2's and the 6's are hidden with them.
+    # visible cell is the 0, but a hidden zero protects nothing: the 6 goes, marked "x" (it is
+    # not from 1 to 4). Each column total is its single cell, so both are hidden with them.
     table = protect([[2, 0, 6, 9]])
     assert shown(table) == {
-        "cells": [[H, 0, H, 9]],
+        "cells": [[H, 0, X, 9]],
         "rows": [17],
-        "cols": [H, 0, H, 9],
+        "cols": [H, 0, X, 9],
         "grand": 17,
     }
 
@@ -150,23 +153,23 @@ def test_a_row_with_one_small_cell_hides_its_smallest_non_zero_visible_cell_too(
 def test_a_column_with_one_small_cell_hides_its_smallest_non_zero_visible_cell_too():
     table = protect([[2], [0], [6], [9]])
     assert shown(table) == {
-        "cells": [[H], [0], [H], [9]],
-        "rows": [H, 0, H, 9],
+        "cells": [[H], [0], [X], [9]],
+        "rows": [H, 0, X, 9],
         "cols": [17],
         "grand": 17,
     }
 
 
 def test_a_complement_in_a_row_forces_another_in_its_column():
-    # 3  7  9 | 19        <5 <5  9 | 19
-    # 6  8 10 | 24   ->   <5 <5 10 | 24
+    # 3  7  9 | 19        <5  x  9 | 19
+    # 6  8 10 | 24   ->    x  x 10 | 24
     # 9 15 19 | 43         9 15 19 | 43
     # The 3 is small; its row gives up the 7 (smallest visible). Column 1 now hides only the
     # 3 and column 2 only the 7: each gives up its smallest visible cell, the 6 and the 8.
     # Row 2 then hides two cells, and every line hides none or at least two.
     table = protect([[3, 7, 9], [6, 8, 10]])
     assert shown(table) == {
-        "cells": [[H, H, 9], [H, H, 10]],
+        "cells": [[H, X, 9], [X, X, 10]],
         "rows": [19, 24],
         "cols": [9, 15, 19],
         "grand": 43,
@@ -176,29 +179,29 @@ def test_a_complement_in_a_row_forces_another_in_its_column():
 
 def test_a_small_total_is_hidden_and_protected_by_another_total():
     # 2 2 |  4        <5 <5 | <5
-    # 5 6 | 11   ->   <5 <5 | <5
+    # 5 6 | 11   ->    x  x |  x
     # 7 8 | 15         7  8 | 15
     # The row total 4 and its cells are small. Columns 1 and 2 each hide one cell, so the 5
     # and the 6 go; the row totals (4, 11 | 15) would then hide only the 4: the 11 goes too.
     table = protect([[2, 2], [5, 6]])
     assert shown(table) == {
-        "cells": [[H, H], [H, H]],
-        "rows": [H, H],
+        "cells": [[H, H], [X, X]],
+        "rows": [H, X],
         "cols": [7, 8],
         "grand": 15,
     }
 
 
 def test_a_non_zero_total_is_hidden_rather_than_a_zero_cell():
-    # 2 6 |  8        <5 <5 | <5
-    # 7 0 |  7   ->   <5  0 | <5
-    # 9 6 | 15        <5 <5 | 15
+    # 2 6 |  8        <5  x |  x
+    # 7 0 |  7   ->    x  0 |  x
+    # 9 6 | 15         x  x | 15
     # Column 2 hides the 6 and could otherwise only hide the 0 below it: its total goes.
     table = protect([[2, 6], [7, 0]])
     assert shown(table) == {
-        "cells": [[H, H], [H, 0]],
-        "rows": [H, H],
-        "cols": [H, H],
+        "cells": [[H, X], [X, 0]],
+        "rows": [X, X],
+        "cols": [X, X],
         "grand": 15,
     }
 
@@ -241,7 +244,11 @@ def test_every_small_entry_of_a_random_table_is_hidden(seed):
             for p in line:
                 if 0 < raw(table, p) < 5:
                     assert p in table.hidden, (cells, p)
-                assert table.shown(p) == (H if p in table.hidden else raw(table, p))
+                if p not in table.hidden:
+                    assert table.shown(p) == raw(table, p)
+                else:
+                    # "<5" only for what is from 1 to 4; "x" for anything hidden to protect it.
+                    assert table.shown(p) == (H if 0 < raw(table, p) < 5 else X), (cells, p)
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -267,12 +274,79 @@ def test_no_small_count_can_be_worked_out_by_combining_lines():
     assert worked_out_by_combining_lines(table) == set()
 
 
+# --- what the marks tell a reader -----------------------------------------------------------
+
+
+def test_a_complement_of_six_or_seven_is_marked_x_never_less_than_five():
+    # The dashboard once printed "18-24: women <5, men <5" under a total of 12 (the men were 7).
+    table = protect([[4, 7, 20]])
+    assert shown(table)["cells"] == [[H, X, 20]]
+    # 3  9        <5  x
+    # 6 20   ->    x  x   (with the 20 shown, row 2 would give the 6 back, and column 1 the 3)
+    table = protect([[3, 9], [6, 20]])
+    assert shown(table)["cells"] == [[H, X], [X, X]]
+
+
+def test_marks_that_would_pin_a_small_count_hide_one_more_entry():
+    # 1 5 9 | 15: "<5" and "x" under 15 - 9 = 6 leave only 1 and 5 (an "x" is never 1 to 4).
+    table = protect([[1, 5, 9]])
+    assert shown(table)["cells"] == [[H, X, X]]
+    assert len(possible_values(table)[("cell", 0, 0)]) > 1
+
+
+def possible_values(table, ceiling: int = 14) -> dict:
+    """By brute force, every value each hidden entry could take, for a reader who knows the
+    visible entries, the sums and the marks ("<5" is 1 to 4; "x" is 0 or at least 5)."""
+    rows, cols = len(table.cells), len(table.cells[0])
+    hidden_cells = [
+        (i, j) for i in range(rows) for j in range(cols) if ("cell", i, j) in table.hidden
+    ]
+    found = {p: set() for p in table.hidden}
+    for guess in itertools.product(range(ceiling + 1), repeat=len(hidden_cells)):
+        cells = [list(row) for row in table.cells]
+        for (i, j), value in zip(hidden_cells, guess, strict=True):
+            cells[i][j] = value
+        candidate = {("cell", i, j): cells[i][j] for i in range(rows) for j in range(cols)}
+        candidate.update({("row", i): sum(cells[i]) for i in range(rows)})
+        candidate.update({("col", j): sum(row[j] for row in cells) for j in range(cols)})
+        candidate[("grand",)] = sum(map(sum, cells))
+        if all(
+            table.shown(p) == value
+            if p not in table.hidden
+            else (0 < value < 5) == (table.shown(p) == H)
+            for p, value in candidate.items()
+        ):
+            for p in table.hidden:
+                found[p].add(candidate[p])
+    return found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_small_count_of_a_small_table_is_pinned_by_its_marks_and_sums(seed):
+    rng = random.Random(seed)
+    checked = 0
+    while checked < 25:
+        rows, cols = rng.randint(1, 2), rng.randint(1, 3)
+        cells = [
+            [rng.choice([0, 1, 2, 3, 4, 5, 6, 7, 9]) for _ in range(cols)] for _ in range(rows)
+        ]
+        table = protect(cells)
+        if sum(p[0] == "cell" for p in table.hidden) > 4 or not table.hidden:
+            continue
+        checked += 1
+        for p, values in possible_values(table).items():
+            assert raw(table, p) in values
+            # A complement may be worked out (it names nobody); a small count may not.
+            if 0 < raw(table, p) < 5:
+                assert len(values) > 1, (cells, p, values)
+
+
 # --- parts of a shown whole -----------------------------------------------------------------
 
 
 def test_a_part_whose_rest_is_small_is_hidden():
-    # 11 women of 13 people: the 2 men would be 13 - 11.
-    assert part_of(11, 13) == H
+    # 11 women of 13 people: the 2 men would be 13 - 11. The 11 is withheld, not small.
+    assert part_of(11, 13) == X
 
 
 def test_a_small_part_is_hidden():
@@ -296,8 +370,8 @@ def test_a_part_of_a_whole_that_is_not_a_number_is_left_as_it_is():
 
 def test_a_breakdown_with_one_small_count_hides_the_smallest_other_count():
     # 3 + 8 + 9 = 20: the 3 alone would be 20 - 8 - 9.
-    assert protect_list([3, 8, 9]) == ([H, H, 9], 20)
-    assert protect_list([3, 8, 9], total=20) == ([H, H, 9], 20)
+    assert protect_list([3, 8, 9]) == ([H, X, 9], 20)
+    assert protect_list([3, 8, 9], total=20) == ([H, X, 9], 20)
 
 
 def test_a_breakdown_of_overlapping_categories_hides_only_small_counts():
