@@ -49,15 +49,17 @@ def left_waiting(
     timeout: datetime.timedelta,
     requested_at: str = "requested_at",
     claimed_at: str = "started_at",
+    not_before: str | None = None,
     limit: int = 100,
 ) -> list[int]:
     """The rows a sweep queues again: waiting for longer than JOB_QUEUE_GRACE (the broker never
-    got them) or claimed longer than `timeout` ago (their worker died); oldest first."""
+    got them) or claimed longer than `timeout` ago (their worker died); oldest first. A waiting
+    row whose `not_before` field is still ahead (a retry backing off) waits on."""
     from django.conf import settings
 
     grace = now - datetime.timedelta(seconds=settings.JOB_QUEUE_GRACE)
-    rows = model.objects.filter(
-        Q(status=waiting, **{f"{requested_at}__lt": grace})
-        | claimed_before(running, now - timeout, claimed_at=claimed_at)
-    )
+    due = Q(status=waiting, **{f"{requested_at}__lt": grace})
+    if not_before:
+        due &= Q(**{f"{not_before}__isnull": True}) | Q(**{f"{not_before}__lte": now})
+    rows = model.objects.filter(due | claimed_before(running, now - timeout, claimed_at=claimed_at))
     return list(rows.order_by(requested_at).values_list("pk", flat=True)[:limit])

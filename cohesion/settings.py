@@ -165,6 +165,10 @@ JOB_KEEP_FAILED_DAYS = env.int("JOB_KEEP_FAILED_DAYS", default=30)
 # JOB_QUEUE_GRACE seconds after they were asked for.
 PLAN_PDF_CLAIM_TIMEOUT = env.int("PLAN_PDF_CLAIM_TIMEOUT", default=300)
 EXPORT_CLAIM_TIMEOUT = env.int("EXPORT_CLAIM_TIMEOUT", default=900)
+# An export that fails is tried again this many times in all, after 1, then 4 minutes (the
+# sweep runs every 2); then it is marked failed and its user may ask again with one click.
+EXPORT_ATTEMPTS = env.int("EXPORT_ATTEMPTS", default=3)
+EXPORT_RETRY_DELAY = env.int("EXPORT_RETRY_DELAY", default=60)
 REMINDER_CLAIM_TIMEOUT = env.int("REMINDER_CLAIM_TIMEOUT", default=300)
 REMINDER_QUEUE_GRACE = env.int("REMINDER_QUEUE_GRACE", default=120)
 REMINDER_RETRY_LOST_AFTER = env.int("REMINDER_RETRY_LOST_AFTER", default=2 * 3600)

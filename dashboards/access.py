@@ -23,10 +23,16 @@ def access_dashboard(user, pk: int, *, manage: bool = False):
 
 
 @access_function
-def access_export(user, pk: int) -> Export:
+def access_export(user, pk: int, *, retry: bool = False) -> Export:
     """An export the user asked for, or one of the programme's protected exports they may see
-    (404 otherwise: exact exports are never a donor's)."""
-    return get_object_or_404(Export.objects.visible_to(user).select_related("programme"), pk=pk)
+    (404 otherwise: exact exports are never a donor's); `retry` (asking again for one that
+    failed) is for whoever asked for it and the programme's coordinators (403 for others)."""
+    export = get_object_or_404(Export.objects.visible_to(user).select_related("programme"), pk=pk)
+    if retry and not (
+        export.requested_by_id == user.pk or user_roles(user).coordinates(export.programme_id)
+    ):
+        raise PermissionDenied
+    return export
 
 
 def protected_for(user, programme) -> bool:

@@ -14,11 +14,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cohesion import clock
+from cohesion.privacy import HIDDEN, is_withheld, legend, mark_for
 from cohesion.text import defuse_formula
 from dashboards import svg
 from dashboards.indicators import Period, dashboard_data
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
-from cohesion.privacy import HIDDEN, is_withheld, legend, mark_for
 from dashboards.suppression import part_of, protect, small
 from engagement.models import Participant
 from meetings.models import Attendance, Meeting
@@ -257,7 +257,7 @@ def to_csv(table: Table) -> bytes:
 
 
 # Excel refuses these in a sheet's name, and names over 31 characters or wrapped in apostrophes.
-SHEET_FORBIDDEN = str.maketrans({c: " " for c in ':\\/?*[]'})
+SHEET_FORBIDDEN = str.maketrans({c: " " for c in ":\\/?*[]"})
 SHEET_TITLE_LENGTH = 31
 
 

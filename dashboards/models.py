@@ -54,6 +54,17 @@ class FiguresVersion(models.Model):
 
 
 class ExportQuerySet(models.QuerySet):
+    def can_still_finish(self):
+        """Waiting or being built by a worker that is alive: what counts against a user's
+        limit. A build claimed longer ago than EXPORT_CLAIM_TIMEOUT has lost its worker (the
+        sweep will queue it again) and a failed one is done with."""
+        import datetime
+
+        stale = clock.now() - datetime.timedelta(seconds=settings.EXPORT_CLAIM_TIMEOUT)
+        return self.filter(
+            Q(status=Export.Status.QUEUED) | Q(status=Export.Status.RUNNING, started_at__gte=stale)
+        )
+
     def visible_to(self, user):
         """Coordinators see every export of their programmes; donors only those made for
         donors (small counts suppressed)."""
@@ -116,6 +127,9 @@ class Export(models.Model):
         verbose_name=_("requested by"),
     )
     requested_at = models.DateTimeField(_("requested at"), default=clock.now)
+    # Tries so far; a failed try is repeated after `retry_at`, up to EXPORT_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    retry_at = models.DateTimeField(_("next try at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -139,3 +153,8 @@ class Export(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.status == self.Status.READY
+
+    @property
+    def is_retrying(self) -> bool:
+        """Failed once and waiting for another try."""
+        return self.status == self.Status.QUEUED and self.retry_at is not None

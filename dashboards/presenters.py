@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from dashboards.indicators import BY_CODE, INDICATORS, PERCENT, DashboardData
 from cohesion.privacy import WITHHELD, is_withheld
+from dashboards.indicators import BY_CODE, INDICATORS, PERCENT, DashboardData
 from dashboards.suppression import part_of, protect, protect_list, small
 from workinggroups.models import Person
 
@@ -37,8 +37,10 @@ def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> li
             # marked "x" whatever its value (a share is not a count of people).
             part = data.extra.get(SHARES[indicator.code])
             whole = data.extra.get("members")
-            if part is not None and whole and (
-                is_withheld(small(whole)) or is_withheld(part_of(part, whole))
+            if (
+                part is not None
+                and whole
+                and (is_withheld(small(whole)) or is_withheld(part_of(part, whole)))
             ):
                 shown = WITHHELD
         if protected and indicator.personal:

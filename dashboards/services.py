@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cohesion import clock
 from cohesion.broker import dispatch_on_commit
 from dashboards.indicators import BY_CODE
 from dashboards.models import Export, IndicatorTarget
@@ -32,17 +33,44 @@ def targets_set(*, programme, targets: dict[str, Decimal | None], by: User | Non
         )
 
 
+def _check_limit(by) -> None:
+    # Only exports that can still finish count: a failed one, or one whose worker died, does
+    # not keep its user from asking again.
+    waiting = Export.objects.filter(requested_by=by).can_still_finish()
+    if by is not None and waiting.count() >= MAX_WAITING_PER_USER:
+        raise ValidationError(_("Wait for your exports in progress to finish first."))
+
+
+@transaction.atomic
+def export_retry(*, export: Export, by=None) -> Export:
+    """Asks again for an export that failed: the same programme, period, kind and protection,
+    from the start."""
+    from dashboards.tasks import build_export
+
+    if export.status != Export.Status.FAILED:
+        raise ValidationError(_("Only an export that failed can be asked for again."))
+    _check_limit(by)
+    export.status = Export.Status.QUEUED
+    export.attempts = 0
+    export.retry_at = None
+    export.progress = 0
+    export.error = ""
+    export.requested_at = clock.now()
+    export.save(
+        update_fields=["status", "attempts", "retry_at", "progress", "error", "requested_at"]
+    )
+    dispatch_on_commit(build_export, export.pk)
+    return export
+
+
+@transaction.atomic
 def export_request(
     *, programme, kind, start, end, community=None, language="uk", suppressed=True, by=None
 ) -> Export:
     """Queues an export, built on a worker once the request is committed."""
     from dashboards.tasks import build_export
 
-    waiting = Export.objects.filter(
-        requested_by=by, status__in=[Export.Status.QUEUED, Export.Status.RUNNING]
-    )
-    if by is not None and waiting.count() >= MAX_WAITING_PER_USER:
-        raise ValidationError(_("Wait for your exports in progress to finish first."))
+    _check_limit(by)
     export = Export.objects.create(
         programme=programme,
         kind=kind,

@@ -4,7 +4,6 @@ the dashboard draws in the browser are drawn here as vector markup."""
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-
 COLOURS = ["#0b5ed7", "#20c997", "#fd7e14", "#6f42c1", "#d63384", "#6c757d"]
 
 

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models import F
 from django.utils import translation
 
 from cohesion import clock, jobs
@@ -30,10 +31,13 @@ def build_export(export_id: int) -> str:
     # Of two workers given the same export, one builds it.
     if not jobs.claim(
         Export, export_id, waiting=Export.Status.QUEUED, running=Export.Status.RUNNING,
-        now=clock.now(), timeout=STALE_AFTER, progress=5,
+        now=clock.now(), timeout=STALE_AFTER, progress=5, attempts=F("attempts") + 1,
     ):  # fmt: skip
         return "not claimed"
     export = Export.objects.select_related("programme", "community").get(pk=export_id)
+    if export.attempts > settings.EXPORT_ATTEMPTS:
+        # Its workers died every time (killed for memory, say): no endless loop of tries.
+        return _failed(export, RuntimeError("no worker finished it"))
     period = Period(export.period_start, export.period_end)
     try:
         with translation.override(export.language):
@@ -68,12 +72,28 @@ def build_export(export_id: int) -> str:
             finished_at=clock.now(),
         )
     except Exception as error:
-        logger.exception("export %s failed", export_id)
-        Export.objects.filter(pk=export_id).update(
-            status=Export.Status.FAILED, error=f"{type(error).__name__}: {error}"[:500]
-        )
-        return "failed"
+        logger.exception("export %s failed (try %s)", export_id, export.attempts)
+        return _failed(export, error)
     return "ready"
+
+
+def _failed(export: Export, error: Exception) -> str:
+    """Tries again later (1, then 4 minutes: the sweep queues it) or, after the last try,
+    marks the export failed for good; its user sees so and may ask again."""
+    detail = f"{type(error).__name__}: {error}"[:500]
+    if export.attempts < settings.EXPORT_ATTEMPTS:
+        delay = settings.EXPORT_RETRY_DELAY * 4 ** (export.attempts - 1)
+        Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(
+            status=Export.Status.QUEUED,
+            retry_at=clock.now() + datetime.timedelta(seconds=delay),
+            progress=0,
+            error=detail,
+        )
+        return "retrying"
+    Export.objects.filter(pk=export.pk, status=Export.Status.RUNNING).update(
+        status=Export.Status.FAILED, retry_at=None, error=detail
+    )
+    return "failed"
 
 
 @shared_task
@@ -82,7 +102,7 @@ def requeue_waiting_exports() -> int:
     claimed by a worker that died, so that none stays "queued" for ever."""
     ids = jobs.left_waiting(
         Export, waiting=Export.Status.QUEUED, running=Export.Status.RUNNING,
-        now=clock.now(), timeout=STALE_AFTER,
+        now=clock.now(), timeout=STALE_AFTER, not_before="retry_at",
     )  # fmt: skip
     for export_id in ids:
         dispatch(build_export, export_id)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("programmes/<int:pk>/exports/", views.exports, name="exports"),
     path("exports/<int:pk>/", views.export_download, name="export_download"),
     path("exports/<int:pk>/status/", views.export_status, name="export_status"),
+    path("exports/<int:pk>/retry/", views.export_retry, name="export_retry"),
 ]

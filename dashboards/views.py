@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from cohesion.i18n import pick
 from cohesion.storage import private_file_response
@@ -129,6 +130,20 @@ def exports(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("community")[:50],
     }
     return render(request, "dashboards/exports.html", context)
+
+
+@require_POST
+def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks again for an export that failed."""
+    export = access_export(request.user, pk, retry=True)
+    try:
+        services.export_retry(export=export, by=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The export is being prepared again."))
+    return redirect("dashboards:exports", pk=export.programme_id)
 
 
 @never_cache

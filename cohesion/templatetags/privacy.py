@@ -1,5 +1,4 @@
 from django import template
-
 from django.utils.formats import number_format
 
 from cohesion.privacy import HIDDEN, LARGEST_SMALL_COUNT, is_small, is_withheld, legend

@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -393,12 +394,13 @@ def test_export_is_queued_then_ready_with_full_progress_and_a_size(
 
 
 def test_failing_build_ends_failed_with_the_error_and_offers_no_download(
-    as_user, coordinator, world, django_capture_on_commit_callbacks, monkeypatch
+    as_user, coordinator, world, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(exports, "indicator_table", broken)
+    settings.EXPORT_ATTEMPTS = 1
     client = as_user(coordinator)
     _response, export, _ = ask(client, world, django_capture_on_commit_callbacks)
     export.refresh_from_db()
@@ -406,7 +408,7 @@ def test_failing_build_ends_failed_with_the_error_and_offers_no_download(
     assert export.error == "RuntimeError: the database went away"
     assert not export.file
     page = client.get(reverse("dashboards:exports", args=[world.pk])).text
-    assert "Failed. Ask again" in page
+    assert "Failed after 1 try" in page
     assert f'href="{reverse("dashboards:export_download", args=[export.pk])}"' not in page
     assert f'hx-get="{reverse("dashboards:export_status", args=[export.pk])}"' not in page
     download_url = reverse("dashboards:export_download", args=[export.pk])
@@ -615,3 +617,134 @@ def test_exports_page_makes_as_many_queries_for_twenty_exports_as_for_one(
     one = queries()
     make(19)
     assert queries() == one
+
+
+# --- exports that finish --------------------------------------------------------------------
+
+
+def test_sheet_titles_are_made_valid_for_excel():
+    assert (
+        exports.sheet_title("Херсон: безпечні громади [2023/24]?*")
+        == "Херсон безпечні громади 2023 24"
+    )
+    assert len(exports.sheet_title("а" * 80)) == 31
+    assert exports.sheet_title("'::'") == "Cohesion"
+    assert exports.sheet_title("Прозорість") == "Прозорість"
+
+
+def test_an_xlsx_export_of_a_programme_with_a_colon_in_its_title_is_ready_and_opens(
+    as_user, coordinator, world, django_capture_on_commit_callbacks
+):
+    world.title_uk = "Херсон: безпечні громади 2023–2024 [друга фаза]"
+    world.save(update_fields=["title_uk"])
+    client = as_user(coordinator)
+    _response, export, _ = ask(client, world, django_capture_on_commit_callbacks, kind="table_xlsx")
+    export.refresh_from_db()
+    assert export.status == Export.Status.READY, export.error
+    book = openpyxl.load_workbook(io.BytesIO(download(client, export)))
+    assert book.active.title == "Херсон безпечні громади 2023–20"
+
+
+@pytest.fixture
+def breaking(monkeypatch):
+    """Every build of a table fails, as the colon in a sheet title once made them."""
+
+    def fail(*args, **kwargs):
+        raise ValueError("Invalid character : found in sheet title")
+
+    monkeypatch.setattr(exports, "indicator_table", fail)
+
+
+def build_now(export) -> str:
+    from dashboards.tasks import build_export
+
+    result = build_export.run(export.pk)
+    export.refresh_from_db()
+    return result
+
+
+def test_a_failing_export_is_tried_again_with_growing_pauses_then_marked_failed(
+    coordinator, world, breaking, time_machine, settings
+):
+    from dashboards.tasks import requeue_waiting_exports
+
+    settings.EXPORT_ATTEMPTS = 3
+    export = services.export_request(
+        programme=world, kind="table_csv", start=datetime.date(2024, 1, 1),
+        end=datetime.date(2024, 3, 31), by=coordinator,
+    )  # fmt: skip
+    assert build_now(export) == "retrying"
+    pauses = []
+    for attempt in (1, 2):
+        assert (export.status, export.attempts) == (Export.Status.QUEUED, attempt)
+        assert "Invalid character" in export.error
+        pauses.append(round((export.retry_at - timezone.now()).total_seconds()))
+        # Not before its time: the sweep leaves it waiting...
+        time_machine.shift(datetime.timedelta(seconds=pauses[-1] - 5))
+        assert requeue_waiting_exports.run() == 0
+        # ... and then queues it again (the worker, eager here, fails once more).
+        time_machine.shift(datetime.timedelta(seconds=10))
+        assert requeue_waiting_exports.run() == 1
+        export.refresh_from_db()
+    assert pauses == [60, 240]
+    assert (export.status, export.attempts) == (Export.Status.FAILED, 3)
+    # Failed for good: the sweep leaves it alone.
+    time_machine.shift(datetime.timedelta(hours=1))
+    assert requeue_waiting_exports.run() == 0
+
+
+def test_a_failed_export_says_so_and_can_be_asked_for_again_with_one_click(
+    as_user, coordinator, world, breaking, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.EXPORT_ATTEMPTS = 1
+    client = as_user(coordinator)
+    _response, export, _ = ask(client, world, django_capture_on_commit_callbacks)
+    export.refresh_from_db()
+    assert export.status == Export.Status.FAILED
+    page = client.get(reverse("dashboards:exports", args=[world.pk])).content.decode()
+    retry = reverse("dashboards:export_retry", args=[export.pk])
+    assert f'action="{retry}"' in page
+
+    monkeypatch.undo()  # the table builds again
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(retry)
+    assert response.status_code == 302
+    export.refresh_from_db()
+    assert export.status == Export.Status.READY
+    assert csv_rows(download(client, export))[1:] == in_ukrainian(EXACT)
+
+
+def test_an_export_that_has_not_failed_cannot_be_asked_for_again(
+    as_user, coordinator, world, django_capture_on_commit_callbacks
+):
+    client = as_user(coordinator)
+    _response, export, _ = ask(client, world, django_capture_on_commit_callbacks)
+    response = client.post(reverse("dashboards:export_retry", args=[export.pk]), follow=True)
+    assert "Only an export that failed" in response.content.decode() or (
+        "Повторно замовити" in response.content.decode()
+    )
+    export.refresh_from_db()
+    assert export.status == Export.Status.READY
+
+
+def test_the_limit_counts_only_exports_that_can_still_finish(coordinator, world):
+    def make(status, **fields):
+        return Export.objects.create(
+            programme=world, kind="table_csv", period_start=datetime.date(2024, 1, 1),
+            period_end=datetime.date(2024, 3, 31), requested_by=coordinator, status=status,
+            **fields,
+        )  # fmt: skip
+
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    for _ in range(3):
+        make(Export.Status.FAILED)
+        make(Export.Status.RUNNING, started_at=long_ago)  # its worker died
+    ask_for = dict(
+        programme=world, kind="table_csv", start=datetime.date(2024, 1, 1),
+        end=datetime.date(2024, 3, 31), by=coordinator,
+    )  # fmt: skip
+    services.export_request(**ask_for)
+    make(Export.Status.RUNNING, started_at=timezone.now())
+    make(Export.Status.QUEUED)
+    with pytest.raises(ValidationError):
+        services.export_request(**ask_for)

@@ -390,7 +390,8 @@ CASES = {
                 suppressed=True,
             ).pk,
         ),
-        {(): row("ok 404 404 404 ok 404 ok")},
+        # Asking again for a failed export: its requester (none here) and the coordinators.
+        {(): row("ok 404 404 404 ok 404 ok"), ("retry",): row("ok 404 404 404 403 404 ok")},
     ),
     "access_application": (
         access_application,
