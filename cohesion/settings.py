@@ -287,6 +287,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Internationalisation: Ukrainian first, English beside it.
 LANGUAGE_CODE = "uk"
 LANGUAGES = [("uk", _("Ukrainian")), ("en", _("English"))]
+# Dates in English as in Britain (day, month, year), not Django's US order.
+FORMAT_MODULE_PATH = ["cohesion.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Kyiv"
 USE_I18N = True

@@ -298,14 +298,13 @@ def report_html(
     *,
     protected: bool,
     targets: dict,
-    plan_labels: dict,
     language: str,
 ) -> str:
     """The printable progress report; charts are drawn here as SVG (no script in a PDF)."""
     with translation.override(language):
         data = dashboard_data(programme, period, community)
         sex_band = sex_band_table(data, protected=protected)
-        payload = chart_payload(data, sex_band, plan_labels)
+        payload = chart_payload(data, sex_band)
         context = {
             "programme": programme,
             "period": period,
@@ -330,6 +329,7 @@ def report_html(
                 payload["plans"]["labels"], [payload["plans"]["data"]], [_("Plans")]
             ),
             "generated": timezone.localtime(clock.now()),
+            "as_of": period.as_of(clock.today()),
             "percents": range(101),
             "language": language,
         }

@@ -56,6 +56,10 @@ class PeriodForm(CleanForm):
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
         from communities.models import Community
+        from dashboards.indicators import Period
+
+        # An export, like the dashboard, ends today at the latest (or at the programme's end).
+        self.last_day = Period.of(programme).end
 
         self.programme = programme
         self.fields["community"].queryset = Community.objects.filter(
@@ -77,7 +81,9 @@ class PeriodForm(CleanForm):
             return default
         start = self.cleaned_data.get("start") or default.start
         end = self.cleaned_data.get("end")
-        end = month_end(end) if end else default.end
+        # Not past the default's end (today, or the programme's last day): a month still
+        # running gives the figures up to today, as the page does when nothing is chosen.
+        end = min(month_end(end), default.end) if end else default.end
         if end < start:
             return default
         return Period(start, end)
@@ -119,6 +125,10 @@ class ExportForm(CleanForm):
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
         from communities.models import Community
+        from dashboards.indicators import Period
+
+        # An export, like the dashboard, ends today at the latest (or at the programme's end).
+        self.last_day = Period.of(programme).end
 
         self.fields["community"].queryset = Community.objects.filter(
             working_groups__programme=programme
@@ -132,6 +142,8 @@ class ExportForm(CleanForm):
                 self.add_error("end", _("The period must end after it starts."))
             elif (end.year - start.year) * 12 + end.month - start.month >= 120:
                 self.add_error("end", _("An export covers at most ten years."))
+            elif start > self.last_day:
+                self.add_error("start", _("The programme has no figures for this period yet."))
             else:
-                cleaned["end"] = month_end(end)
+                cleaned["end"] = min(month_end(end), self.last_day)
         return cleaned

@@ -7,8 +7,8 @@ programme; `dashboard_data` is cached per programme (see dashboards.cache)."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
@@ -34,6 +34,9 @@ class Indicator:
     code: str
     label: str
     section: str
+    # One line that says how the figure is counted and on which day: shown beside it on the
+    # dashboard and in the report.
+    definition: str
     unit: str = COUNT
     # Counts people: shown to donors with small counts hidden.
     personal: bool = False
@@ -46,39 +49,111 @@ GROUPS, MEETINGS, PEOPLE, PLANS, ENGAGEMENT = (
     _("Safety plans"),
     _("Youth, veterans, trainings"),
 )
-
+# Figures "on the last day" are taken on the period's last day, or today while the period is
+# still running (Period.as_of); ages are reached in the year of that day.
 INDICATORS = [
-    Indicator("groups_established", _("Working groups established"), GROUPS),
-    Indicator("groups_active", _("Working groups active"), GROUPS),
-    Indicator("groups_all_categories", _("Groups with every required category"), GROUPS),
-    Indicator("meetings_held", _("Meetings held"), MEETINGS),
-    Indicator("meetings_expected", _("Meetings expected"), MEETINGS),
-    Indicator("compliance_rate", _("Monthly compliance"), MEETINGS, PERCENT),
-    Indicator("participants", _("Unique participants"), PEOPLE, personal=True),
-    Indicator("participants_women", _("Women taking part"), PEOPLE, personal=True),
-    Indicator("participants_youth", _("Young people taking part"), PEOPLE, personal=True),
-    Indicator("participants_veterans", _("Veterans taking part"), PEOPLE, personal=True),
     Indicator(
-        "participants_idp", _("Internally displaced people taking part"), PEOPLE, personal=True
+        "groups_established", _("Working groups established"), GROUPS,
+        _("Groups of the programme established by the period's last day."),
     ),
     Indicator(
-        "participants_disability", _("People with disabilities taking part"), PEOPLE, personal=True
+        "groups_active", _("Working groups active"), GROUPS,
+        _("Groups active or re-established on the last day, from their dated status history."),
     ),
-    Indicator("women_share", _("Share of women in the groups"), PEOPLE, PERCENT),
-    Indicator("youth_share", _("Share of young people in the groups"), PEOPLE, PERCENT),
-    Indicator("plans_approved", _("Safety plans approved"), PLANS),
-    Indicator("plans_in_preparation", _("Safety plans in preparation"), PLANS),
-    Indicator("plan_actions_done", _("Plan actions done"), PLANS),
-    Indicator("plan_actions_overdue", _("Plan actions overdue"), PLANS),
-    Indicator("trainings", _("Trainings held"), ENGAGEMENT),
-    Indicator("exchange_visits", _("Exchange visits held"), ENGAGEMENT),
     Indicator(
-        "event_participants", _("Participants of trainings and visits"), ENGAGEMENT, personal=True
+        "groups_all_categories", _("Groups with every required category"), GROUPS,
+        _("Groups whose members on the last day include every category the programme requires."),
     ),
-    Indicator("youth_leaders_supported", _("Youth leaders supported"), ENGAGEMENT, personal=True),
-    Indicator("veteran_orgs_engaged", _("Veteran organisations engaged"), ENGAGEMENT),
-    Indicator("needs_assessments", _("Veterans' needs assessments done"), ENGAGEMENT),
-]
+    Indicator(
+        "meetings_held", _("Meetings held"), MEETINGS,
+        _("Meetings logged as held within the period."),
+    ),
+    Indicator(
+        "meetings_expected", _("Meetings expected"), MEETINGS,
+        _("One meeting a month for each group operating that month, over the period's months."),
+    ),
+    Indicator(
+        "compliance_rate", _("Monthly compliance"), MEETINGS,
+        _("Expected monthly meetings that were held, in per cent."), PERCENT,
+    ),
+    Indicator(
+        "participants", _("Unique participants"), PEOPLE,
+        _("People who took part in the period (group members, people present at trainings and "
+          "visits, youth leaders), each counted once."),
+        personal=True,
+    ),
+    Indicator(
+        "participants_women", _("Women taking part"), PEOPLE,
+        _("Women among the unique participants."), personal=True,
+    ),
+    Indicator(
+        "participants_youth", _("Young people taking part"), PEOPLE,
+        _("Unique participants up to the programme's youth age in the year of the last day."),
+        personal=True,
+    ),
+    Indicator(
+        "participants_veterans", _("Veterans taking part"), PEOPLE,
+        _("Veterans among the unique participants."), personal=True,
+    ),
+    Indicator(
+        "participants_idp", _("Internally displaced people taking part"), PEOPLE,
+        _("Internally displaced people among the unique participants."), personal=True,
+    ),
+    Indicator(
+        "participants_disability", _("People with disabilities taking part"), PEOPLE,
+        _("People with disabilities among the unique participants."), personal=True,
+    ),
+    Indicator(
+        "women_share", _("Share of women in the groups"), PEOPLE,
+        _("Women among the groups' members on the last day, in per cent."), PERCENT,
+    ),
+    Indicator(
+        "youth_share", _("Share of young people in the groups"), PEOPLE,
+        _("Young people among the groups' members on the last day, in per cent."), PERCENT,
+    ),
+    Indicator(
+        "plans_approved", _("Safety plans approved"), PLANS,
+        _("Plans with a version approved by the council by the period's last day."),
+    ),
+    Indicator(
+        "plans_in_preparation", _("Safety plans in preparation"), PLANS,
+        _("Plans without an approved version by the period's last day."),
+    ),
+    Indicator(
+        "plan_actions_done", _("Plan actions done"), PLANS,
+        _("Actions of approved plans whose latest update by the last day says done."),
+    ),
+    Indicator(
+        "plan_actions_overdue", _("Plan actions overdue"), PLANS,
+        _("Actions of approved plans past their end date, neither done nor cancelled, on the "
+          "last day."),
+    ),
+    Indicator(
+        "trainings", _("Trainings held"), ENGAGEMENT,
+        _("Trainings held on days within the period."),
+    ),
+    Indicator(
+        "exchange_visits", _("Exchange visits held"), ENGAGEMENT,
+        _("Exchange visits held on days within the period."),
+    ),
+    Indicator(
+        "event_participants", _("Participants of trainings and visits"), ENGAGEMENT,
+        _("People present at trainings and exchange visits in the period, each counted once."),
+        personal=True,
+    ),
+    Indicator(
+        "youth_leaders_supported", _("Youth leaders supported"), ENGAGEMENT,
+        _("Youth leaders with support under way at some time in the period."), personal=True,
+    ),
+    Indicator(
+        "veteran_orgs_engaged", _("Veteran organisations engaged"), ENGAGEMENT,
+        _("Veteran organisations in the registry marked engaged or partner, as they stand today."),
+    ),
+    Indicator(
+        "needs_assessments", _("Veterans' needs assessments done"), ENGAGEMENT,
+        _("Needs assessments whose period ended within the period."),
+    ),
+]  # fmt: skip
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 OPERATING = (WorkingGroup.Status.ACTIVE, WorkingGroup.Status.REESTABLISHED)
 SEXES = [s for s, _label in Person.Sex.choices]
@@ -103,6 +178,11 @@ class Period:
     def months(self) -> list[datetime.date]:
         return month_starts(self.start, self.end)
 
+    def as_of(self, today: datetime.date) -> datetime.date:
+        """The day the period's "on the last day" figures are taken: its last day, or today
+        while it is still running."""
+        return min(self.end, today)
+
     @classmethod
     def of(cls, programme, today=None) -> "Period":
         """The programme's whole period, up to today."""
@@ -119,7 +199,6 @@ class DashboardData:
     by_sex_and_band: list  # rows: sex; columns: age bands (+ unknown age)
     band_labels: list
     by_category: list  # (category name, people)
-    plans_by_status: dict
     heatmap: list  # (label, url or None, [state or rate per month])
     heatmap_by: str  # "group" or "region"
     communities: list  # for the map: name, lat, lon, status, url
@@ -211,6 +290,49 @@ def _people_figures(programme, period: Period, community, bands) -> tuple[dict, 
     return {k: counts[k] for k in aggregates if ":" not in k}, table
 
 
+def people_by_age_band(programme, period: Period, community=None) -> tuple[list[tuple], int]:
+    """(band label, people, is youth) for the programme's age bands, and the people of unknown
+    age: the column totals of the dashboard's table by sex and age band, the same people
+    (people_during) aged in the same year. A band is youth when it ends at or below the
+    programme's youth age. One query."""
+    bands = age_bands_for(programme)
+    _values, table = _people_figures(programme, period, community, bands)
+    totals = [sum(column) for column in zip(*table, strict=True)]
+    rows = [
+        (
+            band.label,
+            totals[index],
+            band.max_age is not None and band.max_age <= programme.youth_max_age,
+        )
+        for index, band in enumerate(bands)
+    ]
+    return rows, totals[-1]
+
+
+def meetings_held_by_month(programme, period: Period, community=None) -> dict:
+    """Meetings held in each month of the period (first day of the month: count): the
+    indicator "Meetings held", month by month, as the public page shows it. One query."""
+    held = dict.fromkeys(period.months, 0)
+    meetings = Meeting.objects.filter(
+        group__programme=programme,
+        status=Meeting.Status.HELD,
+        starts_at__gte=period.start_at,
+        starts_at__lt=period.end_at,
+    )
+    if community is not None:
+        meetings = meetings.filter(group__community=community)
+    for month, n in (
+        meetings.annotate(month=TruncMonth("starts_at"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        key = clock.day_of(month).replace(day=1) if isinstance(month, datetime.datetime) else month
+        if key in held:
+            held[key] += n
+    return held
+
+
 def _composition(programme, groups, day: datetime.date) -> dict:
     """Shares of women and youth among the members on `day`, and the groups with every
     required category. One query for the memberships, one for the required categories."""
@@ -239,7 +361,7 @@ def _composition(programme, groups, day: datetime.date) -> dict:
     }
 
 
-def _plans(programme, period: Period, community, today) -> tuple[dict, dict]:
+def _plans(programme, period: Period, community, today) -> dict:
     plans = SafetyPlan.objects.filter(group__programme=programme)
     if community is not None:
         plans = plans.filter(group__community=community)
@@ -252,17 +374,21 @@ def _plans(programme, period: Period, community, today) -> tuple[dict, dict]:
         plans_approved=Count("pk", filter=Q(Exists(approved_by_end))),
         plans_in_preparation=Count("pk", filter=~Q(Exists(approved_by_end))),
     )
-    by_status = dict(plans.values_list("status").annotate(n=Count("pk")).order_by())
-    cutoff = min(period.end, today)
+    cutoff = period.as_of(today)
     # Each action as it stood at the end of the period: its latest dated update by then (not
-    # started without one), for plans approved by then.
-    then = Coalesce(
-        Subquery(
-            ActionUpdate.objects.filter(tracking=OuterRef("pk"), on__lte=cutoff)
-            .order_by("-on", "-recorded_at")
-            .values("status")[:1]
-        ),
-        Value(ActionTracking.Status.NOT_STARTED),
+    # started without one), for plans approved by then. Today that is its status as it is,
+    # which the plans overview shows too (and reading it is cheaper than the history).
+    then = (
+        F("status")
+        if cutoff >= today
+        else Coalesce(
+            Subquery(
+                ActionUpdate.objects.filter(tracking=OuterRef("pk"), on__lte=cutoff)
+                .order_by("-on", "-recorded_at")
+                .values("status")[:1]
+            ),
+            Value(ActionTracking.Status.NOT_STARTED),
+        )
     )
     in_force = ActionTracking.objects.filter(
         plan__in=plans.filter(Exists(approved_by_end)),
@@ -277,7 +403,7 @@ def _plans(programme, period: Period, community, today) -> tuple[dict, dict]:
             ),
         )
     )
-    return figures, by_status
+    return figures
 
 
 def _engagement(programme, period: Period, community) -> dict:
@@ -396,7 +522,7 @@ def dashboard_data(programme, period: Period, community=None, *, url_of=None, to
     composition = _composition(programme, groups, status_day)
     extra = composition.pop("extra")
     values.update(composition)
-    plan_figures, plans_by_status = _plans(programme, period, community, today)
+    plan_figures = _plans(programme, period, community, today)
     values.update(plan_figures)
     values.update(_engagement(programme, period, community))
     by_category = list(
@@ -432,7 +558,6 @@ def dashboard_data(programme, period: Period, community=None, *, url_of=None, to
             (pick(row["category__name_uk"], row["category__name_en"]), row["n"])
             for row in by_category
         ],
-        plans_by_status=plans_by_status,
         heatmap=_heatmap(grid, {g.pk: g for g in groups}, by_region, url_of),
         heatmap_by="region" if by_region else "group",
         communities=communities,

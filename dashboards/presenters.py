@@ -10,6 +10,7 @@ from dashboards.indicators import BY_CODE, INDICATORS, PERCENT, DashboardData
 from dashboards.suppression import part_of, protect, protect_list, small
 from workinggroups.models import Person
 
+PLAN_STAGES = ("plans_approved", "plans_in_preparation")
 SHARES = {"women_share": "women_members", "youth_share": "youth_members"}
 PARTS_OF_PARTICIPANTS = {
     "participants_women", "participants_youth", "participants_veterans", "participants_idp",
@@ -88,7 +89,7 @@ def category_table(data: DashboardData, *, protected: bool) -> list[tuple]:
     return [(name, value) for (name, _n), value in zip(data.by_category, shown, strict=True)]
 
 
-def chart_payload(data: DashboardData, sex_band: dict, plan_labels: dict) -> dict:
+def chart_payload(data: DashboardData, sex_band: dict) -> dict:
     """What the charts draw (as JSON in the page). People counts come from the protected
     table, so a hidden cell is drawn as nothing rather than as its value."""
 
@@ -110,8 +111,9 @@ def chart_payload(data: DashboardData, sex_band: dict, plan_labels: dict) -> dic
             ],
         },
         "plans": {
-            "labels": [str(plan_labels.get(s, s)) for s in data.plans_by_status],
-            "data": list(data.plans_by_status.values()),
+            # The plans as the indicators count them, so that chart and table agree.
+            "labels": [str(BY_CODE[code].label) for code in PLAN_STAGES],
+            "data": [data.values.get(code) for code in PLAN_STAGES],
         },
         "map": data.communities,
     }

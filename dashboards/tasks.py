@@ -26,7 +26,6 @@ def _progress(export_id: int, value: int) -> None:
 def build_export(export_id: int) -> str:
     from dashboards import exports
     from dashboards.indicators import Period
-    from safetyplans.models import VersionStatus
 
     # Of two workers given the same export, one builds it.
     if not jobs.claim(
@@ -48,7 +47,7 @@ def build_export(export_id: int) -> str:
                 html = exports.report_html(
                     export.programme, period, export.community,
                     protected=export.suppressed, targets=targets,
-                    plan_labels=dict(VersionStatus.choices), language=export.language,
+                    language=export.language,
                 )  # fmt: skip
                 _progress(export_id, 60)
                 content = html_to_pdf(html)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from cohesion import clock
 from cohesion.i18n import pick
 from cohesion.storage import private_file_response
 from dashboards import services
@@ -21,7 +22,6 @@ from dashboards.forms import ExportForm, PeriodForm, TargetsForm
 from dashboards.indicators import Period, dashboard_data
 from dashboards.models import Export
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
-from safetyplans.models import VersionStatus
 
 
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -29,9 +29,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     form = PeriodForm(request.GET or None, programme=programme)
     period = form.period(Period.of(programme))
     community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
+    as_of = period.as_of(clock.today())
+    # The day the figures are taken is in the key: an open period's figures move at midnight.
     data, key = cached(
         programme.pk,
-        (period.start, period.end, community.pk if community else "all"),
+        (period.start, period.end, as_of, community.pk if community else "all"),
         lambda: dashboard_data(programme, period, community, url_of=lambda c: c.pk),
     )
     protected = protected_for(request.user, programme)
@@ -41,6 +43,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "programme": programme,
         "form": form,
         "period": period,
+        "as_of": as_of,
         "community": community,
         "protected": protected,
         "coordinates": not protected,
@@ -48,8 +51,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "sex_band": sex_band,
         "categories": category_table(data, protected=protected),
         "data": data,
-        "charts": chart_payload(data, sex_band, dict(VersionStatus.choices)),
-        "plan_labels": dict(VersionStatus.choices),
+        "charts": chart_payload(data, sex_band),
         "tiles": settings.MAP_TILE_URL,
         "tiles_attribution": settings.MAP_TILE_ATTRIBUTION,
         "query": _period_query(period),

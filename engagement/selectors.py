@@ -19,7 +19,6 @@ from engagement.models import (
     YouthSupport,
 )
 from workinggroups.models import Membership, Person
-from workinggroups.selectors import age_bands_for
 
 # --- matching -------------------------------------------------------------------------------
 
@@ -183,30 +182,6 @@ def programme_people(programme):
         | Q(pk__in=YouthLeader.objects.filter(programme=programme).values("person_id"))
         | Q(pk__in=Participant.objects.filter(event__programme=programme).values("person_id"))
     )
-
-
-def participation_by_age_band(programme, *, year: int | None = None) -> list[tuple]:
-    """(band, people, is_youth) for the programme's age bands, plus people of unknown age, in
-    one query. A band counts as youth when it ends at or below the programme's youth age."""
-    year = year or clock.today().year
-    bands = age_bands_for(programme)
-    aggregates = {}
-    for index, band in enumerate(bands):
-        condition = Q(birth_year__lte=year - band.min_age)
-        if band.max_age is not None:
-            condition &= Q(birth_year__gte=year - band.max_age)
-        aggregates[f"band{index}"] = Count("pk", filter=condition)
-    aggregates["unknown"] = Count("pk", filter=Q(birth_year__isnull=True))
-    counts = programme_people(programme).aggregate(**aggregates)
-    rows = [
-        (
-            band.label,
-            counts[f"band{index}"],
-            band.max_age is not None and band.max_age <= programme.youth_max_age,
-        )
-        for index, band in enumerate(bands)
-    ]
-    return rows, counts["unknown"]
 
 
 def youth_support_counts(programme) -> dict:

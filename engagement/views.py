@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from cohesion import clock
 from cohesion.forms import add_errors
 from communities.access import access_programme, manages_programme, sees_exact_counts
+from dashboards.indicators import Period, people_by_age_band
 from engagement import services
 from engagement.access import (
     access_assessment,
@@ -53,7 +54,6 @@ from engagement.selectors import (
     counts_by_choice,
     matching,
     member_choices,
-    participation_by_age_band,
     programme_communities,
     programme_people,
     with_attendance,
@@ -86,7 +86,9 @@ def youth(request: HttpRequest, pk: int) -> HttpResponse:
     leaders = leaders.select_related("person", "community", "organisation").annotate(
         support_count=Count("supports")
     )
-    bands, unknown_age = participation_by_age_band(programme)
+    # The dashboard's people and ages (dashboards.indicators), so both pages give one figure.
+    period = Period.of(programme)
+    bands, unknown_age = people_by_age_band(programme, period, community)
     context = {
         "programme": programme,
         "filters": filters,
@@ -95,6 +97,7 @@ def youth(request: HttpRequest, pk: int) -> HttpResponse:
         **youth_figures(programme),
         "bands": bands,
         "unknown_age": unknown_age,
+        "period": period,
         "suppress": not sees_exact_counts(request.user, programme),
     }
     return render(request, "engagement/youth.html", context)

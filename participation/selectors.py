@@ -3,42 +3,23 @@
 import datetime
 
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth, ExtractYear
 
-from cohesion import clock
 from engagement.models import Event, Participant
-from meetings.models import Meeting
-from meetings.selectors import month_starts
 from safetyplans.models import SafetyPlan
 
 
 def public_activity(programme, today: datetime.date) -> dict:
     """Meetings held per month over the programme's last year (to its last day), its latest
     trainings and visits with how many came, and its published plans. Three queries."""
+    from dashboards.indicators import Period, meetings_held_by_month
+
     last = min(programme.ends_on, today)
     first = max(
         programme.start_date, (last.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
     )
-    months = month_starts(first, last) if first <= last else []
-    held = dict.fromkeys(months, 0)
-    if months:
-        start = clock.start_of(months[0])
-        for year, month, n in (
-            Meeting.objects.filter(
-                group__programme=programme,
-                status=Meeting.Status.HELD,
-                starts_at__gte=start,
-                # A group that carries on after the programme meets on its own account.
-                starts_at__lt=clock.start_of(programme.ends_on + datetime.timedelta(days=1)),
-            )
-            .annotate(year=ExtractYear("starts_at"), month=ExtractMonth("starts_at"))
-            .values_list("year", "month")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            key = datetime.date(year, month, 1)
-            if key in held:
-                held[key] = n
+    # The dashboard's "Meetings held", month by month; a group that carries on after the
+    # programme meets on its own account, so the window ends with the programme.
+    held = meetings_held_by_month(programme, Period(first, last)) if first <= last else {}
     peak = max(held.values(), default=0) or 1
     events = (
         Event.objects.filter(programme=programme, status=Event.Status.HELD)

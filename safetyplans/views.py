@@ -511,7 +511,8 @@ def decision_download(request: HttpRequest, pk: int, number: int) -> HttpRespons
 def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
     """Every plan of the programme: status, approval and progress (coordinators)."""
     programme = access_programme(request.user, pk, manage=True)
-    plans = list(programme_plans(programme))
+    today = clock.today()
+    plans = list(programme_plans(programme, today=today))
     counts = {}
     for plan in plans:
         counts[plan.status] = counts.get(plan.status, 0) + 1
@@ -520,5 +521,9 @@ def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
         "plans": plans,
         "counts": [(s, label, counts.get(s, 0)) for s, label in PlanVersion.Status.choices],
         "overdue_total": sum(p.overdue_count for p in plans),
+        # The dashboard's "Safety plans approved" for a period ending today.
+        "in_force": sum(1 for p in plans if p.approved_version_id),
+        "today": today,
+        "completed": programme.completed_by(today),
     }
     return render(request, "safetyplans/programme_overview.html", context)

@@ -21,7 +21,6 @@ from dashboards import exports, services
 from dashboards.indicators import BY_CODE, Period
 from dashboards.models import Export
 from meetings.models import Attendance
-from safetyplans.models import VersionStatus
 from tests.factories import (
     CommunityFactory,
     EventFactory,
@@ -358,7 +357,6 @@ def test_pdf_report_draws_its_charts_as_svg(world):
             None,
             protected=False,
             targets={},
-            plan_labels=dict(VersionStatus.choices),
             language="uk",
         )
     assert html.count("<svg") == 3

@@ -48,7 +48,8 @@ SKIP = ("/accounts/logout/", "/i18n/", "/static/")
 LINK = re.compile(r'\s(?:href|hx-get)="([^"]*)"')
 JSON_SCRIPT = re.compile(r'<script[^>]*type="application/json"[^>]*>(.*?)</script>', re.S)
 INDICATOR = re.compile(
-    r'data-indicator="(\w+)">\s*<div[^>]*><span>[^<]*</span>\s*<span class="fw-semibold">([^<]*)'
+    r'data-indicator="(\w+)">\s*<div[^>]*><span[^>]*>[^<]*</span>\s*'
+    r'<span class="fw-semibold">([^<]*)'
 )
 CELL = re.compile(r'<td class="text-end(?: fw-semibold)?">([^<]*)</td>')
 PERSONAL = [indicator.code for indicator in INDICATORS if indicator.personal]
