@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cohesion import clock
 from cohesion.privacy import HIDDEN, is_withheld, legend, mark_for
 from cohesion.text import defuse_formula
-from dashboards import svg
+from dashboards import services, svg
 from dashboards.indicators import Period, dashboard_data
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
 from dashboards.suppression import part_of, protect, small
@@ -291,6 +291,20 @@ def to_xlsx(table: Table, title: str) -> bytes:
     return buffer.getvalue()
 
 
+# Months of the compliance heatmap per table in the report: 24 columns of 6 mm fit A4's width
+# beside the community names; a longer programme gets one table after another.
+HEAT_MONTHS_PER_TABLE = 24
+
+
+def _in_parts(months: list, rows: list) -> list[tuple[list, list]]:
+    """The heatmap cut into tables of at most HEAT_MONTHS_PER_TABLE months each."""
+    step = HEAT_MONTHS_PER_TABLE
+    return [
+        (months[i : i + step], [(label, cells[i : i + step]) for label, _id, cells in rows])
+        for i in range(0, max(len(months), 1), step)
+    ]
+
+
 def report_html(
     programme,
     period: Period,
@@ -310,7 +324,14 @@ def report_html(
             "period": period,
             "community": community,
             "protected": protected,
-            "sections": indicator_rows(data, targets, protected=protected),
+            "sections": indicator_rows(
+                data,
+                targets,
+                protected=protected,
+                comments={} if community else services.comments_for(programme, period),
+            ),
+            "donors": list(programme.donors.all()),
+            "heat_parts": _in_parts(data.months, data.heatmap),
             "sex_band": sex_band,
             "categories": category_table(data, protected=protected),
             "data": data,

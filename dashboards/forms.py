@@ -147,3 +147,28 @@ class ExportForm(CleanForm):
             else:
                 cleaned["end"] = min(month_end(end), self.last_day)
         return cleaned
+
+
+COMMENT_MAX_CHARS = 1000
+
+
+class CommentsForm(CleanForm):
+    """A short comment on each indicator for one reporting period."""
+
+    def __init__(self, *args, comments: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for indicator in INDICATORS:
+            self.fields[indicator.code] = forms.CharField(
+                label=indicator.label,
+                help_text=indicator.definition,
+                required=False,
+                max_length=COMMENT_MAX_CHARS,
+                initial=comments.get(indicator.code, ""),
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def sections(self):
+        grouped: dict[str, list] = {}
+        for indicator in INDICATORS:
+            grouped.setdefault(str(indicator.section), []).append(self[indicator.code])
+        return list(grouped.items())

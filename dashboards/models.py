@@ -38,6 +38,44 @@ class IndicatorTarget(models.Model):
         return f"{self.indicator}: {self.target}"
 
 
+class IndicatorComment(models.Model):
+    """What a coordinator says about one indicator for one reporting period (why a figure
+    is low, what changed): printed beside the figure in the progress report of that period."""
+
+    programme = models.ForeignKey(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="indicator_comments",
+        verbose_name=_("programme"),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    indicator = models.CharField(_("indicator"), max_length=40)
+    text = models.TextField(_("comment"), max_length=1000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    updated_at = models.DateTimeField(_("written at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("indicator comment")
+        verbose_name_plural = _("indicator comments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period_start", "period_end", "indicator"],
+                name="indicator_comment_once_a_period",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.period_start:%m.%Y}–{self.period_end:%m.%Y}"
+
+
 class FiguresVersion(models.Model):
     """How often the records a programme's figures come from have changed (programme 0: every
     programme's). Kept by database triggers (dashboards.versioning), never by the code."""

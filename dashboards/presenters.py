@@ -24,10 +24,14 @@ class Row:
     actual: object  # a number, or "<5"
     target: object
     percent: int | None  # of the target reached, for the progress bar
+    comment: str = ""  # the coordinators' word on it for the period
 
 
-def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> list[tuple]:
-    """(section, [Row]) in the order of INDICATORS."""
+def indicator_rows(
+    data: DashboardData, targets: dict, *, protected: bool, comments: dict | None = None
+) -> list[tuple]:
+    """(section, [Row]) in the order of INDICATORS, with the period's comments."""
+    comments = comments or {}
     sections: dict[str, list[Row]] = {}
     participants = data.values.get("participants")
     for indicator in INDICATORS:
@@ -56,7 +60,7 @@ def indicator_rows(data: DashboardData, targets: dict, *, protected: bool) -> li
         if target and isinstance(actual, int | float) and not is_withheld(shown):
             percent = min(100, round(100 * float(actual) / float(target)))
         sections.setdefault(str(indicator.section), []).append(
-            Row(indicator, shown, target, percent)
+            Row(indicator, shown, target, percent, comments.get(indicator.code, ""))
         )
     return list(sections.items())
 

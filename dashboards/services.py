@@ -33,6 +33,43 @@ def targets_set(*, programme, targets: dict[str, Decimal | None], by: User | Non
         )
 
 
+@transaction.atomic
+def comments_set(*, programme, period, comments: dict[str, str], by: User | None = None) -> None:
+    """Sets the coordinators' comments on the indicators for one period; an empty one is
+    removed."""
+    from dashboards.models import IndicatorComment
+
+    unknown = set(comments) - set(BY_CODE)
+    if unknown:
+        raise ValidationError(_("Unknown indicator."))
+    here = IndicatorComment.objects.filter(
+        programme=programme, period_start=period.start, period_end=period.end
+    )
+    for code, text in comments.items():
+        text = (text or "").strip()
+        if not text:
+            here.filter(indicator=code).delete()
+            continue
+        here.update_or_create(
+            programme=programme,
+            period_start=period.start,
+            period_end=period.end,
+            indicator=code,
+            defaults={"text": text, "updated_by": by, "updated_at": clock.now()},
+        )
+
+
+def comments_for(programme, period) -> dict[str, str]:
+    """The comments written for exactly this period, by indicator."""
+    from dashboards.models import IndicatorComment
+
+    return dict(
+        IndicatorComment.objects.filter(
+            programme=programme, period_start=period.start, period_end=period.end
+        ).values_list("indicator", "text")
+    )
+
+
 def _check_limit(by) -> None:
     # Only exports that can still finish count: a failed one, or one whose worker died, does
     # not keep its user from asking again.

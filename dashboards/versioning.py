@@ -110,6 +110,8 @@ WATCHED = [
     Source("engagement_veteranorganisation", ("programme_id",), _OWN),
     Source("engagement_needsassessment", ("programme_id",), _OWN),
     Source("dashboards_indicatortarget", ("programme_id",), _OWN),
+    # Not a figure, but printed beside them on the cached page.
+    Source("dashboards_indicatorcomment", ("programme_id",), _OWN),
 ]
 
 

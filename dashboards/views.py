@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,7 +19,7 @@ from cohesion.storage import private_file_response
 from dashboards import services
 from dashboards.access import access_dashboard, access_export, protected_for
 from dashboards.cache import cached
-from dashboards.forms import ExportForm, PeriodForm, TargetsForm
+from dashboards.forms import CommentsForm, ExportForm, PeriodForm, TargetsForm
 from dashboards.indicators import Period, dashboard_data
 from dashboards.models import Export
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
@@ -47,7 +48,13 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "community": community,
         "protected": protected,
         "coordinates": not protected,
-        "sections": indicator_rows(data, targets, protected=protected),
+        # Comments are for the whole programme: not shown on one community's figures.
+        "sections": indicator_rows(
+            data,
+            targets,
+            protected=protected,
+            comments=services.comments_for(programme, period) if community is None else {},
+        ),
         "sex_band": sex_band,
         "categories": category_table(data, protected=protected),
         "data": data,
@@ -63,6 +70,24 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+def comments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The coordinators' comments on each indicator for one period (the dashboard's), which
+    the progress report of that period prints beside the figures."""
+    programme = access_dashboard(request.user, pk, manage=True)
+    period = PeriodForm(request.GET or None, programme=programme).period(Period.of(programme))
+    form = CommentsForm(request.POST or None, comments=services.comments_for(programme, period))
+    if request.method == "POST" and form.is_valid():
+        services.comments_set(
+            programme=programme, period=period, comments=form.cleaned_data, by=request.user
+        )
+        messages.success(request, _("The comments have been saved."))
+        return redirect(
+            f"{reverse('dashboards:dashboard', args=[programme.pk])}?{_period_query(period)}"
+        )
+    context = {"programme": programme, "form": form, "period": period}
+    return render(request, "dashboards/comments.html", context)
 
 
 def _community_choices(programme) -> list[tuple[int, str]]:
