@@ -50,8 +50,9 @@ from workinggroups.services import programme_set_composition_rules
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-# Warm requests: session, user, roles, programme, targets, the community choices.
-WARM_QUERY_BOUND = 8
+# Warm requests: session, user, roles, programme, targets, the community choices, the version
+# of the figures and the period's comments.
+WARM_QUERY_BOUND = 9
 
 
 @pytest.fixture(autouse=True)

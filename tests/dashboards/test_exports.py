@@ -335,7 +335,7 @@ def test_pdf_report_has_the_title_period_indicators_charts_and_page_numbers(
     pages, count = pdf_text(content)
     text = "\n".join(pages)
     assert world.title_uk in text
-    assert "01.01.2024 – 31.03.2024" in text
+    assert "01 січня 2024 р. – 31 березня 2024 р." in text
     with translation.override("uk"):
         for code in ("meetings_held", "participants", "trainings", "compliance_rate"):
             assert str(BY_CODE[code].label) in text, code
