@@ -34,3 +34,19 @@ def cached(programme_id: int, parts: tuple, compute):
         value = compute()
         cache.set(key, value, settings.DASHBOARD_CACHE_SECONDS)
     return value, key
+
+
+def figures(programme, period, community=None, *, today):
+    """The dashboard's figures for a programme, period and community as of `today`, through
+    the cache: the one way the dashboard, the IPTT and the report ask for them, so that each
+    key always holds the same thing (communities in the map data name their primary keys).
+    Returns the figures and their key."""
+    from dashboards.indicators import dashboard_data
+
+    as_of = period.as_of(today)
+    # The day the figures are taken is in the key: an open period's figures move at midnight.
+    return cached(
+        programme.pk,
+        (period.start, period.end, as_of, community.pk if community else "all"),
+        lambda: dashboard_data(programme, period, community, url_of=lambda c: c.pk, today=today),
+    )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cohesion import clock
 from cohesion.privacy import HIDDEN, is_withheld, legend, mark_for
 from cohesion.text import defuse_formula
-from dashboards import services, svg
+from dashboards import iptt, services, svg
 from dashboards.indicators import Period, dashboard_data
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
 from dashboards.suppression import part_of, protect, small
@@ -332,6 +332,10 @@ def report_html(
             ),
             "donors": list(programme.donors.all()),
             "heat_parts": _in_parts(data.months, data.heatmap),
+            # The tracking table, for the programme as a whole (not one community's report).
+            "iptt": None
+            if community
+            else iptt.in_parts(iptt.build(programme, protected=protected), 4),
             "sex_band": sex_band,
             "categories": category_table(data, protected=protected),
             "data": data,

@@ -89,26 +89,91 @@ class PeriodForm(CleanForm):
         return Period(start, end)
 
 
-class TargetsForm(CleanForm):
-    def __init__(self, *args, targets: dict, **kwargs):
-        super().__init__(*args, **kwargs)
-        for indicator in INDICATORS:
-            self.fields[indicator.code] = forms.DecimalField(
-                label=indicator.label,
-                required=False,
-                min_value=0.1,
-                max_digits=12,
-                decimal_places=1,
-                max_value=100 if indicator.unit == "percent" else None,
-                initial=targets.get(indicator.code),
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm"}),
-            )
+def _number(indicator, *, minimum, initial, label, column=None):
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=minimum,
+        max_digits=12,
+        decimal_places=1,
+        max_value=100 if indicator.unit == "percent" else None,
+        initial=initial,
+        # In a table, each input says which indicator and which column it is.
+        widget=forms.NumberInput(
+            attrs={
+                "class": "form-control form-control-sm",
+                "aria-label": f"{indicator.label}: {column or label}",
+            }
+        ),
+    )
 
-    def sections(self):
+
+class TargetsForm(CleanForm):
+    """The programme's tracking plan: the reporting periods, and for each indicator its
+    baseline, its life-of-programme target (field named by the indicator's code) and its
+    target for each period ("target:<code>:<first day>")."""
+
+    def __init__(self, *args, targets: dict, baselines=None, frequency=None, periods=(),
+                 period_targets=None, **kwargs):  # fmt: skip
+        super().__init__(*args, **kwargs)
+        from dashboards.models import TrackingPlan
+
+        baselines, period_targets = baselines or {}, period_targets or {}
+        self.periods = list(periods)
+        self.fields["frequency"] = forms.ChoiceField(
+            label=_("Reporting periods"),
+            choices=TrackingPlan.Frequency.choices,
+            required=False,
+            initial=frequency,
+        )
+        for indicator in INDICATORS:
+            code = indicator.code
+            self.fields[code] = _number(
+                indicator,
+                minimum=0.1,
+                initial=targets.get(code),
+                label=indicator.label,
+                column=_("Life-of-programme target"),
+            )
+            self.fields[f"baseline:{code}"] = _number(
+                indicator, minimum=0, initial=baselines.get(code), label=_("Baseline")
+            )
+            for label, period in self.periods:
+                self.fields[f"target:{code}:{period.start:%Y-%m-%d}"] = _number(
+                    indicator,
+                    minimum=0.1,
+                    initial=period_targets.get((code, period.start)),
+                    label=label,
+                )
+
+    def rows(self):
+        """(section, [(indicator, baseline field, target field, [period fields])])."""
         grouped: dict[str, list] = {}
         for indicator in INDICATORS:
-            grouped.setdefault(str(indicator.section), []).append(self[indicator.code])
+            code = indicator.code
+            grouped.setdefault(str(indicator.section), []).append(
+                (
+                    indicator,
+                    self[f"baseline:{code}"],
+                    self[code],
+                    [self[f"target:{code}:{p.start:%Y-%m-%d}"] for _label, p in self.periods],
+                )
+            )
         return list(grouped.items())
+
+    def plan(self) -> dict:
+        """What to save: targets, baselines and period targets by indicator."""
+        data = self.cleaned_data
+        return {
+            "frequency": data.get("frequency") or None,
+            "targets": {i.code: data.get(i.code) for i in INDICATORS},
+            "baselines": {i.code: data.get(f"baseline:{i.code}") for i in INDICATORS},
+            "period_targets": {
+                (i.code, p.start): data.get(f"target:{i.code}:{p.start:%Y-%m-%d}")
+                for i in INDICATORS
+                for _label, p in self.periods
+            },
+        }
 
 
 class ExportForm(CleanForm):

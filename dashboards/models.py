@@ -13,7 +13,8 @@ from cohesion.storage import private_storage
 
 
 class IndicatorTarget(models.Model):
-    """What a programme aims for on one indicator, over its whole period."""
+    """What a programme aims for on one indicator over its whole life (its life-of-programme
+    target), and where it started from (its baseline): the first columns of the IPTT."""
 
     programme = models.ForeignKey(
         "communities.Programme",
@@ -22,7 +23,12 @@ class IndicatorTarget(models.Model):
         verbose_name=_("programme"),
     )
     indicator = models.CharField(_("indicator"), max_length=40)
-    target = models.DecimalField(_("target"), max_digits=12, decimal_places=1)
+    target = models.DecimalField(
+        _("life-of-programme target"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    baseline = models.DecimalField(
+        _("baseline"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("indicator target")
@@ -32,10 +38,69 @@ class IndicatorTarget(models.Model):
                 fields=["programme", "indicator"], name="indicator_target_once"
             ),
             models.CheckConstraint(condition=Q(target__gt=0), name="indicator_target_positive"),
+            models.CheckConstraint(
+                condition=Q(baseline__gte=0), name="indicator_baseline_not_negative"
+            ),
         ]
 
     def __str__(self):
         return f"{self.indicator}: {self.target}"
+
+
+class TrackingPlan(models.Model):
+    """How a programme's indicator performance tracking table (IPTT) divides its life: by
+    year, quarter or month (calendar periods, the first and last cut by the programme's own
+    dates)."""
+
+    class Frequency(models.TextChoices):
+        YEAR = "year", _("Years")
+        QUARTER = "quarter", _("Quarters")
+        MONTH = "month", _("Months")
+
+    programme = models.OneToOneField(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="tracking_plan",
+        verbose_name=_("programme"),
+    )
+    frequency = models.CharField(
+        _("reporting periods"), max_length=8, choices=Frequency.choices, default=Frequency.QUARTER
+    )
+
+    class Meta:
+        verbose_name = _("tracking plan")
+        verbose_name_plural = _("tracking plans")
+
+    def __str__(self):
+        return f"{self.programme_id}: {self.frequency}"
+
+
+class PeriodTarget(models.Model):
+    """The target of one indicator for one reporting period of the IPTT."""
+
+    programme = models.ForeignKey(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="period_targets",
+        verbose_name=_("programme"),
+    )
+    indicator = models.CharField(_("indicator"), max_length=40)
+    # The first day of the reporting period it is for.
+    period_start = models.DateField(_("period from"))
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("period target")
+        verbose_name_plural = _("period targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "indicator", "period_start"], name="period_target_once"
+            ),
+            models.CheckConstraint(condition=Q(target__gt=0), name="period_target_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.period_start:%m.%Y}: {self.target}"
 
 
 class IndicatorComment(models.Model):
@@ -122,6 +187,7 @@ class Export(models.Model):
         TABLE_CSV = "table_csv", _("Indicator table by community and month (CSV)")
         TABLE_XLSX = "table_xlsx", _("Indicator table by community and month (XLSX)")
         REPORT_PDF = "report_pdf", _("Progress report (PDF)")
+        IPTT_XLSX = "iptt_xlsx", _("Indicator performance tracking table (XLSX)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -186,7 +252,12 @@ class Export(models.Model):
 
     @property
     def extension(self) -> str:
-        return {"table_csv": "csv", "table_xlsx": "xlsx", "report_pdf": "pdf"}[self.kind]
+        return {
+            "table_csv": "csv",
+            "table_xlsx": "xlsx",
+            "report_pdf": "pdf",
+            "iptt_xlsx": "xlsx",
+        }[self.kind]
 
     @property
     def is_ready(self) -> bool:

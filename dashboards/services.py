@@ -16,21 +16,64 @@ from dashboards.models import Export, IndicatorTarget
 MAX_WAITING_PER_USER = 3
 
 
-@transaction.atomic
-def targets_set(*, programme, targets: dict[str, Decimal | None], by: User | None = None) -> None:
-    """Sets (or, with None, removes) the programme's targets."""
-    unknown = set(targets) - set(BY_CODE)
-    if unknown:
+def _check(code: str, value, *, zero_allowed=False) -> None:
+    if code not in BY_CODE:
         raise ValidationError(_("Unknown indicator."))
-    for code, value in targets.items():
-        if value is None:
+    if value is None:
+        return
+    if value < 0 or (value == 0 and not zero_allowed):
+        raise ValidationError({code: _("Give a positive target (a share at most 100).")})
+    if BY_CODE[code].unit == "percent" and value > 100:
+        raise ValidationError({code: _("Give a positive target (a share at most 100).")})
+
+
+@transaction.atomic
+def targets_set(
+    *,
+    programme,
+    targets: dict[str, Decimal | None],
+    baselines: dict[str, Decimal | None] | None = None,
+    frequency: str | None = None,
+    period_targets: dict[tuple, Decimal | None] | None = None,
+    by: User | None = None,
+) -> None:
+    """Sets the programme's tracking plan: life-of-programme targets and baselines by
+    indicator (None removes one; what is not given is left as it is), the reporting periods,
+    and the targets for each period ((indicator, first day) -> target or None)."""
+    from dashboards.models import PeriodTarget, TrackingPlan
+
+    baselines = baselines or {}
+    for code in set(targets) | set(baselines):
+        target, baseline = targets.get(code), baselines.get(code)
+        _check(code, target)
+        _check(code, baseline, zero_allowed=True)
+        row = IndicatorTarget.objects.filter(programme=programme, indicator=code).first()
+        target = target if code in targets else (row.target if row else None)
+        baseline = baseline if code in baselines else (row.baseline if row else None)
+        if target is None and baseline is None:
             IndicatorTarget.objects.filter(programme=programme, indicator=code).delete()
             continue
-        if value <= 0 or (BY_CODE[code].unit == "percent" and value > 100):
-            raise ValidationError({code: _("Give a positive target (a share at most 100).")})
         IndicatorTarget.objects.update_or_create(
-            programme=programme, indicator=code, defaults={"target": value}
+            programme=programme,
+            indicator=code,
+            defaults={"target": target, "baseline": baseline},
         )
+    if frequency:
+        if frequency not in TrackingPlan.Frequency.values:
+            raise ValidationError(_("Choose years, quarters or months."))
+        TrackingPlan.objects.update_or_create(
+            programme=programme, defaults={"frequency": frequency}
+        )
+    for (code, start), value in (period_targets or {}).items():
+        _check(code, value)
+        here = PeriodTarget.objects.filter(programme=programme, indicator=code, period_start=start)
+        if value is None:
+            here.delete()
+        else:
+            here.update_or_create(
+                programme=programme, indicator=code, period_start=start,
+                defaults={"target": value},
+            )  # fmt: skip
 
 
 @transaction.atomic

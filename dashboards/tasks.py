@@ -40,7 +40,12 @@ def build_export(export_id: int) -> str:
     period = Period(export.period_start, export.period_end)
     try:
         with translation.override(export.language):
-            if export.kind == Export.Kind.REPORT_PDF:
+            if export.kind == Export.Kind.IPTT_XLSX:
+                from dashboards import iptt
+
+                table = iptt.build(export.programme, protected=export.suppressed)
+                content = iptt.to_xlsx(table, str(export.programme.title))
+            elif export.kind == Export.Kind.REPORT_PDF:
                 from safetyplans.pdf import html_to_pdf
 
                 targets = {t.indicator: t.target for t in export.programme.indicator_targets.all()}

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 from cohesion import clock
 from cohesion.i18n import pick
 from cohesion.storage import private_file_response
-from dashboards import services
+from dashboards import iptt, services
 from dashboards.access import access_dashboard, access_export, protected_for
-from dashboards.cache import cached
+from dashboards.cache import figures
 from dashboards.forms import CommentsForm, ExportForm, PeriodForm, TargetsForm
-from dashboards.indicators import Period, dashboard_data
+from dashboards.indicators import Period
 from dashboards.models import Export
 from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
 
@@ -30,13 +30,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     form = PeriodForm(request.GET or None, programme=programme)
     period = form.period(Period.of(programme))
     community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
-    as_of = period.as_of(clock.today())
-    # The day the figures are taken is in the key: an open period's figures move at midnight.
-    data, key = cached(
-        programme.pk,
-        (period.start, period.end, as_of, community.pk if community else "all"),
-        lambda: dashboard_data(programme, period, community, url_of=lambda c: c.pk),
-    )
+    today = clock.today()
+    as_of = period.as_of(today)
+    data, key = figures(programme, period, community, today=today)
     protected = protected_for(request.user, programme)
     targets = {t.indicator: t.target for t in programme.indicator_targets.all()}
     sex_band = sex_band_table(data, protected=protected)
@@ -72,6 +68,22 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "dashboards/dashboard.html", context)
 
 
+def tracking_table(request: HttpRequest, pk: int) -> HttpResponse:
+    """The indicator performance tracking table: targets against actuals, period by period.
+    Donors see it protected, as they see the dashboard."""
+    programme = access_dashboard(request.user, pk)
+    protected = protected_for(request.user, programme)
+    table = iptt.build(programme, protected=protected, every_indicator="all" in request.GET)
+    context = {
+        "programme": programme,
+        "table": table,
+        "protected": protected,
+        "coordinates": not protected,
+        "every_indicator": "all" in request.GET,
+    }
+    return render(request, "dashboards/iptt.html", context)
+
+
 def comments(request: HttpRequest, pk: int) -> HttpResponse:
     """The coordinators' comments on each indicator for one period (the dashboard's), which
     the progress report of that period prints beside the figures."""
@@ -105,11 +117,24 @@ def _period_query(period: Period) -> str:
 
 def targets(request: HttpRequest, pk: int) -> HttpResponse:
     programme = access_dashboard(request.user, pk, manage=True)
-    current = {t.indicator: t.target for t in programme.indicator_targets.all()}
-    form = TargetsForm(request.POST or None, targets=current)
+    rows = list(programme.indicator_targets.all())
+    frequency = iptt.frequency_of(programme)
+    form = TargetsForm(
+        request.POST or None,
+        targets={t.indicator: t.target for t in rows},
+        baselines={t.indicator: t.baseline for t in rows},
+        frequency=frequency,
+        periods=[
+            (iptt.period_label(p, frequency), p)
+            for p in iptt.reporting_periods(programme, frequency)
+        ],
+        period_targets={
+            (t.indicator, t.period_start): t.target for t in programme.period_targets.all()
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.targets_set(programme=programme, targets=form.cleaned_data, by=request.user)
+            services.targets_set(programme=programme, **form.plan(), by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:

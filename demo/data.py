@@ -57,6 +57,9 @@ PROGRAMME_TARGETS = {
     "plan_actions_done": 30, "trainings": 3, "exchange_visits": 2, "event_participants": 60,
     "youth_leaders_supported": 7, "veteran_orgs_engaged": 4, "needs_assessments": 3,
 }  # fmt: skip
+# The tracking table (IPTT) of the Zhytomyr programme: baselines, and targets per quarter.
+PROGRAMME_BASELINES = {"groups_established": 0, "meetings_held": 0, "plans_approved": 0}
+QUARTER_TARGETS = {"meetings_held": 18, "trainings": 1}
 DEMO_TARGETS = {"women_share": 40, "youth_share": 20, "veterans": 1, "idps": 1}
 CONSENT_PURPOSE = (
     "Участь у робочій групі; знеособлена звітність перед донором / Taking part in the working "

@@ -8,6 +8,7 @@ first look on any date shows a leader with a meeting to log and one planned, pla
 state, and overdue and stale actions."""
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -16,7 +17,9 @@ from cohesion import clock
 from communities.katotth import load_codifier
 from communities.models import Community
 from communities.reference import ensure_stakeholder_categories
+from dashboards.iptt import reporting_periods
 from dashboards.models import IndicatorTarget
+from dashboards.services import targets_set
 from demo.data import (
     ADMINISTRATION_WORD,
     CHORNOBAIVKA,
@@ -27,8 +30,10 @@ from demo.data import (
     DEMO_ACCOUNTS,
     KHERSON_COMMUNITIES,
     ORGANISATIONS,
+    PROGRAMME_BASELINES,
     PROGRAMME_TARGETS,
     PRYAZOVIA_COMMUNITIES,
+    QUARTER_TARGETS,
     ZHYTOMYR_CLOSED,
     ZHYTOMYR_COMMUNITIES,
     DemoAccount,
@@ -196,6 +201,17 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
         IndicatorTarget.objects.get_or_create(
             programme=zhytomyr, indicator=code, defaults={"target": target}
         )
+    targets_set(
+        programme=zhytomyr,
+        targets={},
+        baselines={code: Decimal(value) for code, value in PROGRAMME_BASELINES.items()},
+        frequency="quarter",
+        period_targets={
+            (code, period.start): Decimal(value)
+            for period in reporting_periods(zhytomyr, "quarter")
+            for code, value in QUARTER_TARGETS.items()
+        },
+    )
     seed_public_site(zhytomyr, kherson, pryazovia, organisations, categories, coordinator)
     return accounts
 

@@ -50,7 +50,22 @@ document.addEventListener("DOMContentLoaded", () => {
       active: "#198754", reestablished: "#20c997", forming: "#0d6efd",
       suspended: "#fd7e14", ceased: "#6c757d", independent: "#0a58ca", completed: "#adb5bd",
     };
+    // Ukraine's outline under the communities (static/vendor/ukraine): the map says where
+    // they are even with no tile server, and is drawn before the markers so it stays under them.
+    const outline = box.dataset.outline
+      ? fetch(box.dataset.outline).then((response) => response.json()).then((shape) => {
+        const layer = L.geoJSON(shape, {
+          interactive: false,
+          style: (feature) => feature.properties.kind === "border"
+            ? { color: "#0b3d6e", weight: 1.5, opacity: 0.9, fill: false }
+            : { stroke: false, fillColor: "#ffd500", fillOpacity: 0.12 },
+        }).addTo(map);
+        layer.bringToBack();
+      }).catch(() => {})
+      : Promise.resolve();
     const bounds = [];
+    const shown = new Map();
+    const labelled = data.map.length <= 15;
     for (const place of data.map) {
       const marker = L.circleMarker([place.lat, place.lon], {
         radius: 8, weight: 1, color: "#333", fillOpacity: 0.85,
@@ -62,9 +77,26 @@ document.addEventListener("DOMContentLoaded", () => {
       const label = document.createElement("div");
       label.append(link, document.createElement("br"), place.status_label);
       marker.bindPopup(label);
+      // Names beside the markers when they are few enough to read; on hover otherwise.
+      marker.bindTooltip(place.name, { permanent: labelled, direction: "right", offset: [8, 0] });
+      shown.set(place.status, place.status_label);
       bounds.push([place.lat, place.lon]);
     }
-    map.fitBounds(bounds, { padding: [24, 24], maxZoom: 10 });
-    box.dataset.ready = "1";
+    const legend = L.control({ position: "bottomright" });
+    legend.onAdd = () => {
+      const list = L.DomUtil.create("div", "map-legend");
+      list.setAttribute("aria-label", box.dataset.legend);
+      for (const [status, text] of shown) {
+        const line = L.DomUtil.create("div", "", list);
+        const dot = L.DomUtil.create("span", "map-legend-dot", line);
+        dot.style.background = colours[status] || "#6c757d";
+        line.append(` ${text}`);
+      }
+      return list;
+    };
+    legend.addTo(map);
+    // Without tiles, not closer than a region's scale: the country's border gives the place.
+    map.fitBounds(bounds, { padding: [24, 24], maxZoom: box.dataset.tiles ? 10 : 7 });
+    outline.then(() => { box.dataset.ready = "1"; });
   }
 });

@@ -126,7 +126,11 @@ def test_the_dashboard_and_the_report_give_the_same_figure_for_every_indicator(
                     programme, period, community, protected=protected, targets=targets,
                     language="en",
                 )  # fmt: skip
-            rows = re.findall(r"<tr><td>([^<]*)</td>\s*<td class=\"num\">([^<]*)</td>", report)
+            indicators_table = report[report.index("<h2>Indicators</h2>") :]
+            indicators_table = indicators_table[: indicators_table.index("</table>")]
+            rows = re.findall(
+                r"<tr><td>([^<]*)</td>\s*<td class=\"num\">([^<]*)</td>", indicators_table
+            )
             in_report = {
                 html.unescape(label): html.unescape(value).strip() for label, value in rows
             }

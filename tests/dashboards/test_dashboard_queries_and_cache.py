@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from dashboards import indicators, views
+from dashboards import indicators
 from dashboards.indicators import Period
 from dashboards.models import FiguresVersion, IndicatorTarget
 from dashboards.services import targets_set
@@ -71,13 +71,13 @@ def _no_pdf(monkeypatch):
 def computed(monkeypatch):
     """The periods for which the view computed the figures (instead of reading the cache)."""
     calls = []
-    real = views.dashboard_data
+    real = indicators.dashboard_data
 
     def counting(programme, period, community=None, **kwargs):
         calls.append((programme.pk, period, community))
         return real(programme, period, community, **kwargs)
 
-    monkeypatch.setattr(views, "dashboard_data", counting)
+    monkeypatch.setattr(indicators, "dashboard_data", counting)
     return calls
 
 

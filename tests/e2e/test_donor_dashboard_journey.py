@@ -40,6 +40,9 @@ def test_donor_sees_the_charts_and_downloads_the_indicator_table(
     assert sum(value or 0 for value in drawn) > 0
     expect(page.locator("#dashboard-map[data-ready='1']")).to_be_attached()
     expect(page.locator("#dashboard-map .leaflet-interactive").first).to_be_attached()
+    # Without a tile server, Ukraine's outline is drawn under the communities, with a legend.
+    assert page.locator("#dashboard-map path[stroke='#0b3d6e']").count() >= 1
+    expect(page.locator("#dashboard-map .map-legend")).to_contain_text("Працює самостійно")
     expect(page.locator("[data-indicator='meetings_held']")).to_contain_text("/")
 
     page.locator(f"a[href$='/programmes/{programme.pk}/exports/']").first.click()
@@ -61,3 +64,27 @@ def test_donor_sees_the_charts_and_downloads_the_indicator_table(
     names = set(Person.objects.values_list("full_name", flat=True))
     assert not cells & names
     assert "<5" in cells
+
+
+def test_donor_on_a_phone_reads_the_legend_and_the_tracking_table(page: Page, live_server, demo):
+    programme = Programme.objects.get(title_en__startswith="Increasing Local Social Cohesion")
+    page.set_viewport_size({"width": 360, "height": 780})
+    sign_in(page, live_server.url, "donor@cohesion.example", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/programmes/{programme.pk}/dashboard/")
+
+    # Under the protected tables, what "<5" and "x" mean.
+    legend = page.locator(".privacy-legend").first
+    legend.scroll_into_view_if_needed()
+    expect(legend).to_be_visible()
+    expect(legend.locator("dt")).to_have_text(["<5", "x"])
+
+    page.locator(f"a[href$='/programmes/{programme.pk}/iptt/']").first.click()
+    page.wait_for_url("**/iptt/")
+    table = page.locator("table.iptt")
+    expect(table).to_be_visible()
+    held = table.locator("tr[data-indicator='meetings_held']")
+    expect(held).to_be_visible()
+    # The indicator's name stays in view while the periods scroll sideways.
+    expect(held.locator("th")).to_be_in_viewport()
+    expect(page.locator(".privacy-legend")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
