@@ -746,3 +746,45 @@ def test_the_limit_counts_only_exports_that_can_still_finish(coordinator, world)
     make(Export.Status.QUEUED)
     with pytest.raises(ValidationError):
         services.export_request(**ask_for)
+
+
+# --- the marks in every output ----------------------------------------------------------------
+
+
+def test_every_output_for_a_donor_marks_a_complement_x_and_a_small_count_less_than_five(
+    as_user, donor, world, django_capture_on_commit_callbacks
+):
+    """In March 2024 Berdychivska's 7 people at the February meeting were 5 women and 2 men: the
+    2 is small ("<5") and the 5 women are withheld only to protect it ("x"). The same marks, and
+    their legend, in the page, the CSV, the XLSX and the PDF."""
+    client = as_user(donor)
+    legend = ("<5 —", "x —")
+
+    page = client.get(reverse("dashboards:dashboard", args=[world.pk])).content.decode()
+    assert all(html_legend in page for html_legend in ('<dt class="d-inline fw-semibold">&lt;5',
+               '<dt class="d-inline fw-semibold">x'))  # fmt: skip
+    # A share of few members is withheld as "x", never "<5%".
+    assert "&lt;5%" not in page and "x%" not in page
+
+    _response, csv_export, _ = ask(client, world, django_capture_on_commit_callbacks)
+    rows = csv_rows(download(client, csv_export))
+    berdychiv = next(r for r in rows if r[:2] == ["Бердичівська", "2024-02"])
+    assert berdychiv[7:9] == ["x", "<5"]
+    assert [r[0][: len(mark)] for r, mark in zip(rows[-2:], legend, strict=True)] == list(legend)
+
+    _response, xlsx_export, _ = ask(
+        client, world, django_capture_on_commit_callbacks, kind="table_xlsx"
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(download(client, xlsx_export))).active
+    values = list(sheet.iter_rows(values_only=True))
+    berdychiv = next(r for r in values if r[:2] == ("Бердичівська", "2024-02"))
+    assert berdychiv[7:9] == ("x", "<5")
+    assert [r[0][: len(mark)] for r, mark in zip(values[-2:], legend, strict=True)] == list(legend)
+
+    _response, pdf_export, _ = ask(
+        client, world, django_capture_on_commit_callbacks, kind="report_pdf"
+    )
+    text, _pages = pdf_text(download(client, pdf_export))
+    flat = " ".join(text)
+    assert all(mark in flat for mark in legend)
+    assert "<5%" not in flat
