@@ -6,6 +6,7 @@ because drafts and review comments are working documents, not commitments."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -508,21 +509,35 @@ def decision_download(request: HttpRequest, pk: int, number: int) -> HttpRespons
     )
 
 
+# A national programme has a plan for each of 1,500 communities: shown a page at a time.
+PLANS_PER_PAGE = 50
+
+
 def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
     """Every plan of the programme: status, approval and progress (coordinators)."""
     programme = access_programme(request.user, pk, manage=True)
     today = clock.today()
-    plans = list(programme_plans(programme, today=today))
-    counts = {}
-    for plan in plans:
-        counts[plan.status] = counts.get(plan.status, 0) + 1
+    plans = programme_plans(programme, today=today)
+    # The totals over every plan (small tuples), then one page of plans to show.
+    counts: dict[str, int] = {}
+    overdue_total = done_total = in_force = 0
+    for status, overdue, done, approved in plans.values_list(
+        "status", "overdue_count", "done_count", "approved_version_id"
+    ):
+        counts[status] = counts.get(status, 0) + 1
+        overdue_total += overdue
+        done_total += done
+        in_force += approved is not None
+    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "programme": programme,
-        "plans": plans,
+        "plans": page,
+        "page": page,
         "counts": [(s, label, counts.get(s, 0)) for s, label in PlanVersion.Status.choices],
-        "overdue_total": sum(p.overdue_count for p in plans),
+        "overdue_total": overdue_total,
+        "done_total": done_total,
         # The dashboard's "Safety plans approved" for a period ending today.
-        "in_force": sum(1 for p in plans if p.approved_version_id),
+        "in_force": in_force,
         "today": today,
         "completed": programme.completed_by(today),
     }

@@ -5,6 +5,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -68,6 +69,10 @@ ROLE_ORDER = Case(
 )
 
 
+# A national programme has 1,500 groups: the list shows them a page at a time.
+GROUPS_PER_PAGE = 50
+
+
 @vary_on_headers("HX-Request")
 def group_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The programme's groups with their composition: gaps highlighted and filterable."""
@@ -84,17 +89,24 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
     show_composition = sees_composition_of(request.user, programme)
     rules = composition_rules(programme)
     filterset = GroupFilter(request.GET or None, queryset=groups, required=rules.required)
-    rows = list(filterset.qs)
-    cards = scorecards(
-        [g for g in rows if manages(request.user, g)] if show_composition else [],
-        rules,
-    )
-    if show_composition and filterset.is_valid():
-        rows = filterset.filter_gaps([g for g in rows if g.pk in cards], cards)
+    by_gap = show_composition and filterset.is_valid() and filterset.form.cleaned_data.get("gap")
+    if by_gap:
+        # Gaps come from the scorecards: every group's, then the page of those that match.
+        rows = list(filterset.qs)
+        cards = scorecards([g for g in rows if manages(request.user, g)], rules)
+        page = Paginator(
+            filterset.filter_gaps([g for g in rows if g.pk in cards], cards), GROUPS_PER_PAGE
+        ).get_page(request.GET.get("page"))
+    else:
+        # Otherwise one page of groups, and the scorecards of that page only.
+        page = Paginator(filterset.qs, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+        visible = [g for g in page if manages(request.user, g)] if show_composition else []
+        cards = scorecards(visible, rules)
     context = {
         "programme": programme,
         "filter": filterset,
-        "rows": [(group, cards.get(group.pk)) for group in rows],
+        "page": page,
+        "rows": [(group, cards.get(group.pk)) for group in page],
         "rules": rules,
         "show_composition": show_composition,
         "can_manage": manages_programme(request.user, programme),

@@ -227,8 +227,7 @@ def test_the_plans_overview_agrees_with_the_dashboard_for_a_period_ending_today(
         data = dashboard_data(programme, Period.of(programme))
         assert response.context["overdue_total"] == data.values["plan_actions_overdue"]
         assert response.context["in_force"] == data.values["plans_approved"]
-        done = sum(plan.done_count for plan in response.context["plans"])
-        assert done == data.values["plan_actions_done"]
+        assert response.context["done_total"] == data.values["plan_actions_done"]
 
 
 def test_the_compliance_grid_gives_the_dashboards_rate(world, client):

@@ -164,3 +164,24 @@ def test_programme_overview_query_count_is_the_same_for_1_and_50_plans(
     assert len(client.get(url).context["plans"]) == 50
     assert many == one
     assert one <= OVERVIEW_MAX
+
+
+def test_programme_overview_shows_fifty_plans_a_page_with_totals_over_every_plan(
+    as_user, coordinator, programme
+):
+    client = as_user(coordinator)
+    url = reverse("safetyplans:overview", args=[programme.pk])
+    for i in range(55):
+        plan_in_state(
+            "approved" if i % 5 == 0 else "draft",
+            group=WorkingGroupFactory(programme=programme),
+            actions=1,
+            by=coordinator,
+        )
+    first = client.get(url)
+    assert len(first.context["plans"]) == 50
+    assert len(client.get(url, {"page": 2}).context["plans"]) == 5
+    # The counts above the table are the programme's, not the page's.
+    assert dict((s, n) for s, _label, n in first.context["counts"])["approved"] == 11
+    assert first.context["in_force"] == 11
+    assert queries(client, url + "?page=2") == queries(client, url)

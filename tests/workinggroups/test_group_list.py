@@ -81,3 +81,55 @@ def test_coordinator_creates_a_group_only_where_there_is_none(as_user, coordinat
         WorkingGroup.Cadence.MONTHLY,
     )
     assert created.status_changes.get().reason == "launch"
+
+
+def test_a_national_programmes_list_shows_fifty_groups_a_page_and_keeps_the_filter(
+    as_user, coordinator, programme
+):
+    for n in range(60):
+        WorkingGroupFactory(
+            programme=programme,
+            community=EnrolmentFactory(
+                programme=programme,
+                community=CommunityFactory(name_uk=f"Громада {n:02d}", name_en=f"Hromada {n:02d}"),
+            ).community,
+            status=WorkingGroup.Status.SUSPENDED if n % 2 else WorkingGroup.Status.FORMING,
+        )
+    client = as_user(coordinator)
+    url = reverse("workinggroups:group_list", args=[programme.pk])
+
+    first = client.get(url)
+    assert len(first.context["rows"]) == 50
+    assert first.context["page"].paginator.num_pages == 2
+    assert "page=2" in first.content.decode()
+    second = client.get(url, {"page": 2})
+    assert len(second.context["rows"]) == 10
+    names = [g.community.name_uk for g, _card in first.context["rows"] + second.context["rows"]]
+    assert names == sorted(names) and len(set(names)) == 60
+
+    # A filter holds across pages: 30 suspended groups, one page, its link keeps the status.
+    suspended = client.get(url, {"status": "suspended"})
+    assert len(suspended.context["rows"]) == 30
+    assert suspended.context["page"].paginator.num_pages == 1
+    # A page past the end shows the last page rather than an error.
+    assert client.get(url, {"page": 99}).status_code == 200
+
+
+def test_the_gap_filter_pages_the_groups_it_found(as_user, coordinator, programme):
+    from tests.factories import category_by_code
+
+    programme.required_categories.set([category_by_code("police")])
+    for n in range(55):
+        WorkingGroupFactory(
+            programme=programme,
+            community=EnrolmentFactory(
+                programme=programme, community=CommunityFactory(name_uk=f"Громада {n:02d}")
+            ).community,
+        )
+    client = as_user(coordinator)
+    url = reverse("workinggroups:group_list", args=[programme.pk])
+    first = client.get(url, {"gap": "any"})
+    assert len(first.context["rows"]) == 50
+    assert all(card is not None and not card.is_complete for _g, card in first.context["rows"])
+    assert "gap=any" in first.content.decode().split("page=2")[0].rsplit("href", 1)[-1]
+    assert len(client.get(url, {"gap": "any", "page": 2}).context["rows"]) == 5
