@@ -16,8 +16,7 @@ def access_dashboard(user, pk: int, *, manage: bool = False):
     """The programme whose progress the user follows: 404 for a programme they have no part
     in, 403 for one they only lead a group of; `manage` (targets) needs a coordinator."""
     programme = access_programme(user, pk, manage=manage)
-    roles = user_roles(user)
-    if not (roles.coordinates(programme.pk) or roles.funds(programme.pk)):
+    if not follows_progress(user, programme):
         raise PermissionDenied
     return programme
 
@@ -33,6 +32,12 @@ def access_export(user, pk: int, *, retry: bool = False) -> Export:
     ):
         raise PermissionDenied
     return export
+
+
+def follows_progress(user, programme) -> bool:
+    """Whether the user may open the programme's progress pages and exports."""
+    roles = user_roles(user)
+    return roles.coordinates(programme.pk) or roles.funds(programme.pk)
 
 
 def protected_for(user, programme) -> bool:

@@ -242,6 +242,30 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
     return Table(header=[label for _key, label in columns()], rows=rows, notes=notes)
 
 
+def grid_table(programme, period: Period) -> Table:
+    """The compliance grid of every group: one row per group, one column per month, each
+    cell the month's state in words (meetings are not people: nothing to protect)."""
+    from meetings.selectors import LABELS
+
+    groups = list(
+        WorkingGroup.objects.filter(programme=programme)
+        .select_related("community")
+        .order_by("community__name_uk")
+    )
+    grid = compliance(programme, groups, first=period.start, last=period.end)
+    header = [
+        _("Community"),
+        *[f"{month:%Y-%m}" for month in grid.months],
+        _("Monthly compliance, %"),
+    ]
+    rows = [
+        [row.group.community.name, *[str(LABELS.get(cell, "")) for cell in row.cells],
+         "" if row.rate is None else row.rate]
+        for row in grid.rows
+    ]  # fmt: skip
+    return Table(header=[str(h) for h in header], rows=rows)
+
+
 def to_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -188,6 +188,7 @@ class Export(models.Model):
         TABLE_XLSX = "table_xlsx", _("Indicator table by community and month (XLSX)")
         REPORT_PDF = "report_pdf", _("Progress report (PDF)")
         IPTT_XLSX = "iptt_xlsx", _("Indicator performance tracking table (XLSX)")
+        GRID_CSV = "grid_csv", _("Monthly compliance of every group (CSV)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -257,6 +258,7 @@ class Export(models.Model):
             "table_xlsx": "xlsx",
             "report_pdf": "pdf",
             "iptt_xlsx": "xlsx",
+            "grid_csv": "csv",
         }[self.kind]
 
     @property

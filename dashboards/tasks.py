@@ -40,7 +40,9 @@ def build_export(export_id: int) -> str:
     period = Period(export.period_start, export.period_end)
     try:
         with translation.override(export.language):
-            if export.kind == Export.Kind.IPTT_XLSX:
+            if export.kind == Export.Kind.GRID_CSV:
+                content = exports.to_csv(exports.grid_table(export.programme, period))
+            elif export.kind == Export.Kind.IPTT_XLSX:
                 from dashboards import iptt
 
                 table = iptt.build(export.programme, protected=export.suppressed)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -301,27 +302,72 @@ def action_redate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("meetings:group_meetings", pk=action.group_id)
 
 
+# A national programme has 1,500 groups: the grid shows them a page at a time, twelve months
+# at a time (or the whole period on request); the whole grid goes to an export.
+GRID_GROUPS_PER_PAGE = 50
+GRID_MONTHS = 12
+
+
+def _month_back(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 - months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
 def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
     """Groups by months: held, planned, missed, due, or not expected."""
+    from dashboards.access import follows_progress
+
     programme = access_programme(request.user, pk)
     today = clock.today()
-    # The last twelve months of the programme by default; the whole period on request.
-    last = min(programme.ends_on, today)
-    first = programme.start_date
-    if request.GET.get("period") != "all":
-        first = max(first, (last.replace(day=1) - datetime.timedelta(days=335)).replace(day=1))
+    end = min(programme.ends_on, today)
+    whole = request.GET.get("period") == "all"
+    # Twelve months ending with `until` (a month, YYYY-MM), by default the latest ones.
+    until = end
+    chosen = str(request.GET.get("until", ""))[:7]
+    try:
+        year, month = (int(part) for part in chosen.split("-"))
+        month_after = _month_back(datetime.date(year, month, 1), -1)
+        until = min(end, month_after - datetime.timedelta(days=1))
+    except ValueError:
+        pass
+    until = max(until, programme.start_date)
+    first = (
+        programme.start_date
+        if whole
+        else max(programme.start_date, _month_back(until.replace(day=1), GRID_MONTHS - 1))
+    )
+    last = end if whole else until
     groups = (
         WorkingGroup.objects.visible_to(request.user)
         .filter(programme=programme)
         .select_related("community")
         .order_by("community__name_uk")
     )
-    grid = compliance(programme, groups, first=first, last=last, today=today)
+    page = Paginator(groups, GRID_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    grid = compliance(programme, list(page), first=first, last=last, today=today)
+    rate = grid.rate
+    if page.paginator.num_pages > 1:
+        # The rate of every group the user sees, not of this page's: the dashboard's figure
+        # when that is everyone's, from its cache.
+        if page.paginator.count == programme.working_groups.count():
+            from dashboards.cache import figures
+            from dashboards.indicators import Period
+
+            data, _key = figures(programme, Period(first, last), today=today)
+            rate = data.values["compliance_rate"]
+        else:
+            rate = compliance(programme, groups, first=first, last=last, today=today).rate
     context = {
         "programme": programme,
         "grid": grid,
+        "page": page,
+        "rate": rate,
         "labels": LABELS,
-        "all": first == programme.start_date,
+        "all": whole,
+        # The exports page is for those who follow the programme's progress.
+        "can_export": follows_progress(request.user, programme),
+        "earlier": None if whole or first <= programme.start_date else _month_back(first, 1),
+        "later": None if whole or last >= end else _month_back(last.replace(day=1), -GRID_MONTHS),
     }
     return render(request, "meetings/compliance.html", context)
 

@@ -788,3 +788,23 @@ def test_every_output_for_a_donor_marks_a_complement_x_and_a_small_count_less_th
     flat = " ".join(text)
     assert all(mark in flat for mark in legend)
     assert "<5%" not in flat
+
+
+def test_the_whole_compliance_grid_is_an_export_in_words(
+    as_user, coordinator, world, django_capture_on_commit_callbacks
+):
+    client = as_user(coordinator)
+    _response, export, _ = ask(client, world, django_capture_on_commit_callbacks, kind="grid_csv")
+    export.refresh_from_db()
+    assert export.status == Export.Status.READY, export.error
+    rows = csv_rows(download(client, export))
+    assert rows[0][1:4] == ["2024-01", "2024-02", "2024-03"]
+    by_community = {row[0]: row[1:4] for row in rows[1:]}
+    assert set(by_community) == {"Андрушівська", "Бердичівська"}
+    with translation.override("uk"):
+        from meetings.selectors import LABELS
+
+        words = {str(label) for label in LABELS.values()}
+    assert all(cell in words for cells in by_community.values() for cell in cells)
+    # No code reaches the file.
+    assert not {"held", "missed", "not_expected"} & {c for r in rows for c in r}

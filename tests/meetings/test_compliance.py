@@ -208,3 +208,44 @@ def test_compliance_page_query_count_is_the_same_for_1_and_50_groups(
     many = queries(client, url)
     assert len(client.get(url).context["grid"].rows) == 50
     assert many == one
+
+
+def test_the_grid_of_a_national_programme_shows_fifty_groups_a_page_and_the_rate_of_all(
+    as_user, coordinator, programme
+):
+    fill(programme, 55)
+    client = as_user(coordinator)
+    url = reverse("meetings:compliance", args=[programme.pk])
+    first = client.get(url, {"period": "all"})
+    second = client.get(url, {"period": "all", "page": 2})
+    assert len(first.context["grid"].rows) == 50
+    assert len(second.context["grid"].rows) == 5
+    # The rate above the grid is every group's, whatever the page.
+    everyone = compliance(
+        programme,
+        list(programme.working_groups.select_related("community")),
+        first=programme.start_date,
+        last=programme.end_date,
+    ).rate
+    assert first.context["rate"] == second.context["rate"] == everyone
+    # The page's links keep the period.
+    assert "period=all&amp;page=2" in first.content.decode()
+    assert queries(client, url + "?period=all&page=2") == queries(client, url + "?period=all")
+
+
+def test_the_grid_moves_twelve_months_at_a_time(as_user, coordinator, programme, groups):
+    client = as_user(coordinator)
+    url = reverse("meetings:compliance", args=[programme.pk])
+    latest = client.get(url)
+    assert latest.context["later"] is None
+    assert latest.context["earlier"] == datetime.date(2023, 12, 1)
+    earlier = client.get(url, {"until": "2023-12"})
+    months = earlier.context["grid"].months
+    assert (months[0], months[-1]) == (datetime.date(2023, 1, 1), datetime.date(2023, 12, 1))
+    assert earlier.context["earlier"] is None  # the programme's first month is shown
+    assert earlier.context["later"] == datetime.date(2024, 12, 1)
+    # A month that is not one, or outside the programme, shows the nearest window.
+    for nonsense in ("2023-13", "abc", "1900-01", "2999-01"):
+        response = client.get(url, {"until": nonsense})
+        assert response.status_code == 200
+        assert len(response.context["grid"].months) <= 12
