@@ -4,10 +4,13 @@ in a small community can name a person."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -62,7 +65,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         # changes when the figures do.
         "fragment_key": f"{key}:{'protected' if protected else 'exact'}",
         # Options written out by the template itself: a widget renders 1,500 slowly.
-        "community_choices": _community_choices(programme),
+        "community_options": _community_options(programme, community, key),
         "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
     }
     return render(request, "dashboards/dashboard.html", context)
@@ -100,6 +103,24 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
         )
     context = {"programme": programme, "form": form, "period": period}
     return render(request, "dashboards/comments.html", context)
+
+
+def _community_options(programme, community, key: str) -> str:
+    """The community picker's options, rendered once per version of the figures, language and
+    choice, and kept with them: a national programme has 1,500, which took most of a warm
+    page's time to render."""
+    chosen = community.pk if community else None
+
+    def render_options() -> str:
+        return render_to_string(
+            "dashboards/_community_options.html",
+            {"choices": _community_choices(programme), "chosen": chosen},
+        )
+
+    html = cache.get_or_set(
+        f"{key}:picker:{chosen}", render_options, settings.DASHBOARD_CACHE_SECONDS
+    )
+    return mark_safe(html)  # rendered by our template, every name escaped there
 
 
 def _community_choices(programme) -> list[tuple[int, str]]:

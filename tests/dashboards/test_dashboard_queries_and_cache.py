@@ -700,3 +700,23 @@ def test_heatmap_cells_and_legend_show_labels_in_the_readers_language_never_code
     assert "not_expected" not in re.sub(r'class="[^"]*"', "", legend)
     for state in ("held", "missed", "planned", "not_expected"):
         assert labels[state] in html.unescape(legend)
+
+
+def test_the_community_picker_is_kept_with_the_figures_and_renamed_with_them(
+    as_user, coordinator, programme, computed
+):
+    [group, other] = grow(programme, groups=2, months=1)
+    client = as_user(coordinator)
+    url = dashboard_url(programme)
+    chosen = dashboard_url(programme, f"community={other.community_id}")
+    client.get(url)
+    client.get(chosen)
+    with CaptureQueriesContext(connection) as warm:
+        page = client.get(chosen).content.decode()
+    assert f'<option value="{other.community_id}" selected>' in page
+    assert f'<option value="{group.community_id}">' in page
+    # Kept with the figures: the warm page does not ask for the communities again.
+    assert not any("DISTINCT" in query["sql"] for query in warm.captured_queries)
+
+    type(group.community).objects.filter(pk=group.community_id).update(name_uk="Перейменована")
+    assert ">Перейменована</option>" in client.get(url).content.decode()
