@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cohesion import clock, jobs, mail
@@ -345,9 +345,11 @@ def _claim_timeout() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
 
 
-def deliver(reminder_id: int) -> bool:
+def deliver(reminder_id: int, *, connection=None, memo: dict | None = None) -> bool:
     """Sends one reminder if this call wins the claim on its row; True when it was sent.
-    A transient failure puts the row back to pending and re-raises, for Celery to retry."""
+    A transient failure puts the row back to pending and re-raises, for Celery to retry.
+    A batch passes its open mail `connection` and a `memo` that keeps what every member of a
+    meeting is sent alike (its agenda, its calendar invitation and pre-reads) for the next."""
     now = clock.now()
     if not jobs.claim(
         Reminder, reminder_id, waiting=Status.PENDING, running=Status.SENDING,
@@ -369,8 +371,11 @@ def deliver(reminder_id: int) -> bool:
         _finish(reminder_id, Status.SKIPPED, error=reason)
         return False
     try:
-        context = CONTEXTS[reminder.kind](reminder)
-        _message(reminder, context).send()
+        context = _context(reminder, memo)
+        message = _message(reminder, context, memo)
+        if connection is not None:
+            message.connection = connection
+        message.send()
     except RETRYABLE as exc:
         _finish(reminder_id, Status.PENDING, error=_describe(exc))
         raise
@@ -442,7 +447,22 @@ def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
     return ""
 
 
-def _message(reminder: Reminder, kind_context: dict) -> EmailMultiAlternatives:
+# What a reminder's email says of its meeting is the same for every member: kept in a batch.
+PER_MEETING = {Kind.ANNOUNCEMENT, Kind.RECORD_MISSING}
+
+
+def _context(reminder: Reminder, memo: dict | None) -> dict:
+    if memo is None or reminder.kind not in PER_MEETING:
+        return CONTEXTS[reminder.kind](reminder)
+    key = ("context", reminder.kind, reminder.meeting_id)
+    if key not in memo:
+        memo[key] = CONTEXTS[reminder.kind](reminder)
+    return memo[key]
+
+
+def _message(
+    reminder: Reminder, kind_context: dict, memo: dict | None = None
+) -> EmailMultiAlternatives:
     """The email in the recipient's language: the unsubscribe link and headers, and for an
     announcement the iCalendar invitation and the pre-reads."""
     context = {
@@ -456,11 +476,19 @@ def _message(reminder: Reminder, kind_context: dict) -> EmailMultiAlternatives:
     def attachments() -> list[mail.Attachment]:
         if reminder.kind != Kind.ANNOUNCEMENT:
             return []
+        # The invitation (with its time-zone block) and the pre-reads, built once a meeting
+        # and language in a batch; called with the recipient's language active.
+        key = ("attachments", reminder.meeting_id, translation.get_language())
+        if memo is not None and key in memo:
+            return memo[key]
         invitation = ical.invitation(reminder.meeting, description=_agenda_text(context["agenda"]))
-        return [
+        built = [
             ("meeting.ics", invitation, "text/calendar; method=PUBLISH; charset=utf-8"),
             *_prereads(reminder.meeting),
         ]
+        if memo is not None:
+            memo[key] = built
+        return built
 
     return mail.build(
         f"meeting_{reminder.kind}",

@@ -6,6 +6,7 @@ broker outage or a dead worker left (windows: REMINDER_* in cohesion/settings.py
 import logging
 
 from celery import shared_task
+from django.core.mail import get_connection
 
 from cohesion.broker import dispatch, dispatch_on_commit
 from meetings import reminders
@@ -29,17 +30,43 @@ def queue_deliveries(reminder_ids: list[int]) -> None:
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def deliver_reminders(reminder_ids: list[int]) -> int:
-    """Sends each reminder of the batch at most once; one that fails for a transient reason
-    is handed to deliver_reminder, which retries it alone with backoff."""
+    """Sends each reminder of the batch at most once, over one mail connection, building what
+    the members of one meeting are sent alike once; one that fails for a transient reason is
+    handed to deliver_reminder, which retries it alone with backoff."""
     sent = 0
-    for reminder_id in reminder_ids:
-        try:
-            sent += reminders.deliver(reminder_id)
-        except reminders.RETRYABLE:
-            dispatch(deliver_reminder, reminder_id)
-        except Exception:  # marked failed by deliver(): the others go on
-            logger.exception("reminder %s failed", reminder_id)
+    memo: dict = {}
+    connection = get_connection()
+    _open_quietly(connection)
+    try:
+        for reminder_id in reminder_ids:
+            try:
+                sent += reminders.deliver(reminder_id, connection=connection, memo=memo)
+            except reminders.RETRYABLE:
+                dispatch(deliver_reminder, reminder_id)
+                # The connection may be what broke: the next message gets a new one.
+                _close_quietly(connection)
+                _open_quietly(connection)
+            except Exception:  # marked failed by deliver(): the others go on
+                logger.exception("reminder %s failed", reminder_id)
+    finally:
+        _close_quietly(connection)
     return sent
+
+
+def _open_quietly(connection) -> None:
+    # Opened here, the connection stays open from one message to the next. If the mail
+    # server does not answer, each message tries for itself and is retried on its own.
+    try:
+        connection.open()
+    except reminders.RETRYABLE:
+        logger.warning("mail server not answering; each reminder will try on its own")
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # a connection already dead has nothing left to close
+        logger.info("closing the mail connection failed", exc_info=True)
 
 
 @shared_task

@@ -26,11 +26,14 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        # The client address of each message's session: one per SMTP connection.
+        self.peers = []
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 

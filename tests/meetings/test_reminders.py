@@ -767,3 +767,35 @@ def test_two_workers_planning_and_delivering_at_once_send_each_email_once(mailou
     for meeting in meetings:
         # Each open action carried into each agenda exactly once.
         assert meeting.agenda_items.filter(action_item__isnull=False).count() == 3
+
+
+def test_a_batch_of_announcements_goes_over_one_mail_connection(settings):
+    from tests.workers import SmtpServer
+
+    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **RUNNING)
+    MembershipFactory(group=group, role=LEADER, person__email="leader@example.org")
+    for n in range(20):
+        MembershipFactory(group=group, person__email=f"m{n}@example.org")
+    MeetingFactory(group=group, starts_at=kyiv(2026, 11, 18, 15))
+    ids = at(NOW, reminders.plan_announcements)
+    assert len(ids) == 21
+
+    with SmtpServer() as smtp:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        assert tasks.deliver_reminders.run(ids) == 21
+
+    assert len(smtp.inbox.messages) == 21
+    # One SMTP session for the batch, not one a member.
+    assert len(set(smtp.inbox.peers)) == 1
+    # Each member still gets the invitation, and exactly once.
+    assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(
+        ["leader@example.org", *[f"m{n}@example.org" for n in range(20)]]
+    )
+    assert all(
+        any(part.get_content_type() == "text/calendar" for part in m.walk())
+        for m in smtp.inbox.messages
+    )
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.SENT}
