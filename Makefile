@@ -76,8 +76,9 @@ fmt: $(STAMP)
 migrations-check: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
-# National-scale benchmark of the dashboard (PostgreSQL and Redis on 127.0.0.1); not part of
-# `make test`. BENCH_ARGS= skips the seeding when the bench database is already there.
+# National-scale benchmark of the pages that grow with a programme, driven by wrk (PostgreSQL
+# and Redis on 127.0.0.1); not part of `make test`. BENCH_ARGS= skips the seeding when the bench
+# database is already there.
 BENCH_ARGS ?= --seed
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
