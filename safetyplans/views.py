@@ -528,10 +528,17 @@ def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
         overdue_total += overdue
         done_total += done
         in_force += approved is not None
-    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    # The page is chosen on the plans alone, then only its plans get their figures: ordering
+    # the annotated query would compute every plan's figures to show fifty.
+    page = Paginator(
+        plans.model.objects.filter(group__programme=programme)
+        .order_by("group__community__name_uk", "-period_start")
+        .values_list("pk", flat=True),
+        PLANS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     context = {
         "programme": programme,
-        "plans": page,
+        "plans": list(plans.filter(pk__in=list(page))),
         "page": page,
         "counts": [(s, label, counts.get(s, 0)) for s, label in PlanVersion.Status.choices],
         "overdue_total": overdue_total,

@@ -6,7 +6,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -81,7 +81,6 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
         WorkingGroup.objects.visible_to(request.user)
         .filter(programme=programme)
         .select_related("programme", "community__region")
-        .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
         .order_by("community__name_uk")
     )
     # Composition is people's data: for the programme's coordinators, and for a leader only
@@ -102,6 +101,15 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
         page = Paginator(filterset.qs, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
         visible = [g for g in page if manages(request.user, g)] if show_composition else []
         cards = scorecards(visible, rules)
+    # Members counted for the shown groups only, in one query.
+    counts = dict(
+        Membership.objects.filter(group_id__in=[g.pk for g in page], left_on__isnull=True)
+        .values_list("group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for group in page:
+        group.member_count = counts.get(group.pk, 0)
     context = {
         "programme": programme,
         "filter": filterset,
