@@ -242,6 +242,16 @@ def previous_version(version: PlanVersion) -> PlanVersion | None:
 # --- overview -------------------------------------------------------------------------------
 
 
+def programme_plan_ids(programme):
+    """The programme's plans in the overview's order, ids only: the page is chosen on these
+    before any plan's figures are computed."""
+    return (
+        SafetyPlan.objects.filter(group__programme=programme)
+        .order_by("group__community__name_uk", "-period_start")
+        .values_list("pk", flat=True)
+    )
+
+
 def programme_plans(programme, *, today=None):
     """Every plan of the programme with its status, approval and progress, in two queries;
     actions overdue today, none once the programme is completed."""

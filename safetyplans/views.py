@@ -51,6 +51,7 @@ from safetyplans.selectors import (
     compare,
     edited_item,
     previous_version,
+    programme_plan_ids,
     programme_plans,
     saved_item,
     saved_version,
@@ -530,12 +531,9 @@ def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
         in_force += approved is not None
     # The page is chosen on the plans alone, then only its plans get their figures: ordering
     # the annotated query would compute every plan's figures to show fifty.
-    page = Paginator(
-        plans.model.objects.filter(group__programme=programme)
-        .order_by("group__community__name_uk", "-period_start")
-        .values_list("pk", flat=True),
-        PLANS_PER_PAGE,
-    ).get_page(request.GET.get("page"))
+    page = Paginator(programme_plan_ids(programme), PLANS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "programme": programme,
         "plans": list(plans.filter(pk__in=list(page))),

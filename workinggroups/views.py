@@ -6,7 +6,7 @@ import re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ from workinggroups.forms import (
 from workinggroups.models import Membership, Person, WorkingGroup
 from workinggroups.selectors import (
     composition_rules,
+    current_member_counts,
     groups_with_outcome,
     person_history,
     person_residence_choices,
@@ -102,12 +103,7 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
         visible = [g for g in page if manages(request.user, g)] if show_composition else []
         cards = scorecards(visible, rules)
     # Members counted for the shown groups only, in one query.
-    counts = dict(
-        Membership.objects.filter(group_id__in=[g.pk for g in page], left_on__isnull=True)
-        .values_list("group_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    counts = current_member_counts([g.pk for g in page])
     for group in page:
         group.member_count = counts.get(group.pk, 0)
     context = {
