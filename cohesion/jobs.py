@@ -40,6 +40,43 @@ def claim(
     )
 
 
+def claim_many(
+    model: type[models.Model],
+    pks: list[int],
+    *,
+    waiting: str,
+    running: str,
+    now: datetime.datetime,
+    timeout: datetime.timedelta,
+    claimed_at: str = "claimed_at",
+    attempts: str = "attempts",
+) -> list[int]:
+    """`claim` for a batch of rows in one statement: the ids of those this call won (the
+    others are done, gone or another worker's), each with its `attempts` counted.
+    UPDATE ... RETURNING says which rows this very statement changed (PostgreSQL, and SQLite
+    since 3.35); the ORM's update() only says how many."""
+    from django.db import connection
+
+    if not pks:
+        return []
+    table = connection.ops.quote_name(model._meta.db_table)
+    field = model._meta.get_field
+    status = connection.ops.quote_name(field("status").column)
+    claimed = connection.ops.quote_name(field(claimed_at).column)
+    tries = connection.ops.quote_name(field(attempts).column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    moment = connection.ops.adapt_datetimefield_value
+    marks = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {status} = %s, {claimed} = %s, {tries} = {tries} + 1 "
+            f"WHERE {pk} IN ({marks}) AND ({status} = %s OR ({status} = %s AND {claimed} < %s)) "
+            f"RETURNING {pk}",
+            [running, moment(now), *pks, waiting, running, moment(now - timeout)],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def left_waiting(
     model: type[models.Model],
     *,

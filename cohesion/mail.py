@@ -19,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
+from django.utils.html import escape
 
 # (file name, content, MIME type), as EmailMessage.attach takes them.
 Attachment = tuple[str, bytes | str, str]
@@ -66,6 +67,32 @@ def build(
         for filename, content, mimetype in attachments() if callable(attachments) else attachments:
             message.attach(filename, content, mimetype)
     return message
+
+
+def copy_for(
+    message: EmailMultiAlternatives, *, to: list[str], headers: dict, replace: dict[str, str]
+) -> EmailMultiAlternatives:
+    """A copy of an email built once for many recipients, addressed to `to`, with their own
+    `headers` and each placeholder of `replace` put in its value (escaped in the HTML)."""
+
+    def text(body: str, escaped: bool = False) -> str:
+        for placeholder, value in replace.items():
+            if escaped:
+                placeholder, value = escape(placeholder), escape(value)
+            body = body.replace(placeholder, value)
+        return body
+
+    copy = EmailMultiAlternatives(
+        subject=message.subject,
+        body=text(message.body),
+        from_email=message.from_email,
+        to=to,
+        headers={**message.extra_headers, **headers},
+        attachments=list(message.attachments),
+    )
+    for content, mimetype in message.alternatives:
+        copy.attach_alternative(text(content, escaped=mimetype == "text/html"), mimetype)
+    return copy
 
 
 def send(name: str, context: dict, *, to: list[str], language: str | None, **options) -> None:

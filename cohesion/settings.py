@@ -224,6 +224,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/2"),
         "options": {"expires": 100},
     },
+    # After a change the dashboard's cached body goes with the old version of its figures:
+    # rendered again here within a minute, not by the next visitor.
+    "warm-dashboards": {
+        "task": "dashboards.tasks.warm_dashboards",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
     "requeue-jobs": {
         "task": "cohesion.tasks.requeue_jobs",
         "schedule": crontab(minute="*"),

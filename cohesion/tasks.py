@@ -22,3 +22,10 @@ def requeue_jobs() -> int:
         dispatch(run_jobs, ids[start : start + 100])
     outbox.clear_finished(now)
     return len(ids)
+
+
+@shared_task
+def ping() -> str:
+    """Does nothing: the round trip through the broker and a worker, the baseline bench/run.py
+    measures reminder delivery against (and a way to see that a worker answers)."""
+    return "pong"

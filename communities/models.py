@@ -420,6 +420,10 @@ class EnrolmentQuerySet(models.QuerySet):
     def current(self):
         return self.filter(withdrawn_on__isnull=True)
 
+    def search(self, text: str):
+        """Enrolments of the communities whose name or KATOTTH code matches (Community.search)."""
+        return self.filter(community__in=Community.objects.search(text))
+
 
 class Enrolment(models.Model):
     """A community's part in a programme, from enrolment to withdrawal; never deleted."""

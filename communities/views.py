@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
+from cohesion.text import clean_line
 from communities.access import (
     access_community,
     access_enrolment,
@@ -55,6 +56,9 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     return render(request, "communities/programme_list.html", context)
 
 
+ENROLMENTS_PER_PAGE = 50
+
+
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     programme = access_programme(
         request.user,
@@ -62,9 +66,14 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         select=["implementing_partner"],
         prefetch=["donors", "partners", "required_categories"],
     )
+    # A national programme enrols 1,500 communities: a page of them at a time, with a search.
+    query = clean_line(request.GET.get("q", ""))[:100]
     enrolments = programme.enrolments.select_related(
         "community__region", "community__raion"
-    ).order_by("withdrawn_on", "community__name_uk")
+    ).order_by("withdrawn_on", "community__name_uk", "pk")
+    if query:
+        enrolments = enrolments.search(query)
+    enrolments = Paginator(enrolments, ENROLMENTS_PER_PAGE).get_page(request.GET.get("page"))
     can_manage = manages_programme(request.user, programme)
     # Who has access is for the programme's coordinators only, never for donors.
     access = (
@@ -77,6 +86,8 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "programme": programme,
         "enrolments": enrolments,
+        "page": enrolments,
+        "query": query,
         "can_manage": can_manage,
         "is_donor": funds_programme(request.user, programme),
         "waiting_applications": programme.applications.filter(status="new").count()

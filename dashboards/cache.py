@@ -38,8 +38,7 @@ def cached(programme_id: int, parts: tuple, compute):
 
 def figures(programme, period, community=None, *, today):
     """The dashboard's figures for a programme, period and community as of `today`, through
-    the cache: the one way the dashboard, the IPTT and the report ask for them, so that each
-    key always holds the same thing (communities in the map data name their primary keys).
+    the cache: the one way the dashboard, the IPTT and the report ask for them.
     Returns the figures and their key."""
     from dashboards.indicators import dashboard_data
 
@@ -48,5 +47,5 @@ def figures(programme, period, community=None, *, today):
     return cached(
         programme.pk,
         (period.start, period.end, as_of, community.pk if community else "all"),
-        lambda: dashboard_data(programme, period, community, url_of=lambda c: c.pk, today=today),
+        lambda: dashboard_data(programme, period, community, today=today),
     )

@@ -22,7 +22,7 @@ from dashboards.presenters import category_table, chart_payload, indicator_rows,
 from dashboards.suppression import part_of, protect, small
 from engagement.models import Participant
 from meetings.models import Attendance, Meeting
-from meetings.selectors import HELD, MISSED, compliance
+from meetings.selectors import compliance, month_starts, monthly_totals
 from workinggroups.models import Person, WorkingGroup
 
 # Additive columns: totals by community and by month are sums, so they are protected as a
@@ -71,8 +71,8 @@ def indicator_table(
     if community is not None:
         groups = groups.filter(community=community)
     groups = list(groups.order_by("community__name_uk"))
-    grid = compliance(programme, groups, first=period.start, last=period.end)
-    months = grid.months
+    today = clock.today()
+    months = month_starts(period.start, min(period.end, today))
     communities = sorted({g.community for g in groups}, key=lambda c: c.name_uk)
     index_c = {c.pk: i for i, c in enumerate(communities)}
     index_m = {m: j for j, m in enumerate(months)}
@@ -81,33 +81,30 @@ def indicator_table(
         return [[0] * len(months) for _ in communities]
 
     data = {name: matrix() for name in ADDITIVE + DISTINCT}
-    for row in grid.rows:
-        i = index_c[row.group.community_id]
-        for j, cell in enumerate(row.cells):
-            if cell in (HELD, MISSED):
-                data["meetings_expected"][i][j] += 1
-    progress(30)
     group_ids = [g.pk for g in groups]
-    for group_id, month, n in (
-        Meeting.objects.filter(
-            group_id__in=group_ids,
-            status=Meeting.Status.HELD,
-            starts_at__gte=period.start_at,
-            starts_at__lt=period.end_at,
-        )
-        .annotate(month=TruncMonth("starts_at"))
-        .values_list("group__community_id", "month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        j = index_m.get(_month_key(month))
+    # Expected and held meetings and the attendances, from the summary the dashboard reads.
+    for (community_id, month), totals in monthly_totals(
+        programme,
+        group_ids,
+        first=period.start,
+        last=period.end,
+        today=today,
+        by="group__community_id",
+    ).items():
+        j = index_m.get(month)
         if j is not None:
-            data["meetings_held"][index_c[group_id]][j] += n
+            i = index_c[community_id]
+            data["meetings_expected"][i][j] += totals.expected
+            data["meetings_held"][i][j] += totals.meetings
+            data["attendances"][i][j] += totals.present
+    progress(30)
     year = period.end.year
     youth = Q(membership__person__birth_year__gte=year - programme.youth_max_age)
-    for community_id, month, attendances, people, women, young in (
+    # People are counted once a month, however many of the month's held meetings they came to.
+    for community_id, month, people, women, young in (
         Attendance.objects.filter(
             status=Attendance.Status.PRESENT,
+            meeting__status=Meeting.Status.HELD,
             meeting__group_id__in=group_ids,
             meeting__starts_at__gte=period.start_at,
             meeting__starts_at__lt=period.end_at,
@@ -115,7 +112,6 @@ def indicator_table(
         .annotate(month=TruncMonth("meeting__starts_at"))
         .values_list("meeting__group__community_id", "month")
         .annotate(
-            attendances=Count("pk"),
             people=Count("membership__person_id", distinct=True),
             women=Count(
                 "membership__person_id",
@@ -130,7 +126,6 @@ def indicator_table(
         if j is None:
             continue
         i = index_c[community_id]
-        data["attendances"][i][j] += attendances
         data["participants"][i][j] += people
         data["women"][i][j] += women
         data["youth"][i][j] += young

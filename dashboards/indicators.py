@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
@@ -20,8 +20,15 @@ from engagement.models import (
     YouthLeader,
     YouthSupport,
 )
-from meetings.models import Meeting
-from meetings.selectors import HELD, MISSED, compliance, month_starts, status_on
+from meetings.selectors import (
+    MonthTotals,
+    by_month,
+    compliance,
+    compliance_rate,
+    month_starts,
+    monthly_totals,
+    status_on,
+)
 from safetyplans.models import ActionTracking, ActionUpdate, PlanVersion, SafetyPlan
 from workinggroups.models import GroupStatusChange, Membership, Person, WorkingGroup
 from workinggroups.selectors import age_bands_for
@@ -312,52 +319,44 @@ def people_by_age_band(programme, period: Period, community=None) -> tuple[list[
 def meetings_held_by_month(programme, period: Period, community=None) -> dict:
     """Meetings held in each month of the period (first day of the month: count): the
     indicator "Meetings held", month by month, as the public page shows it. One query."""
-    held = dict.fromkeys(period.months, 0)
-    meetings = Meeting.objects.filter(
-        group__programme=programme,
-        status=Meeting.Status.HELD,
-        starts_at__gte=period.start_at,
-        starts_at__lt=period.end_at,
+    # Cut at the period's end, not today: the months are the period's.
+    totals = monthly_totals(
+        programme,
+        _groups(programme, community).values("pk"),
+        first=period.start,
+        last=period.end,
+        today=period.end,
     )
-    if community is not None:
-        meetings = meetings.filter(group__community=community)
-    for month, n in (
-        meetings.annotate(month=TruncMonth("starts_at"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        key = clock.day_of(month).replace(day=1) if isinstance(month, datetime.datetime) else month
-        if key in held:
-            held[key] += n
-    return held
+    return {month: totals[month].meetings if month in totals else 0 for month in period.months}
 
 
 def _composition(programme, groups, day: datetime.date) -> dict:
     """Shares of women and youth among the members on `day`, and the groups with every
-    required category. One query for the memberships, one for the required categories."""
-    required = set(programme.required_categories.values_list("pk", flat=True))
-    rows = _members_on(groups, day).values_list(
-        "group_id", "category_id", "person_id", "person__sex", "person__birth_year"
+    required category, counted in the database. Three queries."""
+    members = _members_on(groups, day)
+    youth = Q(person__birth_year__gte=day.year - programme.youth_max_age)
+    counts = members.aggregate(
+        total=Count("person_id", distinct=True),
+        women=Count("person_id", distinct=True, filter=Q(person__sex=Person.Sex.FEMALE)),
+        youth=Count("person_id", distinct=True, filter=youth),
     )
-    categories: dict[int, set] = {}
-    people: dict[int, tuple] = {}
-    for group_id, category_id, person_id, sex, birth_year in rows:
-        categories.setdefault(group_id, set()).add(category_id)
-        people[person_id] = (sex, birth_year)
-    total = len(people)
-    women = sum(1 for sex, _year in people.values() if sex == Person.Sex.FEMALE)
-    youth = sum(
-        1
-        for _sex, year in people.values()
-        if year is not None and day.year - year <= programme.youth_max_age
+    required = list(programme.required_categories.values_list("pk", flat=True))
+    if required:
+        members = members.filter(category_id__in=required)
+    complete = (
+        members.values("group_id")
+        .annotate(found=Count("category_id", distinct=True))
+        .filter(found=len(required))
+        if required
+        else members.values("group_id").distinct()
     )
+    total, women, young = counts["total"], counts["women"], counts["youth"]
     return {
         "women_share": round(100 * women / total) if total else None,
-        "youth_share": round(100 * youth / total) if total else None,
+        "youth_share": round(100 * young / total) if total else None,
         # The counts behind the shares, for protecting them (never shown themselves).
-        "extra": {"members": total, "women_members": women, "youth_members": youth},
-        "groups_all_categories": sum(1 for found in categories.values() if required <= found),
+        "extra": {"members": total, "women_members": women, "youth_members": young},
+        "groups_all_categories": complete.count(),
     }
 
 
@@ -448,8 +447,8 @@ def _active_on(groups, day: datetime.date) -> int:
     """Groups operating (active or re-established) on `day`, from their dated status history;
     a group with no history counts by its present status. One query."""
     histories: dict[int, list] = {g.pk: [] for g in groups}
-    for change in GroupStatusChange.objects.filter(group_id__in=list(histories)).order_by(
-        "changed_on", "recorded_at"
+    for change in GroupStatusChange.objects.filter(group__in=_group_ids(groups)).order_by(
+        "changed_on", "recorded_at", "pk"
     ):
         histories[change.group_id].append(change)
     active = 0
@@ -460,106 +459,140 @@ def _active_on(groups, day: datetime.date) -> int:
     return active
 
 
-def _heatmap(grid, groups_by_pk: dict, by_region: bool, url_of) -> list:
-    """Rows for the compliance heatmap: one per group, or one per region when there are too
-    many groups to read (then each cell is the region's rate that month)."""
-    if not by_region:
-        return [
-            (row.group.community.name, url_of(row.group.community), list(row.cells))
-            for row in grid.rows
+def _group_ids(groups):
+    """The rows' groups as a subquery (an IN list of 1,500 ids is slower to plan and send)."""
+    return getattr(groups, "ids", [g.pk for g in groups])
+
+
+class _Groups(list):
+    """The programme's groups as light rows (no model instances: at national scale building
+    them was a fifth of the page), with the query that selects them."""
+
+    def __init__(self, rows, ids):
+        super().__init__(rows)
+        self.ids = ids
+
+
+def _group_rows(programme, community) -> _Groups:
+    groups = _groups(programme, community)
+    rows = groups.order_by("community__name_uk").values_list(
+        "pk",
+        "status",
+        "established_on",
+        "community_id",
+        "community__name_uk",
+        "community__name_en",
+        "community__latitude",
+        "community__longitude",
+        "community__region_id",
+        "community__region__name_uk",
+        "community__region__name_en",
+        named=True,
+    )
+    return _Groups(rows, groups.values("pk"))
+
+
+def _meetings(programme, groups: _Groups, period, *, today) -> tuple[dict, list]:
+    """The meetings' totals by month and the rows of the compliance heatmap: one per group, or
+    one per region when there are too many groups to read (then each cell is the region's
+    rate that month). Summed in the database from the per-group, per-month summary: one
+    query, or two for a handful of groups."""
+    from cohesion.i18n import pick
+
+    if len(groups) <= HEATMAP_GROUP_LIMIT:
+        totals = monthly_totals(
+            programme, groups.ids, first=period.start, last=period.end, today=today
+        )
+        objects = (
+            WorkingGroup.objects.filter(pk__in=groups.ids)
+            .select_related("community")
+            .order_by("community__name_uk")
+        )
+        grid = compliance(programme, objects, first=period.start, last=period.end, today=today)
+        return totals, [
+            (row.group.community.name, row.group.community_id, list(row.cells)) for row in grid.rows
         ]
-    regions: dict[str, list[list[int]]] = {}
-    for row in grid.rows:
-        region = row.group.community.region.name
-        tallies = regions.setdefault(region, [[0, 0] for _ in grid.months])
-        for index, cell in enumerate(row.cells):
-            if cell in (HELD, MISSED):
-                tallies[index][1] += 1
-                tallies[index][0] += cell == HELD
-    return [
-        (name, None, [round(100 * h / e) if e else None for h, e in tallies])
-        for name, tallies in sorted(regions.items())
-    ]
+    totals = monthly_totals(
+        programme,
+        groups.ids,
+        first=period.start,
+        last=period.end,
+        today=today,
+        by="group__community__region_id",
+    )
+    regions = {
+        g.community__region_id: pick(g.community__region__name_uk, g.community__region__name_en)
+        for g in groups
+    }
+    rows = []
+    for region_id, name in sorted(regions.items(), key=lambda item: item[1]):
+        found = [totals.get((region_id, month)) for month in period.months]
+        rows.append((name, None, [t.rate if t else None for t in found]))
+    return by_month(totals), rows
 
 
 HEATMAP_GROUP_LIMIT = 40
 
 
-def dashboard_data(programme, period: Period, community=None, *, url_of=None, today=None):
-    """All the dashboard's numbers. About 15 queries whatever the number of groups, meetings
-    or people."""
+def dashboard_data(programme, period: Period, community=None, *, today=None):
+    """All the dashboard's numbers. About 20 queries whatever the number of groups, meetings
+    or people; meetings come from the per-group, per-month summary."""
+    from cohesion.i18n import pick
+
     today = today or clock.today()
-    url_of = url_of or (lambda _community: None)
-    groups = list(
-        _groups(programme, community)
-        .select_related("community__region")
-        .order_by("community__name_uk")
-    )
-    grid = compliance(programme, groups, first=period.start, last=period.end, today=today)
+    groups = _group_rows(programme, community)
     values: dict = {}
     established = [g for g in groups if g.established_on and g.established_on <= period.end]
     values["groups_established"] = len(established)
     status_day = min(period.end, today)
     values["groups_active"] = _active_on(groups, status_day)
-    held_by_month = [0] * len(grid.months)
-    expected_by_month = [0] * len(grid.months)
-    for row in grid.rows:
-        for index, cell in enumerate(row.cells):
-            if cell in (HELD, MISSED):
-                expected_by_month[index] += 1
-                held_by_month[index] += cell == HELD
-    values["meetings_held"] = Meeting.objects.filter(
-        group__in=[g.pk for g in groups],
-        status=Meeting.Status.HELD,
-        starts_at__gte=period.start_at,
-        starts_at__lt=period.end_at,
-    ).count()
-    values["meetings_expected"] = sum(expected_by_month)
-    values["compliance_rate"] = grid.rate
+    months = month_starts(period.start, min(period.end, today))
+    totals, heatmap = _meetings(programme, groups, period, today=today)
+    monthly = [totals.get(month, MonthTotals()) for month in months]
+    values["meetings_held"] = sum(t.meetings for t in monthly)
+    values["meetings_expected"] = sum(t.expected for t in monthly)
+    values["compliance_rate"] = compliance_rate(totals)
     bands = age_bands_for(programme)
     people, sex_band = _people_figures(programme, period, community, bands)
     values.update(people)
-    composition = _composition(programme, groups, status_day)
+    composition = _composition(programme, groups.ids, status_day)
     extra = composition.pop("extra")
     values.update(composition)
     plan_figures = _plans(programme, period, community, today)
     values.update(plan_figures)
     values.update(_engagement(programme, period, community))
     by_category = list(
-        _members_during(groups, period)
+        _members_during(groups.ids, period)
         .values("category__name_uk", "category__name_en")
         .annotate(n=Count("person_id", distinct=True))
         .order_by("category__position")
     )
-    from cohesion.i18n import pick
-
-    by_region = len(groups) > HEATMAP_GROUP_LIMIT
     completed = programme.completed_by(today)
     shown = {g.pk: WorkingGroup.status_shown(g.status, completed) for g in groups}
     communities = [
         {
-            "name": g.community.name,
-            "lat": float(g.community.latitude),
-            "lon": float(g.community.longitude),
+            "name": pick(g.community__name_uk, g.community__name_en),
+            "lat": float(g.community__latitude),
+            "lon": float(g.community__longitude),
             "status": shown[g.pk],
             "status_label": str(WorkingGroup.status_shown_label(shown[g.pk])),
-            "id": url_of(g.community),
+            "id": g.community_id,
         }
         for g in groups
-        if g.community.latitude is not None and g.community.longitude is not None
+        if g.community__latitude is not None and g.community__longitude is not None
     ]
     return DashboardData(
         values=values,
-        months=grid.months,
-        meetings_by_month=list(zip(held_by_month, expected_by_month, strict=True)),
+        months=months,
+        meetings_by_month=[(t.held, t.expected) for t in monthly],
         by_sex_and_band=sex_band,
         band_labels=[band.label for band in bands],
         by_category=[
             (pick(row["category__name_uk"], row["category__name_en"]), row["n"])
             for row in by_category
         ],
-        heatmap=_heatmap(grid, {g.pk: g for g in groups}, by_region, url_of),
-        heatmap_by="region" if by_region else "group",
+        heatmap=heatmap,
+        heatmap_by="group" if len(groups) <= HEATMAP_GROUP_LIMIT else "region",
         communities=communities,
         extra=extra,
     )

@@ -119,7 +119,6 @@ def chart_payload(data: DashboardData, sex_band: dict) -> dict:
             "labels": [str(BY_CODE[code].label) for code in PLAN_STAGES],
             "data": [data.values.get(code) for code in PLAN_STAGES],
         },
-        "map": data.communities,
     }
 
 

@@ -113,3 +113,15 @@ def requeue_waiting_exports() -> int:
     for export_id in ids:
         dispatch(build_export, export_id)
     return len(ids)
+
+
+@shared_task(soft_time_limit=240, time_limit=270)
+def warm_dashboards() -> int:
+    """Renders the default dashboard of every running programme whose figures changed (their
+    cached body went with the old version), before a user asks: the page is rarely met cold.
+    Returns how many bodies it rendered."""
+    from communities.models import Programme
+    from dashboards import page
+
+    today = clock.today()
+    return sum(page.warm(programme, today=today) for programme in Programme.objects.running(today))

@@ -4,28 +4,22 @@ in a small community can name a person."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cohesion import clock
-from cohesion.i18n import pick
 from cohesion.storage import private_file_response
-from dashboards import iptt, services
+from dashboards import iptt, page, services
 from dashboards.access import access_dashboard, access_export, protected_for
-from dashboards.cache import figures
 from dashboards.forms import CommentsForm, ExportForm, PeriodForm, TargetsForm
 from dashboards.indicators import Period
 from dashboards.models import Export
-from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
 
 
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
@@ -33,42 +27,28 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     form = PeriodForm(request.GET or None, programme=programme)
     period = form.period(Period.of(programme))
     community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
-    today = clock.today()
-    as_of = period.as_of(today)
-    data, key = figures(programme, period, community, today=today)
-    protected = protected_for(request.user, programme)
-    targets = {t.indicator: t.target for t in programme.indicator_targets.all()}
-    sex_band = sex_band_table(data, protected=protected)
-    context = {
-        "programme": programme,
-        "form": form,
-        "period": period,
-        "as_of": as_of,
-        "community": community,
-        "protected": protected,
-        "coordinates": not protected,
-        # Comments are for the whole programme: not shown on one community's figures.
-        "sections": indicator_rows(
-            data,
-            targets,
-            protected=protected,
-            comments=services.comments_for(programme, period) if community is None else {},
-        ),
-        "sex_band": sex_band,
-        "categories": category_table(data, protected=protected),
-        "data": data,
-        "charts": chart_payload(data, sex_band),
-        "tiles": settings.MAP_TILE_URL,
-        "tiles_attribution": settings.MAP_TILE_ATTRIBUTION,
-        "query": _period_query(period),
-        # The rendered page body is cached with the figures, per viewer kind: the same key
-        # changes when the figures do.
-        "fragment_key": f"{key}:{'protected' if protected else 'exact'}",
-        # Options written out by the template itself: a widget renders 1,500 slowly.
-        "community_options": _community_options(programme, community, key),
-        "cache_seconds": settings.DASHBOARD_CACHE_SECONDS,
-    }
-    return render(request, "dashboards/dashboard.html", context)
+    body = page.dashboard_body(
+        programme,
+        form,
+        period,
+        community,
+        protected=protected_for(request.user, programme),
+        today=clock.today(),
+    )
+    return render(request, "dashboards/dashboard.html", {"programme": programme, "body": body})
+
+
+def map_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard map's communities as JSON, for the same viewers, period and community as
+    the page; its address carries the figures' version, so the browser may keep it."""
+    programme = access_dashboard(request.user, pk)
+    form = PeriodForm(request.GET or None, programme=programme)
+    period = form.period(Period.of(programme))
+    community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
+    body = page.map_json(programme, period, community, today=clock.today())
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = f"private, max-age={settings.DASHBOARD_CACHE_SECONDS}"
+    return response
 
 
 def tracking_table(request: HttpRequest, pk: int) -> HttpResponse:
@@ -103,33 +83,6 @@ def comments(request: HttpRequest, pk: int) -> HttpResponse:
         )
     context = {"programme": programme, "form": form, "period": period}
     return render(request, "dashboards/comments.html", context)
-
-
-def _community_options(programme, community, key: str) -> str:
-    """The community picker's options, rendered once per version of the figures, language and
-    choice, and kept with them: a national programme has 1,500, which took most of a warm
-    page's time to render."""
-    chosen = community.pk if community else None
-
-    def render_options() -> str:
-        return render_to_string(
-            "dashboards/_community_options.html",
-            {"choices": _community_choices(programme), "chosen": chosen},
-        )
-
-    html = cache.get_or_set(
-        f"{key}:picker:{chosen}", render_options, settings.DASHBOARD_CACHE_SECONDS
-    )
-    return mark_safe(html)  # rendered by our template, every name escaped there
-
-
-def _community_choices(programme) -> list[tuple[int, str]]:
-    rows = (
-        programme.working_groups.order_by("community__name_uk")
-        .values_list("community_id", "community__name_uk", "community__name_en")
-        .distinct()
-    )
-    return [(pk, pick(uk, en)) for pk, uk, en in rows]
 
 
 def _period_query(period: Period) -> str:

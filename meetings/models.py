@@ -451,3 +451,59 @@ class EmailOptOut(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class CalendarMonth(models.Model):
+    """The months from 1990 to 2100: the summary's triggers build a group's months from them
+    (SQLite cannot generate a series inside a trigger). Filled by
+    meetings.summary.fill_calendar after every migrate."""
+
+    month = models.DateField(primary_key=True)
+    year = models.PositiveSmallIntegerField()
+    # The day a month's status is taken on (a group operating on the 15th is expected to meet).
+    middle = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"
+
+
+class GroupMonth(models.Model):
+    """One group's month, summarised: kept by database triggers in the same transaction as any
+    change to the meetings, attendance, status history, people or programme it comes from
+    (meetings.summary), so that the compliance grid and the indicators read one row per group
+    and month instead of every meeting and attendance. Never written by the application."""
+
+    # No constraint and no cascade: the rows are the database's to keep (a trigger removes a
+    # deleted group's), and Django's deletion collector must not refresh them half-way.
+    group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    month = models.DateField()
+    # Active or re-established on the month's 15th, within the programme: a meeting is due.
+    operating = models.BooleanField()
+    held = models.PositiveIntegerField()
+    planned = models.PositiveIntegerField()
+    cancelled = models.PositiveIntegerField()
+    postponed = models.PositiveIntegerField()
+    # Members present at the month's held meetings (one per member and meeting).
+    present = models.PositiveIntegerField()
+    present_women = models.PositiveIntegerField()
+    present_men = models.PositiveIntegerField()
+    # Up to the programme's youth age in the year of the meeting.
+    present_youth = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "month"], name="group_month_once"),
+        ]
+        indexes = [models.Index(fields=["month", "group"])]
+
+    def __str__(self):
+        return f"{self.group_id} · {self.month:%Y-%m}"

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohesion import clock, jobs, mail
@@ -347,23 +347,49 @@ def _claim_timeout() -> datetime.timedelta:
 
 def deliver(reminder_id: int, *, connection=None, memo: dict | None = None) -> bool:
     """Sends one reminder if this call wins the claim on its row; True when it was sent.
-    A transient failure puts the row back to pending and re-raises, for Celery to retry.
-    A batch passes its open mail `connection` and a `memo` that keeps what every member of a
-    meeting is sent alike (its agenda, its calendar invitation and pre-reads) for the next."""
+    A transient failure puts the row back to pending and re-raises, for Celery to retry."""
     now = clock.now()
     if not jobs.claim(
         Reminder, reminder_id, waiting=Status.PENDING, running=Status.SENDING,
         now=now, timeout=_claim_timeout(), claimed_at="claimed_at", attempts=F("attempts") + 1,
     ):  # fmt: skip
         return False  # gone, done, or being sent by another worker right now
-    reminder = (
-        Reminder.objects.select_related("group__programme", "meeting__group")
-        .filter(pk=reminder_id)
-        .first()
-    )
+    reminder = _claimed([reminder_id]).first()
     if reminder is None:
         return False  # deleted (with its meeting, say) since the claim
-    if opted_out_among({reminder.email}):
+    return send_claimed(
+        reminder, now=now, opted_out=opted_out_among({reminder.email}), connection=connection,
+        memo=memo,
+    )  # fmt: skip
+
+
+def claim_batch(reminder_ids: list[int], *, now) -> tuple[list[Reminder], set[str]]:
+    """Claims a batch of rows in one statement and reads those this call won, with the
+    opted-out addresses among them: three queries for the batch, where claiming row by row
+    took three a reminder."""
+    won = jobs.claim_many(
+        Reminder, reminder_ids, waiting=Status.PENDING, running=Status.SENDING, now=now,
+        timeout=_claim_timeout(),
+    )  # fmt: skip
+    rows = list(_claimed(won).order_by("pk")) if won else []
+    return rows, opted_out_among({row.email for row in rows})
+
+
+def _claimed(ids):
+    return Reminder.objects.select_related("group__programme", "meeting__group").filter(pk__in=ids)
+
+
+def send_claimed(
+    reminder: Reminder, *, now, opted_out: set[str], connection=None, memo: dict | None = None
+) -> bool:
+    """Sends a reminder this worker has claimed and marks it sent at once (a worker killed
+    after this leaves the rest of its batch claimed, for the sweep to hand on: none is sent
+    twice). A transient failure puts the row back to pending and re-raises, for Celery to
+    retry. A batch passes its open mail `connection` and a `memo` that keeps what every member
+    of a meeting is sent alike (the email itself, its calendar invitation and pre-reads) per
+    language."""
+    reminder_id = reminder.pk
+    if reminder.email.lower() in opted_out:
         _finish(reminder_id, Status.SKIPPED)
         return False
     reason = _not_needed(reminder, now)
@@ -460,15 +486,43 @@ def _context(reminder: Reminder, memo: dict | None) -> dict:
     return memo[key]
 
 
+# Stands for the recipient's own unsubscribe link in an email built once for many.
+RECIPIENT_LINK = "https://recipient.invalid/unsubscribe"
+
+
 def _message(
     reminder: Reminder, kind_context: dict, memo: dict | None = None
 ) -> EmailMultiAlternatives:
     """The email in the recipient's language: the unsubscribe link and headers, and for an
-    announcement the iCalendar invitation and the pre-reads."""
+    announcement the iCalendar invitation and the pre-reads. In a batch, what the members of
+    a meeting are sent is built once per language, their own unsubscribe link put in after."""
+    link = unsubscribe_url(reminder.email)
+    headers = {
+        # RFC 8058 one-click unsubscribe; the view accepts the POST without CSRF.
+        "List-Unsubscribe": f"<{link}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    if memo is None or reminder.kind not in PER_MEETING:
+        return _build(reminder, kind_context, link=link, to=[reminder.email], headers=headers)
+    key = (
+        "message",
+        reminder.kind,
+        reminder.meeting_id,
+        mail.recipient_language(reminder.language),
+    )
+    if key not in memo:
+        memo[key] = _build(reminder, kind_context, link=RECIPIENT_LINK, to=[], headers={})
+    return mail.copy_for(
+        memo[key], to=[reminder.email], headers=headers, replace={RECIPIENT_LINK: link}
+    )
+
+
+def _build(reminder: Reminder, kind_context: dict, *, link: str, to, headers):
     context = {
         "reminder": reminder,
         "group": reminder.group,
-        "unsubscribe_url": unsubscribe_url(reminder.email),
+        "unsubscribe_url": link,
         "site_url": settings.SITE_URL.rstrip("/"),
         **kind_context,
     }
@@ -476,31 +530,19 @@ def _message(
     def attachments() -> list[mail.Attachment]:
         if reminder.kind != Kind.ANNOUNCEMENT:
             return []
-        # The invitation (with its time-zone block) and the pre-reads, built once a meeting
-        # and language in a batch; called with the recipient's language active.
-        key = ("attachments", reminder.meeting_id, translation.get_language())
-        if memo is not None and key in memo:
-            return memo[key]
+        # Called with the recipient's language active: the invitation's text is theirs.
         invitation = ical.invitation(reminder.meeting, description=_agenda_text(context["agenda"]))
-        built = [
+        return [
             ("meeting.ics", invitation, "text/calendar; method=PUBLISH; charset=utf-8"),
             *_prereads(reminder.meeting),
         ]
-        if memo is not None:
-            memo[key] = built
-        return built
 
     return mail.build(
         f"meeting_{reminder.kind}",
         context,
-        to=[reminder.email],
+        to=to,
         language=reminder.language,
-        headers={
-            # RFC 8058 one-click unsubscribe; the view accepts the POST without CSRF.
-            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
+        headers=headers,
         attachments=attachments,
     )
 

@@ -1,14 +1,15 @@
-"""Reads over meetings: monthly compliance (did each group hold its meeting, month by month?)
-and the state of a group's open actions."""
+"""Reads over meetings: monthly compliance (did each group hold its meeting, month by month?),
+read from the per-group, per-month summary (meetings.summary), and the state of a group's open
+actions."""
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
-from meetings.models import ActionItem, Meeting, Reminder
+from meetings.models import ActionItem, GroupMonth, Reminder
 from workinggroups.models import GroupStatusChange, WorkingGroup
 
 HELD, PLANNED, MISSED, DUE, NOT_EXPECTED = "held", "planned", "missed", "due", "not_expected"
@@ -72,68 +73,120 @@ class Compliance:
         return round(100 * held / expected) if expected else None
 
 
+def _cell(month, operating, held, planned, *, this_month, completed) -> str:
+    if held:
+        return HELD
+    if not operating:
+        return NOT_EXPECTED
+    if planned and month >= this_month and not completed:
+        return PLANNED
+    if month == this_month and not completed:
+        return DUE
+    return MISSED
+
+
 def compliance(programme, groups, *, first=None, last=None, today=None) -> Compliance:
-    """The grid of groups by months. Three queries whatever the number of groups: the groups
-    (passed in), their status histories and their meetings in the period.
+    """The grid of groups by months, read from the per-group, per-month summary
+    (meetings.summary). Two queries whatever the number of groups: the groups (passed in) and
+    their months.
 
     A month is expected when the group was active or re-established on its 15th, within the
     programme; it is held when a meeting of the group was held in it, planned when one is
     still planned, missed when it has passed without either, and due while it is the current
-    month. Meetings after the programme's last day are not the programme's, and once it is
+    month. Meetings outside the programme's days are not the programme's, and once it is
     completed nothing is planned or due any more."""
     today = today or clock.today()
     first = first or programme.start_date
     last = min(last or programme.ends_on, today)
     completed = programme.completed_by(today)
-    after_programme = clock.start_of(programme.ends_on + datetime.timedelta(days=1))
     months = month_starts(first, last) if first <= last else []
     groups = list(groups)
-    ids = [group.pk for group in groups]
-    changes: dict[int, list] = {pk: [] for pk in ids}
-    for change in GroupStatusChange.objects.filter(group_id__in=ids).order_by(
-        "changed_on", "recorded_at"
-    ):
-        changes[change.group_id].append(change)
-    meetings: dict[tuple[int, datetime.date], set[str]] = {}
-    if months:
-        start = clock.start_of(months[0])
-        end_month = (months[-1] + datetime.timedelta(days=32)).replace(day=1)
-        end = min(clock.start_of(end_month), after_programme)
-        # The month of each meeting in Kyiv time, worked out by the database: at national scale
-        # converting tens of thousands of timestamps in Python is most of the page's time.
-        by_number = {(m.year, m.month): m for m in months}
-        rows = (
-            Meeting.objects.filter(group_id__in=ids, starts_at__gte=start, starts_at__lt=end)
-            .annotate(year=ExtractYear("starts_at"), month_number=ExtractMonth("starts_at"))
-            .values_list("group_id", "year", "month_number", "status")
-            .order_by()  # the default ordering would add starts_at to the DISTINCT
-            .distinct()
-        )
-        for group_id, year, month_number, status in rows:
-            month = by_number.get((year, month_number))
-            if month is not None:
-                meetings.setdefault((group_id, month), set()).add(status)
+    found: dict[tuple[int, datetime.date], tuple] = {}
+    if months and groups:
+        for group_id, month, operating, held, planned in GroupMonth.objects.filter(
+            group_id__in=[group.pk for group in groups], month__gte=months[0], month__lte=months[-1]
+        ).values_list("group_id", "month", "operating", "held", "planned"):
+            found[group_id, month] = (operating, held, planned)
     this_month = today.replace(day=1)
+    nothing = (False, 0, 0)
     rows = []
     for group in groups:
         row = GroupRow(group)
-        for month in months:
-            statuses = meetings.get((group.pk, month), set())
-            middle = month.replace(day=15)
-            if Meeting.Status.HELD in statuses:
-                row.cells.append(HELD)
-            elif (
-                status_on(changes[group.pk], middle) not in OPERATING or middle > programme.ends_on
-            ):
-                row.cells.append(NOT_EXPECTED)
-            elif Meeting.Status.PLANNED in statuses and month >= this_month and not completed:
-                row.cells.append(PLANNED)
-            elif month == this_month and not completed:
-                row.cells.append(DUE)
-            else:
-                row.cells.append(MISSED)
+        row.cells = [
+            _cell(
+                month,
+                *found.get((group.pk, month), nothing),
+                this_month=this_month,
+                completed=completed,
+            )
+            for month in months
+        ]
         rows.append(row)
     return Compliance(months=months, rows=rows)
+
+
+@dataclass
+class MonthTotals:
+    """A month's meetings over many groups, from the summary."""
+
+    held: int = 0  # groups that held their meeting (a cell "held")
+    expected: int = 0  # groups whose meeting counts: held or missed
+    meetings: int = 0  # meetings held (a group may hold two)
+    present: int = 0  # members present at the held meetings
+
+    @property
+    def rate(self) -> int | None:
+        return round(100 * self.held / self.expected) if self.expected else None
+
+
+def monthly_totals(programme, groups, *, first, last, today, by: str | None = None) -> dict:
+    """The compliance grid's column totals, summed in the database: {month: MonthTotals} for
+    the `groups` (a queryset), or {(value of `by`, month): MonthTotals} split by a field of
+    the summary row (a region, say). The same cells as `compliance`, counted. One query."""
+    last = min(last, today)
+    if first > last:
+        return {}
+    this_month = today.replace(day=1)
+    # The current month counts once held, or, the programme completed, once missed.
+    counted = Q(operating=True)
+    if not programme.completed_by(today):
+        counted &= Q(month__lt=this_month)
+    rows = (
+        GroupMonth.objects.filter(
+            group__in=groups, month__gte=first.replace(day=1), month__lte=last
+        )
+        .values_list(*([by] if by else []), "month")
+        .annotate(
+            groups_held=Count("pk", filter=Q(held__gt=0)),
+            expected=Count("pk", filter=Q(held__gt=0) | counted),
+            meetings=Sum("held"),
+            present=Sum("present"),
+        )
+        .order_by()
+    )
+    totals = {}
+    for *key, groups_held, expected, meetings, present in rows:
+        totals[tuple(key) if by else key[0]] = MonthTotals(groups_held, expected, meetings, present)
+    return totals
+
+
+def by_month(totals: dict) -> dict:
+    """Totals split by (value, month) summed into {month: MonthTotals}."""
+    months: dict = {}
+    for (_value, month), found in totals.items():
+        total = months.setdefault(month, MonthTotals())
+        total.held += found.held
+        total.expected += found.expected
+        total.meetings += found.meetings
+        total.present += found.present
+    return months
+
+
+def compliance_rate(totals: dict) -> int | None:
+    """The rate over all the months and groups of `monthly_totals`."""
+    held = sum(t.held for t in totals.values())
+    expected = sum(t.expected for t in totals.values())
+    return round(100 * held / expected) if expected else None
 
 
 def open_actions(group: WorkingGroup, today: datetime.date) -> list[ActionItem]:

@@ -8,6 +8,7 @@ import logging
 from celery import shared_task
 from django.core.mail import get_connection
 
+from cohesion import clock
 from cohesion.broker import dispatch, dispatch_on_commit
 from meetings import reminders
 
@@ -30,24 +31,31 @@ def queue_deliveries(reminder_ids: list[int]) -> None:
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def deliver_reminders(reminder_ids: list[int]) -> int:
-    """Sends each reminder of the batch at most once, over one mail connection, building what
-    the members of one meeting are sent alike once; one that fails for a transient reason is
-    handed to deliver_reminder, which retries it alone with backoff."""
+    """Sends each reminder of the batch at most once: one claim and one read for the batch,
+    one mail connection, what the members of one meeting are sent built once per language.
+    One that fails for a transient reason is handed to deliver_reminder, which retries it
+    alone with backoff."""
     sent = 0
     memo: dict = {}
+    now = clock.now()
+    claimed, opted_out = reminders.claim_batch(reminder_ids, now=now)
+    if not claimed:
+        return 0
     connection = get_connection()
     _open_quietly(connection)
     try:
-        for reminder_id in reminder_ids:
+        for reminder in claimed:
             try:
-                sent += reminders.deliver(reminder_id, connection=connection, memo=memo)
+                sent += reminders.send_claimed(
+                    reminder, now=now, opted_out=opted_out, connection=connection, memo=memo
+                )
             except reminders.RETRYABLE:
-                dispatch(deliver_reminder, reminder_id)
+                dispatch(deliver_reminder, reminder.pk)
                 # The connection may be what broke: the next message gets a new one.
                 _close_quietly(connection)
                 _open_quietly(connection)
-            except Exception:  # marked failed by deliver(): the others go on
-                logger.exception("reminder %s failed", reminder_id)
+            except Exception:  # marked failed by send_claimed(): the others go on
+                logger.exception("reminder %s failed", reminder.pk)
     finally:
         _close_quietly(connection)
     return sent

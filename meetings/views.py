@@ -46,7 +46,14 @@ from meetings.models import (
     Reminder,
 )
 from meetings.reminders import meeting_send_agenda
-from meetings.selectors import LABELS, compliance, open_actions, reminders_of
+from meetings.selectors import (
+    LABELS,
+    compliance,
+    compliance_rate,
+    monthly_totals,
+    open_actions,
+    reminders_of,
+)
 from meetings.services import (
     action_item_redate,
     action_item_set_status,
@@ -356,7 +363,9 @@ def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
             data, _key = figures(programme, Period(first, last), today=today)
             rate = data.values["compliance_rate"]
         else:
-            rate = compliance(programme, groups, first=first, last=last, today=today).rate
+            rate = compliance_rate(
+                monthly_totals(programme, groups, first=first, last=last, today=today)
+            )
     context = {
         "programme": programme,
         "grid": grid,

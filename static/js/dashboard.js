@@ -41,7 +41,21 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   const box = document.getElementById("dashboard-map");
-  if (box && window.L && data.map.length) {
+  if (box && window.L) {
+    // The communities come from their own address (kept by the browser per version of the
+    // figures): the page itself stays light.
+    fetch(box.dataset.source, { credentials: "same-origin" })
+      .then((response) => response.json())
+      .then(({ places, labels }) => drawMap(box, places, labels))
+      .catch(() => {});
+  }
+});
+
+function drawMap(box, rows, labels) {
+  const places = rows.map(([name, lat, lon, status, id]) => (
+    { name, lat, lon, status, id, status_label: labels[status] }
+  ));
+  if (places.length) {
     const map = L.map(box, { scrollWheelZoom: false });
     if (box.dataset.tiles) {
       L.tileLayer(box.dataset.tiles, { maxZoom: 18, attribution: box.dataset.attribution }).addTo(map);
@@ -65,8 +79,8 @@ document.addEventListener("DOMContentLoaded", () => {
       : Promise.resolve();
     const bounds = [];
     const shown = new Map();
-    const labelled = data.map.length <= 15;
-    for (const place of data.map) {
+    const labelled = places.length <= 15;
+    for (const place of places) {
       const marker = L.circleMarker([place.lat, place.lon], {
         radius: 8, weight: 1, color: "#333", fillOpacity: 0.85,
         fillColor: colours[place.status] || "#6c757d",
@@ -99,4 +113,4 @@ document.addEventListener("DOMContentLoaded", () => {
     map.fitBounds(bounds, { padding: [24, 24], maxZoom: box.dataset.tiles ? 10 : 7 });
     outline.then(() => { box.dataset.ready = "1"; });
   }
-});
+}

@@ -129,12 +129,42 @@ def test_programme_detail_query_count_does_not_grow(
     client = as_user(coordinator)
     url = programme_pages(programme)["detail"]
     client.get(url)
-    # session, user, roles, TOTP, programme, donors, partners, categories, enrolments, access,
-    # applications waiting, and (the programme has ended) groups whose outcome is not recorded
+    # session, user, roles, TOTP, programme, donors, partners, categories, enrolments counted
+    # and a page of them, access, applications waiting, and (the programme has ended) groups
+    # whose outcome is not recorded
     assert programme.is_completed
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url)
     EnrolmentFactory.create_batch(49, programme=programme)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_a_national_programmes_communities_come_fifty_a_page_with_a_search(
+    as_user, coordinator, programme, django_assert_max_num_queries
+):
+    from tests.factories import CommunityFactory
+
+    for n in range(59):
+        community = CommunityFactory(name_uk=f"Громада {n:02d}")
+        EnrolmentFactory(programme=programme, community=community)
+    EnrolmentFactory(programme=programme, community=CommunityFactory(name_uk="Їжакевицька"))
+    client = as_user(coordinator)
+    url = programme_pages(programme)["detail"]
+
+    first = client.get(url)
+    rows = first.context["enrolments"]
+    assert len(rows) == 50 and rows.paginator.count == programme.enrolments.count()
+    second = client.get(url, {"page": 2})
+    assert {e.pk for e in second.context["enrolments"]}.isdisjoint({e.pk for e in rows})
+    assert "page=1" in second.text
+
+    # Case and apostrophes as people type them, and the search kept across pages.
+    found = client.get(url, {"q": "їжакевицька"})
+    assert [e.community.name_uk for e in found.context["enrolments"]] == ["Їжакевицька"]
+    nothing = client.get(url, {"q": "немає такої"})
+    assert not nothing.context["enrolments"]
+    assert "Жодна громада програми не відповідає пошуку." in nothing.text
+    with django_assert_max_num_queries(14):
+        client.get(url, {"q": "Громада", "page": 2})

@@ -536,7 +536,7 @@ def test_the_plans_chart_draws_the_plans_as_the_indicators_count_them(world):
 
 def test_heatmap_has_a_row_per_group_with_each_months_state(world):
     c1, c2, c3, c4 = world.communities
-    data = compute(world, WHOLE, url_of=lambda community: community.pk)
+    data = compute(world, WHOLE)
     assert data.heatmap_by == "group"
     assert data.heatmap == [
         ("Антонівська", c1.pk, G1_ROW),
@@ -548,7 +548,7 @@ def test_heatmap_has_a_row_per_group_with_each_months_state(world):
 
 def test_heatmap_shows_regions_with_monthly_rates_past_the_group_limit(world, monkeypatch):
     monkeypatch.setattr(indicators, "HEATMAP_GROUP_LIMIT", 1)
-    data = compute(world, WHOLE, url_of=lambda community: community.pk)
+    data = compute(world, WHOLE)
     assert data.heatmap_by == "region"
     # Область А holds G1-G3: each month's held / expected; Область Б only G4, never expected.
     assert data.heatmap == [
@@ -571,7 +571,7 @@ def test_heatmap_keeps_group_rows_up_to_the_limit(world, monkeypatch):
 
 def test_map_lists_the_communities_whose_coordinates_are_known(world):
     c1, c2, c3, _c4 = world.communities
-    data = compute(world, WHOLE, url_of=lambda community: community.pk)
+    data = compute(world, WHOLE)
     # On TODAY the programme is completed: groups whose outcome is not recorded show as such,
     # never as active.
     assert [(c["name"], c["lat"], c["lon"], c["status"], c["id"]) for c in data.communities] == [
@@ -662,7 +662,7 @@ def test_community_drill_down_tables(world):
     ]
     assert data.by_category == category_names(("police", 1), ("youth", 1), ("veterans", 1))
     assert (data.values["plans_approved"], data.values["plans_in_preparation"]) == (1, 0)
-    assert data.heatmap == [("Вільшанська", None, G3_ROW)]
+    assert data.heatmap == [("Вільшанська", c3.pk, G3_ROW)]
     assert [c["name"] for c in data.communities] == ["Вільшанська"]
     p = world.people
     assert set(people_during(world.programme, WHOLE, c3)) == {p.p5, p.p6, p.p9, p.p15}

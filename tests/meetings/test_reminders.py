@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -799,3 +800,72 @@ def test_a_batch_of_announcements_goes_over_one_mail_connection(settings):
         for m in smtp.inbox.messages
     )
     assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.SENT}
+
+
+def a_meeting_with_members(count: int, *, english: int = 0):
+    """A meeting two days after NOW, a leader and `count` members, the last `english` of whom
+    read English; their announcements planned."""
+    group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **RUNNING)
+    MembershipFactory(group=group, role=LEADER, person__email="leader@example.org")
+    for n in range(count):
+        user = UserFactory(language="en") if n >= count - english else None
+        MembershipFactory(group=group, person__email=f"m{n}@example.org", person__user=user)
+    MeetingFactory(group=group, starts_at=kyiv(2026, 11, 18, 15))
+    return at(NOW, reminders.plan_announcements)
+
+
+def test_a_batch_costs_one_claim_and_one_read_and_a_mark_per_reminder(mailoutbox):
+    def delivering(ids) -> int:
+        with CaptureQueriesContext(connection) as done:
+            assert at(NOW, tasks.deliver_reminders.run, ids) == len(ids)
+        return len(done.captured_queries)
+
+    few = delivering(a_meeting_with_members(4))
+    many = delivering(a_meeting_with_members(24))
+    # Twenty more reminders: twenty more rows marked sent, nothing else a reminder.
+    assert many - few == 20
+    assert len(mailoutbox) == 5 + 25
+
+
+def test_a_meetings_email_is_rendered_once_per_language_and_each_gets_its_own_link(
+    mailoutbox, monkeypatch
+):
+    from cohesion import mail
+
+    built = []
+    real_build = mail.build
+
+    def counting(name, context, **kwargs):
+        built.append((name, kwargs["language"]))
+        return real_build(name, context, **kwargs)
+
+    monkeypatch.setattr(mail, "build", counting)
+    ids = a_meeting_with_members(12, english=3)
+
+    at(NOW, tasks.deliver_reminders.run, ids)
+
+    assert len(built) == 2  # Ukrainian and English, for 13 recipients
+    assert len(mailoutbox) == 13
+    english = [m for m in mailoutbox if m.to[0] in {"m9@example.org", "m10@example.org"}]
+    assert all("Agenda" in m.body or "invited" in m.body for m in english)
+    for message in mailoutbox:
+        link = reminders.unsubscribe_url(message.to[0])
+        html = message.alternatives[0][0]
+        assert link in message.body and link in html
+        assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+        assert reminders.RECIPIENT_LINK not in message.body + html
+        assert [a[0] for a in message.attachments] == ["meeting.ics"]
+    # Nobody's link is in anyone else's email.
+    assert len({reminders.unsubscribe_url(m.to[0]) for m in mailoutbox}) == 13
+
+
+def test_rows_another_worker_holds_are_left_to_it_by_a_batch(mailoutbox):
+    ids = a_meeting_with_members(3)
+    taken = ids[1]
+    Reminder.objects.filter(pk=taken).update(status=Status.SENDING, claimed_at=NOW)
+
+    assert at(NOW, tasks.deliver_reminders.run, ids) == 3
+    assert Reminder.objects.get(pk=taken).status == Status.SENDING
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        Reminder.objects.exclude(pk=taken).values_list("email", flat=True)
+    )

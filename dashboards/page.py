@@ -1,0 +1,136 @@
+"""The dashboard page's body, kept whole in the cache: figures, tables, charts' data, map data
+and the community picker (1,500 options at national scale), rendered once per programme,
+version of its figures, language, period, community and viewer kind (exact counts or
+protected). A warm request costs the version lookup and one cache read; only the frame
+around it (the signed-in user's menu) is rendered per request. `warm` renders the default
+bodies ahead of users after a change (dashboards.tasks.warm_dashboards)."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from cohesion.i18n import pick
+from dashboards import services
+from dashboards.cache import figures, version
+from dashboards.indicators import Period
+from dashboards.presenters import category_table, chart_payload, indicator_rows, sex_band_table
+
+EXACT, PROTECTED = "exact", "protected"
+
+
+def body_key(programme, period: Period, community, *, protected: bool, today) -> str:
+    from django.utils import translation
+
+    return ":".join(
+        [
+            "dash-page",
+            str(programme.pk),
+            version(programme.pk),
+            translation.get_language() or "uk",
+            f"{period.start}:{period.end}:{period.as_of(today)}",
+            str(community.pk if community else "all"),
+            PROTECTED if protected else EXACT,
+        ]
+    )
+
+
+def dashboard_body(programme, form, period: Period, community, *, protected: bool, today) -> str:
+    """The body's HTML, from the cache when it is there. A form with errors is rendered afresh
+    (its messages are the visitor's own) and not kept."""
+    keep = not form.errors
+    key = body_key(programme, period, community, protected=protected, today=today)
+    html = cache.get(key) if keep else None
+    if html is None:
+        html = _render(programme, form, period, community, protected=protected, today=today)
+        if keep:
+            cache.set(key, html, settings.DASHBOARD_CACHE_SECONDS)
+    return mark_safe(html)  # our template's output, every value escaped there
+
+
+def _render(programme, form, period, community, *, protected: bool, today) -> str:
+    data, _key = figures(programme, period, community, today=today)
+    targets = {t.indicator: t.target for t in programme.indicator_targets.all()}
+    sex_band = sex_band_table(data, protected=protected)
+    chosen = community.pk if community else None
+    context = {
+        "programme": programme,
+        "form": form,
+        "period": period,
+        "as_of": period.as_of(today),
+        "community": community,
+        "protected": protected,
+        "coordinates": not protected,
+        # Comments are for the whole programme: not shown on one community's figures.
+        "sections": indicator_rows(
+            data,
+            targets,
+            protected=protected,
+            comments=services.comments_for(programme, period) if community is None else {},
+        ),
+        "sex_band": sex_band,
+        "categories": category_table(data, protected=protected),
+        "data": data,
+        "charts": chart_payload(data, sex_band),
+        "tiles": settings.MAP_TILE_URL,
+        "tiles_attribution": settings.MAP_TILE_ATTRIBUTION,
+        "query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
+        # The figures' version in the map's address: a browser may keep what it fetched.
+        "version": version(programme.pk),
+        # Options written out by a template of their own: a widget renders 1,500 slowly.
+        "community_options": mark_safe(
+            render_to_string(
+                "dashboards/_community_options.html",
+                {"choices": _community_choices(programme), "chosen": chosen},
+            )
+        ),
+    }
+    return render_to_string("dashboards/_dashboard_body.html", context)
+
+
+def _community_choices(programme) -> list[tuple[int, str]]:
+    rows = (
+        programme.working_groups.order_by("community__name_uk")
+        .values_list("community_id", "community__name_uk", "community__name_en")
+        .distinct()
+    )
+    return [(pk, pick(uk, en)) for pk, uk, en in rows]
+
+
+def map_json(programme, period: Period, community, *, today) -> bytes:
+    """The map's communities (name, position, status of their group) as JSON, kept with the
+    figures: 1,500 places at national scale, fetched by the page's script from their own URL
+    (a phone that does not scroll to the map does not pay for them)."""
+    import json
+
+    data, key = figures(programme, period, community, today=today)
+
+    def build() -> bytes:
+        places = [
+            [place["name"], place["lat"], place["lon"], place["status"], place["id"]]
+            for place in data.communities
+        ]
+        labels = {place["status"]: place["status_label"] for place in data.communities}
+        return json.dumps({"places": places, "labels": labels}, ensure_ascii=False).encode()
+
+    return cache.get_or_set(f"{key}:map", build, settings.DASHBOARD_CACHE_SECONDS)
+
+
+def warm(programme, *, today) -> int:
+    """Renders the programme's default bodies (its whole period, every community) for each
+    viewer kind and language that are not in the cache yet; returns how many it rendered."""
+    from django.utils import translation
+
+    from dashboards.forms import PeriodForm
+
+    period = Period.of(programme, today)
+    rendered = 0
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for protected in (False, True):
+                if cache.get(body_key(programme, period, None, protected=protected, today=today)):
+                    continue
+                form = PeriodForm(None, programme=programme)
+                dashboard_body(programme, form, period, None, protected=protected, today=today)
+                rendered += 1
+    return rendered
