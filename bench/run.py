@@ -11,6 +11,11 @@ for S seconds: requests per second, p50 and p99, and the ratio of requests per s
 minimal view, with the load average read beside each row. The donor dashboard is also measured
 cold: its cache emptied before each of N sequential requests (wrk cannot do that), p50 only.
 
+The minimal view is also measured with a donor's session cookie: what any signed-in request
+costs before its view runs (the session and the user read, the middleware), the floor under
+every page of the table. Then bench/reminders.py: 1,000 announcements delivered by Celery
+workers against 1,000 no-op tasks.
+
 The client shares the two cores with the server and PostgreSQL: the ratios are what to compare.
 """
 
@@ -108,6 +113,7 @@ def sessions(database_url: str) -> dict:
         "coordinator": cookie(coordinator),
         "pages": [
             ("donor dashboard, warm", "donor", f"/programmes/{programme}/dashboard/"),
+            ("programme page", "coordinator", f"/programmes/{programme}/"),
             ("group overview", "coordinator", f"/programmes/{programme}/groups/"),
             ("compliance grid", "coordinator", f"/programmes/{programme}/compliance/"),
             ("plans overview", "coordinator", f"/programmes/{programme}/plans/"),
@@ -209,6 +215,7 @@ def main() -> None:
             fetch(base + path, bench[who])  # warms the workers and fills the caches
         run = {"duration": args.duration, "connections": args.connections}
         results["minimal view"] = wrk(f"{base}/health/live/", None, **run)
+        results["minimal view, signed in"] = wrk(f"{base}/health/live/", bench["donor"], **run)
         for name, who, path in bench["pages"]:
             results[name] = wrk(base + path, bench[who], **run)
         dashboard = f"{base}{bench['pages'][0][2]}"

@@ -75,7 +75,7 @@ def _render(programme, form, period, community, *, protected: bool, today) -> st
         "tiles": settings.MAP_TILE_URL,
         "tiles_attribution": settings.MAP_TILE_ATTRIBUTION,
         "query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
-        # The figures' version in the map's address: a browser may keep what it fetched.
+        # The figures' version in the map's address: a new version is a new address.
         "version": version(programme.pk),
         # Options written out by a template of their own: a widget renders 1,500 slowly.
         "community_options": mark_safe(

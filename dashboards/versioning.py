@@ -69,6 +69,14 @@ WATCHED = [
     Source("communities_region", ("id",), _EVERY, on_insert=False),
     Source("communities_stakeholdercategory", ("id",), _EVERY, on_insert=False),
     Source("workinggroups_workinggroup", ("programme_id",), _OWN),
+    # The bands people are counted in, and the balance targets groups are checked against:
+    # a programme's own, or the default set (no programme) that every other programme uses.
+    Source(
+        "workinggroups_ageband",
+        ("programme_id",),
+        f"SELECT COALESCE(r.programme_id, {EVERY_PROGRAMME}) AS pid FROM {{rows}} r",
+    ),
+    Source("workinggroups_compositiontarget", ("programme_id",), _OWN),
     Source("workinggroups_groupstatuschange", ("group_id",), _through_group()),
     Source("workinggroups_membership", ("group_id",), _through_group()),
     Source(

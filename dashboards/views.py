@@ -2,7 +2,6 @@
 Anyone but a coordinator sees small counts of people protected, because a count of one or two
 in a small community can name a person."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -40,15 +39,14 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 def map_data(request: HttpRequest, pk: int) -> HttpResponse:
     """The dashboard map's communities as JSON, for the same viewers, period and community as
-    the page; its address carries the figures' version, so the browser may keep it."""
+    the page, kept on the server with the figures (and, like every signed-in response, never
+    stored by the browser: cohesion.middleware)."""
     programme = access_dashboard(request.user, pk)
     form = PeriodForm(request.GET or None, programme=programme)
     period = form.period(Period.of(programme))
     community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
     body = page.map_json(programme, period, community, today=clock.today())
-    response = HttpResponse(body, content_type="application/json")
-    response["Cache-Control"] = f"private, max-age={settings.DASHBOARD_CACHE_SECONDS}"
-    return response
+    return HttpResponse(body, content_type="application/json")
 
 
 def tracking_table(request: HttpRequest, pk: int) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cohesion import clock
 from cohesion.forms import add_errors
+from cohesion.paging import page_of
 from communities.access import access_programme, manages_programme, sees_exact_counts
 from dashboards.indicators import Period, people_by_age_band
 from engagement import services
@@ -83,8 +84,11 @@ def youth(request: HttpRequest, pk: int) -> HttpResponse:
     leaders = YouthLeader.objects.visible_to(request.user).filter(programme=programme)
     if community:
         leaders = leaders.filter(community=community)
-    leaders = leaders.select_related("person", "community", "organisation").annotate(
-        support_count=Count("supports")
+    leaders = page_of(
+        leaders.select_related("person", "community", "organisation")
+        .annotate(support_count=Count("supports"))
+        .order_by("community__name_uk", "person__full_name", "pk"),
+        request,
     )
     # The dashboard's people and ages (dashboards.indicators), so both pages give one figure.
     period = Period.of(programme)
@@ -94,6 +98,7 @@ def youth(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": filters,
         "coordinates": manages_programme(request.user, programme),
         "leaders": leaders,
+        "page": leaders,
         **youth_figures(programme),
         "bands": bands,
         "unknown_age": unknown_age,
@@ -221,16 +226,29 @@ def veterans(request: HttpRequest, pk: int) -> HttpResponse:
         "filters": filters,
         "coordinates": manages_programme(request.user, programme),
         "sees_contacts": sees_people_of(request.user, programme),
-        "organisations": organisations.select_related("community", "organisation"),
+        "organisations": page_of(
+            organisations.select_related("community", "organisation").order_by(
+                "community__name_uk", "organisation__name_uk", "pk"
+            ),
+            request,
+            param="organisations",
+        ),
         "relationship_counts": counts_by_choice(
             organisations, "relationship", VeteranOrganisation.Relationship.choices
         ),
-        "assessments": assessments.select_related("community").annotate(need_count=Count("needs")),
+        "assessments": page_of(
+            assessments.select_related("community")
+            .annotate(need_count=Count("needs"))
+            .order_by("community__name_uk", "-period_end", "pk"),
+            request,
+            param="assessments",
+        ),
         "opportunities": Opportunity.objects.visible_to(request.user)
         .filter(programme=programme)
         .prefetch_related("needs", "communities")
         .select_related("provider"),
-        "matches": matches,
+        # A community a card: 1,500 at national scale, a page of them at a time.
+        "matches": page_of(matches, request, param="matches", per_page=20),
         "today": clock.today(),
     }
     return render(request, "engagement/veterans.html", context)
@@ -368,10 +386,12 @@ def events(request: HttpRequest, pk: int) -> HttpResponse:
     rows = with_attendance(
         rows.select_related("host_community").prefetch_related("topics", "visiting_communities")
     ).order_by("-starts_on", "pk")
+    events = page_of(rows, request)
     context = {
         "programme": programme,
         "filters": filters,
-        "events": rows,
+        "events": events,
+        "page": events,
         "coordinates": manages_programme(request.user, programme),
         "suppress": not sees_exact_counts(request.user, programme),
     }

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from cohesion import clock
 from cohesion.forms import add_errors
+from cohesion.paging import page_of
 from cohesion.storage import private_file_response
 from communities.access import access_programme
 from communities.models import Programme
@@ -178,14 +179,18 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     programme = access_programme(request.user, pk, manage=True)
     applications = Application.objects.visible_to(request.user).filter(programme=programme)
     retention = datetime.timedelta(days=settings.APPLICATION_RETENTION_DAYS)
-    waiting = list(
-        applications.waiting().select_related("community", "category").order_by("submitted_at")
+    waiting = page_of(
+        applications.waiting()
+        .select_related("community", "category")
+        .order_by("submitted_at", "pk"),
+        request,
     )
     for application in waiting:
         application.deleted_on = timezone.localdate(application.submitted_at + retention)
     context = {
         "programme": programme,
         "waiting": waiting,
+        "page": waiting,
         "accepted": applications.filter(status=Application.Status.ACCEPTED)
         .select_related("membership__person", "membership__group__community", "decided_by")
         .order_by("-decided_at")[:20],

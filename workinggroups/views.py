@@ -17,6 +17,7 @@ from accounts.models import Role
 from accounts.services import invitation_create
 from cohesion import clock
 from cohesion.forms import add_errors
+from cohesion.paging import page_of
 from communities.access import access_programme, manages_programme
 from workinggroups.access import (
     access_group,
@@ -126,9 +127,11 @@ def my_groups(request: HttpRequest) -> HttpResponse:
         WorkingGroup.objects.visible_to(request.user)
         .select_related("programme", "community")
         # The latest programme first: a leader's current work before the groups of the past.
-        .order_by("-programme__start_date", "community__name_uk")
+        .order_by("-programme__start_date", "community__name_uk", "pk")
     )
-    return render(request, "workinggroups/my_groups.html", {"groups": groups})
+    # A national coordinator sees 1,500 groups: a page of them at a time.
+    page = page_of(groups, request)
+    return render(request, "workinggroups/my_groups.html", {"groups": page, "page": page})
 
 
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -42,8 +42,8 @@ document.addEventListener("DOMContentLoaded", () => {
 
   const box = document.getElementById("dashboard-map");
   if (box && window.L) {
-    // The communities come from their own address (kept by the browser per version of the
-    // figures): the page itself stays light.
+    // The communities come from their own address (1,500 at national scale): the page itself
+    // stays light, and a phone that never scrolls to the map does not wait for them.
     fetch(box.dataset.source, { credentials: "same-origin" })
       .then((response) => response.json())
       .then(({ places, labels }) => drawMap(box, places, labels))

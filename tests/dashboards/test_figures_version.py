@@ -118,6 +118,22 @@ def test_a_region_renamed_raises_every_programmes_version_and_a_new_one_none():
     assert every_programme() > before
 
 
+def test_age_bands_raise_their_programmes_version_and_the_default_set_everyones():
+    """People are counted by age band on the dashboard: a changed band must not leave the
+    cached table counting by the old ones."""
+    from workinggroups.models import AgeBand
+
+    group = WorkingGroupFactory()
+    programme = group.programme
+    own, everyone = version(programme), every_programme()
+    AgeBand.objects.create(programme=programme, min_age=14, max_age=35)
+    assert version(programme) > own
+    assert every_programme() == everyone
+
+    AgeBand.objects.filter(programme__isnull=True).update(max_age=models.F("max_age"))
+    assert every_programme() > everyone
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="statement triggers: PostgreSQL")
 def test_a_bulk_insert_raises_the_version_once_not_once_a_row():
     group = WorkingGroupFactory()

@@ -395,7 +395,7 @@ def test_other_leader_lists_nothing_of_the_other_community(as_user, other_leader
     veterans = client.get(reverse("engagement:veterans", args=[world.programme.pk]))
     assert list(veterans.context["organisations"]) == []
     assert list(veterans.context["assessments"]) == []
-    assert veterans.context["matches"] == []
+    assert list(veterans.context["matches"]) == []
     assert world.veterans.contact_name not in veterans.text
     assert [o.pk for o in veterans.context["opportunities"]] == [world.opportunity.pk]
 

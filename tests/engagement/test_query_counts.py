@@ -107,7 +107,8 @@ def test_events_list_query_count_is_the_same_for_1_and_50_events(
         for j in range(3):
             participate(event, i + j, community=visitors[j % 2])
 
-    same_for_1_and_50(client, url, add, lambda r: len(r.context["events"]), bound=SIGNED_IN + 5)
+    # + the events counted for their pages
+    same_for_1_and_50(client, url, add, lambda r: len(r.context["events"]), bound=SIGNED_IN + 6)
 
 
 def test_events_list_with_filters_query_count_is_the_same(
@@ -126,7 +127,7 @@ def test_events_list_with_filters_query_count_is_the_same(
         event.visiting_communities.set(visitors)
         participate(event, i)
 
-    same_for_1_and_50(client, url, add, lambda r: len(r.context["events"]), bound=SIGNED_IN + 6)
+    same_for_1_and_50(client, url, add, lambda r: len(r.context["events"]), bound=SIGNED_IN + 7)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "donor", "leader"])
@@ -223,7 +224,8 @@ def test_youth_page_query_count_is_the_same_for_1_and_50_youth_leaders(
         YouthSupportFactory(youth_leader=leader, kind="training", event=event)
         YouthSupportFactory(youth_leader=leader, kind="small_grant", amount_uah=5000)
 
-    same_for_1_and_50(client, url, add, lambda r: len(r.context["leaders"]), bound=SIGNED_IN + 10)
+    # + the leaders counted for their pages
+    same_for_1_and_50(client, url, add, lambda r: len(r.context["leaders"]), bound=SIGNED_IN + 11)
 
 
 def test_youth_leader_page_query_count_is_the_same_for_1_and_50_supports(
@@ -299,11 +301,50 @@ def test_veterans_page_query_count_is_the_same_for_1_and_50_rows(
 
     def rows(response):
         # Every role sees all opportunities; coordinators and donors all 100 organisations
-        # and assessments, a leader the 50 of their community.
+        # and assessments, fifty a page, a leader the 50 of their community.
         context = response.context
         n = len(context["opportunities"])
         seen = 2 * n if role != "leader" else n
-        assert len(context["organisations"]) == len(context["assessments"]) == seen
+        for listed in (context["organisations"], context["assessments"]):
+            assert listed.paginator.count == seen
+            assert len(listed) == min(seen, 50)
         return n
 
-    same_for_1_and_50(client, url, add, rows, bound=SIGNED_IN + 13)
+    # + the organisations and the assessments counted for their pages
+    same_for_1_and_50(client, url, add, rows, bound=SIGNED_IN + 15)
+
+
+def test_long_lists_come_a_page_at_a_time_keeping_the_filters_and_the_other_lists_page(
+    as_user, coordinator, programme, visitors
+):
+    import re
+
+    client = as_user(coordinator)
+    for i in range(60):
+        event = EventFactory(
+            programme=programme,
+            topics=["fundraising"],
+            starts_on=datetime.date(2023, 1, 1) + datetime.timedelta(days=i),
+            ends_on=datetime.date(2023, 1, 1) + datetime.timedelta(days=i),
+        )
+        event.visiting_communities.set(visitors)
+    url = reverse("engagement:events", args=[programme.pk]) + "?topic=fundraising"
+    first = client.get(url)
+    assert len(first.context["events"]) == 50
+    [next_link] = re.findall(r'href="\?([^"]*page=2)"', first.text)
+    assert "topic=fundraising" in next_link
+    second = client.get(url + "&page=2")
+    assert len(second.context["events"]) == 10
+
+    for _ in range(55):
+        community = EnrolmentFactory(programme=programme).community
+        VeteranOrganisationFactory(programme=programme, community=community)
+        NeedsAssessmentFactory(programme=programme, community=community)
+    veterans = reverse("engagement:veterans", args=[programme.pk])
+    page = client.get(veterans + "?assessments=2")
+    assert page.context["assessments"].number == 2
+    assert page.context["organisations"].number == 1
+    # The organisations' next page keeps the assessments' page, and the other way round.
+    links = re.findall(r'href="\?([^"]*)"', page.text)
+    assert "assessments=2&amp;organisations=2" in links
+    assert "assessments=1" in links
