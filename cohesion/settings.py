@@ -241,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/2"),
         "options": {"expires": 100},
     },
+    # Coordinators hear of new applications at most once a day.
+    "application-digests": {
+        "task": "participation.tasks.send_application_digests",
+        "schedule": crontab(minute=30, hour=8),
+        "options": {"expires": 6 * 3600},
+    },
     "purge-applications": {
         "task": "participation.tasks.purge_applications",
         "schedule": crontab(minute=30, hour=3),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import programme_ids, user_roles
 from cohesion import clock
+from cohesion.collation import ENGLISH, UKRAINIAN
 from cohesion.i18n import BilingualNameMixin, pick
 from cohesion.text import clean_line
 
@@ -36,8 +37,8 @@ class Region(BilingualNameMixin, models.Model):
         SPECIAL_CITY = "special_city", _("City with special status")
 
     code = models.CharField(_("KATOTTH code"), max_length=19, unique=True)
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, db_collation=UKRAINIAN)
+    name_en = models.CharField(_("name (English)"), max_length=200, db_collation=ENGLISH)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, default=Kind.OBLAST)
 
     objects = ReferenceQuerySet.as_manager()
@@ -55,8 +56,8 @@ class Raion(BilingualNameMixin, models.Model):
         Region, on_delete=models.CASCADE, related_name="raions", verbose_name=_("region")
     )
     code = models.CharField(_("KATOTTH code"), max_length=19, unique=True)
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, db_collation=UKRAINIAN)
+    name_en = models.CharField(_("name (English)"), max_length=200, db_collation=ENGLISH)
 
     objects = ReferenceQuerySet.as_manager()
 
@@ -115,8 +116,8 @@ class Community(BilingualNameMixin, models.Model):
     katotth_code = models.CharField(
         _("KATOTTH code"), max_length=19, unique=True, null=True, blank=True
     )
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200)
-    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, db_collation=UKRAINIAN)
+    name_en = models.CharField(_("name (English)"), max_length=200, db_collation=ENGLISH)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     status = models.CharField(
@@ -211,8 +212,8 @@ class Organisation(BilingualNameMixin, models.Model):
         IMPLEMENTING_PARTNER = "implementing_partner", _("Implementing partner")
         OTHER = "other", _("Other")
 
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300)
-    name_en = models.CharField(_("name (English)"), max_length=300)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300, db_collation=UKRAINIAN)
+    name_en = models.CharField(_("name (English)"), max_length=300, db_collation=ENGLISH)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     community = models.ForeignKey(
@@ -291,8 +292,8 @@ class ProgrammeQuerySet(models.QuerySet):
 class Programme(models.Model):
     """A funded project run by an implementing partner in a set of communities."""
 
-    title_uk = models.CharField(_("title (Ukrainian)"), max_length=300)
-    title_en = models.CharField(_("title (English)"), max_length=300)
+    title_uk = models.CharField(_("title (Ukrainian)"), max_length=300, db_collation=UKRAINIAN)
+    title_en = models.CharField(_("title (English)"), max_length=300, db_collation=ENGLISH)
     summary_uk = models.TextField(_("summary (Ukrainian)"), blank=True)
     summary_en = models.TextField(_("summary (English)"), blank=True)
     implementing_partner = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cohesion import clock
+from cohesion.collation import ukrainian_key
 from cohesion.privacy import HIDDEN, is_withheld, legend, mark_for
 from cohesion.text import defuse_formula
 from dashboards import iptt, services, svg
@@ -73,7 +74,7 @@ def indicator_table(
     groups = list(groups.order_by("community__name_uk"))
     today = clock.today()
     months = month_starts(period.start, min(period.end, today))
-    communities = sorted({g.community for g in groups}, key=lambda c: c.name_uk)
+    communities = sorted({g.community for g in groups}, key=lambda c: ukrainian_key(c.name_uk))
     index_c = {c.pk: i for i, c in enumerate(communities)}
     index_m = {m: j for j, m in enumerate(months)}
 

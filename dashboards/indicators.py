@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
+from cohesion.collation import ukrainian_key
 from engagement.models import (
     Event,
     NeedsAssessment,
@@ -525,7 +526,7 @@ def _meetings(programme, groups: _Groups, period, *, today) -> tuple[dict, list]
         for g in groups
     }
     rows = []
-    for region_id, name in sorted(regions.items(), key=lambda item: item[1]):
+    for region_id, name in sorted(regions.items(), key=lambda item: ukrainian_key(item[1])):
         found = [totals.get((region_id, month)) for month in period.months]
         rows.append((name, None, [t.rate if t else None for t in found]))
     return by_month(totals), rows

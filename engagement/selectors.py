@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, F, Prefetch, Q
 
 from cohesion import clock
+from cohesion.collation import ukrainian_key
 from cohesion.i18n import pick
 from communities.models import Community, Organisation
 from engagement.models import (
@@ -91,7 +92,7 @@ def matching(programme, *, communities=None) -> list[CommunityMatch]:
             answering = [o for o in opportunities if _answers(o, need, community_id)]
             needs.append(NeedMatch(need=need, opportunities=answering))
         result.append(CommunityMatch(assessment.community, assessment, needs))
-    result.sort(key=lambda m: m.community.name_uk)
+    result.sort(key=lambda m: ukrainian_key(m.community.name_uk))
     return result
 
 

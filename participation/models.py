@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import user_roles
 from cohesion import clock
+from cohesion.collation import UKRAINIAN
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -44,7 +45,7 @@ class Application(models.Model):
         related_name="+",
         verbose_name=_("community"),
     )
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True, db_collation=UKRAINIAN)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     category = models.ForeignKey(
@@ -73,6 +74,8 @@ class Application(models.Model):
         verbose_name=_("reviewed by"),
     )
     decided_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # When the programme's coordinators were told of it (the daily digest), once.
+    announced_at = models.DateTimeField(_("coordinators told at"), null=True, blank=True)
     membership = models.OneToOneField(
         "workinggroups.Membership",
         on_delete=models.SET_NULL,

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cohesion import clock, outbox
 from cohesion.text import clean_line, clean_text
-from communities.models import Community, Programme, StakeholderCategory
+from communities.models import (
+    Community,
+    Organisation,
+    Programme,
+    StakeholderCategory,
+    search_key,
+)
 from participation.models import Application
 from workinggroups.models import Membership, Person, WorkingGroup
 from workinggroups.services import membership_add, person_create
@@ -122,6 +128,15 @@ def application_accept(
             joined_on=today,
             by=by,
         )
+    _carry_answers(membership, application, by=by)
+    if application.email:
+        from participation.tasks import send_welcome
+
+        # The application's contacts are cleared below: the outbox keeps what the email needs.
+        outbox.later(
+            send_welcome, application.email, application.full_name, application.language,
+            membership.pk,
+        )  # fmt: skip
     # The person's record now holds what is needed; the application keeps only the link.
     application.status = Application.Status.ACCEPTED
     application.decided_by, application.decided_at = by, clock.now()
@@ -136,6 +151,56 @@ def application_accept(
 
     outbox.later(notify_leader, membership.pk)
     return membership
+
+
+def _carry_answers(membership: Membership, application: Application, *, by) -> None:
+    """What the applicant said of themselves goes into the records before the application is
+    cleared: a veteran is marked so, and the organisation they named is the one the membership
+    represents when the directory knows it by that name (a name it does not know stays in the
+    leader's email, not in the directory: anyone can type on the public form)."""
+    person = membership.person
+    if application.is_veteran and not person.is_veteran:
+        person.is_veteran = True
+        person.save(update_fields=["is_veteran"])
+    name = search_key(application.organisation_name)
+    if name and membership.organisation_id is None:
+        # Compared case-folded here: SQLite folds only ASCII case in SQL.
+        organisation = next(
+            (
+                pk
+                for pk, *names in Organisation.objects.values_list(
+                    "pk", "name_uk", "name_en", "short_name"
+                ).order_by("pk")
+                if name in {search_key(n) for n in names if n}
+            ),
+            None,
+        )
+        if organisation is not None:
+            membership.organisation_id = organisation
+            membership.save(update_fields=["organisation"])
+
+
+def plan_application_digests(now=None) -> int:
+    """Tells each programme's coordinators, once, of the applications that came since they
+    were last told (the beat runs it daily: at most one email a day); returns how many
+    applications were announced."""
+    from participation.tasks import send_applications_digest
+
+    now = now or clock.now()
+    announced = 0
+    with transaction.atomic():
+        waiting = (
+            Application.objects.select_for_update(skip_locked=True)
+            .filter(status=Application.Status.NEW, announced_at__isnull=True)
+            .order_by("programme_id", "pk")
+        )
+        by_programme: dict[int, list[int]] = {}
+        for application_id, programme_id in waiting.values_list("pk", "programme_id"):
+            by_programme.setdefault(programme_id, []).append(application_id)
+        for programme_id, ids in by_programme.items():
+            outbox.later(send_applications_digest, programme_id, ids)
+            announced += Application.objects.filter(pk__in=ids).update(announced_at=now)
+    return announced
 
 
 def _complete(person: Person, application: Application, *, by: User | None) -> None:

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.roles import user_roles
 from cohesion import clock
+from cohesion.collation import ENGLISH, UKRAINIAN
 from cohesion.i18n import BilingualNameMixin
 from communities.models import search_key
 
@@ -82,8 +83,8 @@ class WorkingGroup(BilingualNameMixin, models.Model):
         related_name="working_groups",
         verbose_name=_("community"),
     )
-    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300)
-    name_en = models.CharField(_("name (English)"), max_length=300)
+    name_uk = models.CharField(_("name (Ukrainian)"), max_length=300, db_collation=UKRAINIAN)
+    name_en = models.CharField(_("name (English)"), max_length=300, db_collation=ENGLISH)
     established_on = models.DateField(_("established on"), null=True, blank=True)
     terms_of_reference = models.TextField(_("terms of reference"), blank=True)
     meeting_cadence = models.CharField(
@@ -303,7 +304,7 @@ class Person(models.Model):
         MALE = "male", _("Male")
         NOT_STATED = "not_stated", _("Not stated")
 
-    full_name = models.CharField(_("full name"), max_length=200)
+    full_name = models.CharField(_("full name"), max_length=200, db_collation=UKRAINIAN)
     # The name case-folded: SQLite folds only ASCII case, so matching "ОКСАНА" to "Оксана"
     # works the same on both databases only against a pre-folded column.
     # Case folding can lengthen text (ß becomes ss), so the key has room to spare.

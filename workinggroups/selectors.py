@@ -7,6 +7,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
+from cohesion.history import changes_between
 from communities.models import Community, Programme, StakeholderCategory
 from workinggroups.models import (
     AgeBand,
@@ -218,29 +219,12 @@ def person_history(person: Person, memberships) -> list:
         .select_related("history_user", "group", "category")
         .order_by("-history_date")[:200]
     )
-    latest: dict[tuple, object] = {}
-    entries = []
-    for record in sorted(records, key=lambda r: r.history_date):
-        key = (record.instance_type, record.id)
-        previous = latest.get(key)
-        changes = []
-        if previous is not None:
-            model = record.instance_type
-            for change in record.diff_against(previous).changes:
-                field = model._meta.get_field(change.field)
-                if field.is_relation:
-                    changes.append((field.verbose_name, "", ""))  # ids mean nothing to people
-                else:
-                    changes.append((field.verbose_name, _shown(change.old), _shown(change.new)))
-        latest[key] = record
-        entries.append({"record": record, "changes": changes})
+    records.sort(key=lambda r: r.history_date)
+    entries = [
+        {"record": record, "changes": changes}
+        for record, changes in zip(records, changes_between(records), strict=True)
+    ]
     return list(reversed(entries))
-
-
-def _shown(value):
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return value
 
 
 def current_member_counts(group_ids) -> dict[int, int]:

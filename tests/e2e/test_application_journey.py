@@ -1,7 +1,9 @@
 """A visitor applies in Ukrainian on a programme's public page; a coordinator accepts the
-application; the new member appears in the community's working group."""
+application; the new member appears in the community's working group and is welcomed by email,
+in Ukrainian, with the group's name."""
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 
 from communities.models import Programme
@@ -40,6 +42,7 @@ def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
     form = visitor.locator("main form")
     form.locator("input[name=full_name]").fill(NAME)
     form.locator("input[name=phone]").fill("+380 67 765 43 21")
+    form.locator("input[name=email]").fill("hanna.zaiavnytsia@example.org")
     form.locator("select[name=community]").select_option(str(group.community_id))
     form.locator("select[name=category]").select_option(label="Громадські організації")
     form.locator("input[name=organisation_name]").fill("ГО «Світанок»")
@@ -71,3 +74,9 @@ def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
     assert membership.category.code == "cso"
     page.goto(f"{live_server.url}{group.get_absolute_url()}")
     expect(page.locator("main").get_by_text(NAME)).to_be_visible()
+
+    # The applicant hears, in the language they applied in, where they now belong.
+    welcome = [m for m in mail.outbox if m.to == ["hanna.zaiavnytsia@example.org"]]
+    assert [m.subject for m in welcome][-1].startswith("Ласкаво просимо до робочої групи")
+    assert "прийнято" in welcome[-1].body
+    assert group.name_uk in welcome[-1].body

@@ -113,3 +113,36 @@ def test_a_status_change_is_recorded_with_the_user(as_user, coordinator, group):
     assert (record.status, record.history_user) == ("active", coordinator)
     change = group.status_changes.get()
     assert change.recorded_by == coordinator
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("uk", ["Роль: Учасник → Заступник", "Стать: Жінка → Чоловік",
+                "Категорія зацікавлених сторін: Інше → Молодь",
+                "Внутрішньо переміщена особа: ні → так"]),
+        ("en", ["Role: Member → Deputy", "Sex: Female → Male",
+                "Stakeholder category: Other → Youth", "Internally displaced: no → yes"]),
+    ],
+)  # fmt: skip
+def test_the_history_shows_labels_in_the_readers_language_never_stored_codes(
+    as_user, coordinator, leader, membership, language, expected
+):
+    import html
+    import re
+
+    edit_person(as_user(leader), membership.person, sex="male", is_idp="on")
+    as_user(leader).post(
+        reverse("workinggroups:membership_edit", args=[membership.pk]),
+        {"category": category_by_code("youth").pk, "organisation": "", "role": "deputy"},
+    )
+    coordinator.language = language
+    coordinator.save(update_fields=["language"])
+    page = as_user(coordinator).get(membership.person.get_absolute_url())
+    history = page.text.split("History of changes" if language == "en" else "Історія змін")[1]
+    lines = [html.unescape(re.sub(r"<[^>]+>", "", line)).strip() for line in history.split("<br>")]
+    text = "\n".join(lines)
+    for code in ("member", "deputy", "female", "male", "not_stated", "True", "False", "youth"):
+        assert not re.search(rf"(?<![\w-]){code}(?![\w-])", text), (code, text)
+    for shown in expected:
+        assert any(line.startswith(shown) for line in lines), (shown, text)
