@@ -58,13 +58,37 @@ COLUMNS = [
     Column("consent_purpose", gettext_lazy("Purpose of consent")),
 ]
 
-YES = {"yes", "y", "true", "1", "так", "т", "+", "x"}
-NO = {"", "no", "n", "false", "0", "ні", "н", "-"}
+YES = {"yes", "y", "true", "1", "так", "т", "+", "x", "х", "v", "✓", "✔", "є", "да"}
+NO = {"", "no", "n", "false", "0", "ні", "н", "-", "—", "немає", "нема", "нет"}
 SEX_WORDS = {
-    Person.Sex.FEMALE: {"female", "f", "woman", "ж", "жін", "жінка", "жіноча"},
-    Person.Sex.MALE: {"male", "m", "man", "ч", "чол", "чоловік", "чоловіча"},
-    Person.Sex.NOT_STATED: {"not stated", "not_stated", "-", "не вказано"},
+    Person.Sex.FEMALE: {"female", "f", "woman", "w", "ж", "жін", "жінка", "жіноча", "жен"},
+    Person.Sex.MALE: {"male", "m", "man", "ч", "чол", "чоловік", "чоловіча", "муж", "м"},
+    Person.Sex.NOT_STATED: {"not stated", "not_stated", "-", "—", "не вказано", "невідомо"},
 }
+# The words people write for a role in the group, beside its labels.
+ROLE_WORDS = {
+    Membership.Role.MEMBER: {"член", "член групи", "учасник", "учасниця", "member"},
+    Membership.Role.LEADER: {"лідер", "лідерка", "голова", "керівник", "керівниця", "leader"},
+    Membership.Role.DEPUTY: {"заступник", "заступниця", "заст", "deputy"},
+    Membership.Role.SECRETARY: {"секретар", "секретарка", "secretary"},
+}
+# Headers coordinators' own lists use, beside the template's labels (compared case-folded).
+HEADER_WORDS = {
+    "full_name": {"піб", "п.і.б", "прізвище, ім'я, по батькові", "прізвище ім'я по батькові",
+                  "прізвище та ім'я", "ім'я", "name", "full name", "учасник", "учасниця"},
+    "sex": {"стать", "gender", "sex"},
+    "birth_year": {"рік народження", "р.н", "рік нар", "year of birth", "born"},
+    "phone": {"телефон", "тел", "моб. телефон", "мобільний", "phone", "mobile"},
+    "email": {"email", "e-mail", "ел. пошта", "електронна пошта", "пошта", "е-мейл"},
+    "category": {"категорія", "категорія зацікавлених сторін", "сектор", "category"},
+    "role": {"роль", "роль у групі", "посада в групі", "role"},
+    "joined_on": {"дата вступу", "дата приєднання", "з якого часу", "joined", "date joined"},
+    "is_veteran": {"ветеран", "ветеран/ка", "ветеран або військовослужбовець", "veteran"},
+    "is_idp": {"впо", "впо (так/ні)", "внутрішньо переміщена особа", "idp"},
+    "has_disability": {"інвалідність", "особа з інвалідністю", "disability"},
+    "consent_given_on": {"згода", "дата згоди", "згода надана", "consent"},
+    "consent_purpose": {"мета згоди", "purpose of consent"},
+}  # fmt: skip
 
 
 def _header_keys() -> dict[str, str]:
@@ -74,14 +98,22 @@ def _header_keys() -> dict[str, str]:
     keys = {}
     for column in COLUMNS:
         keys[column.key] = column.key
+        for word in HEADER_WORDS.get(column.key, ()):
+            keys[_word(word)] = column.key
         for language in ("uk", "en"):
             with translation.override(language):
-                keys[search_key(str(column.label))] = column.key
+                keys[_word(str(column.label))] = column.key
     return keys
 
 
+def _word(text: str) -> str:
+    """A header or a value as compared: case-folded, apostrophe variants made one, without
+    the dots, colons and stars people end words with ("жін.", "ПІБ:", "Стать*")."""
+    return search_key(text).strip(" .:*").strip()
+
+
 def _parse_bool(value: str) -> bool:
-    word = search_key(value)
+    word = _word(value)
     if word in YES:
         return True
     if word in NO:
@@ -123,7 +155,7 @@ class ImportRow(CleanForm):
         self.categories = categories
 
     def clean_sex(self):
-        word = search_key(self.cleaned_data["sex"])
+        word = _word(self.cleaned_data["sex"])
         for sex, words in SEX_WORDS.items():
             if word == sex or word in words:
                 return sex
@@ -136,15 +168,15 @@ class ImportRow(CleanForm):
         return year
 
     def clean_category(self):
-        category = self.categories.get(search_key(self.cleaned_data["category"]))
+        category = self.categories.get(_word(self.cleaned_data["category"]))
         if category is None:
             raise ValidationError(_("Unknown category: use one from the template's list."))
         return category
 
     def clean_role(self):
-        word = search_key(self.cleaned_data["role"] or Membership.Role.MEMBER)
+        word = _word(self.cleaned_data["role"] or Membership.Role.MEMBER)
         for value, label in Membership.Role.choices:
-            if word in (value, search_key(str(label))):
+            if word in (value, _word(str(label))) or word in ROLE_WORDS.get(value, ()):
                 return value
         raise ValidationError(_("Write “leader”, “deputy”, “secretary” or “member”."))
 
@@ -180,6 +212,36 @@ class ImportResult:
     already: int = 0
 
 
+def decode_csv(content: bytes) -> str:
+    """The text of a CSV file as people save it: UTF-8 (with or without Excel's byte-order
+    mark), else Windows-1251, what Excel on a Ukrainian Windows writes for "CSV"."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1251")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            _("The file's text is neither UTF-8 nor Windows-1251: save it as “CSV UTF-8”.")
+        ) from exc
+
+
+def csv_delimiter(text: str) -> str:
+    """`;` (Excel where the decimal mark is a comma, as in Ukraine), `,` or a tab: the one
+    that splits the first lines into the same number of columns, most of them."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    best, score = ",", (0, 0)
+    for delimiter in (";", ",", "\t"):
+        counts = [line.count(delimiter) for line in lines]
+        if not counts or not counts[0]:
+            continue
+        steady = sum(count == counts[0] for count in counts)
+        if (steady, counts[0]) > score:
+            best, score = delimiter, (steady, counts[0])
+    return best
+
+
 def read_table(upload) -> tablib.Dataset:
     """The uploaded file as a dataset, or ValidationError saying what is wrong with it. The
     file is judged on what it would expand to and read as a stream within MAX_ROWS and
@@ -187,20 +249,14 @@ def read_table(upload) -> tablib.Dataset:
     name = (upload.name or "").lower()
     check_size(upload, MAX_BYTES)
     if name.endswith(".csv"):
-        content = upload.read()
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValidationError(
-                _("The CSV file is not in UTF-8. Save it as “CSV UTF-8” and upload it again.")
-            ) from exc
+        text = decode_csv(upload.read())
         if not text.strip():
             raise ValidationError(_("The file is empty."))
         if "\x00" in text:
             raise ValidationError(_("This is not a CSV file."))
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        rows = read_csv(text, delimiter=delimiter, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+        rows = read_csv(
+            text, delimiter=csv_delimiter(text), max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
+        )
     elif name.endswith(".xlsx"):
         rows = read_xlsx(upload, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     else:
@@ -229,7 +285,7 @@ def validate_table(dataset: tablib.Dataset, group: WorkingGroup) -> tuple[list, 
     the header is row 1)."""
     result = ImportResult()
     known = _header_keys()
-    headers = [known.get(search_key(str(header or ""))) for header in dataset.headers or []]
+    headers = [known.get(_word(str(header or ""))) for header in dataset.headers or []]
     labels = {column.key: str(column.label) for column in COLUMNS}
     missing = [c for c in COLUMNS if c.required and c.key not in headers]
     if missing:
@@ -245,7 +301,7 @@ def validate_table(dataset: tablib.Dataset, group: WorkingGroup) -> tuple[list, 
     categories = {}
     for category in StakeholderCategory.objects.all():
         for key in (category.code, category.name_uk, category.name_en):
-            categories[search_key(key)] = category
+            categories[_word(key)] = category
     cleaned_rows, seen = [], {}
     current_leader = (
         group.memberships.current()
