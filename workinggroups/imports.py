@@ -210,6 +210,8 @@ class ImportResult:
     matched: int = 0
     added: int = 0
     already: int = 0
+    # Headers of columns no field takes (an organisation, notes): said, never dropped silently.
+    ignored: list[str] = field(default_factory=list)
 
 
 def decode_csv(content: bytes) -> str:
@@ -286,6 +288,11 @@ def validate_table(dataset: tablib.Dataset, group: WorkingGroup) -> tuple[list, 
     result = ImportResult()
     known = _header_keys()
     headers = [known.get(_word(str(header or ""))) for header in dataset.headers or []]
+    result.ignored = [
+        str(header).strip()
+        for header, key in zip(dataset.headers or [], headers, strict=True)
+        if key is None and str(header or "").strip()
+    ]
     labels = {column.key: str(column.label) for column in COLUMNS}
     missing = [c for c in COLUMNS if c.required and c.key not in headers]
     if missing:

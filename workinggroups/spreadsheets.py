@@ -55,6 +55,12 @@ def member_import(request: HttpRequest, pk: int) -> HttpResponse:
                         )
                         % vars(result),
                     )
+                    if result.ignored:
+                        messages.warning(
+                            request,
+                            _("These columns were not imported: %(columns)s.")
+                            % {"columns": ", ".join(result.ignored)},
+                        )
                     return redirect(group)
     context = {"group": group, "form": form, "result": result, "columns": COLUMNS}
     return render(request, "workinggroups/import.html", context)

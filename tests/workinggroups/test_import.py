@@ -9,6 +9,7 @@ import os
 import openpyxl
 import pytest
 import tablib
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -352,13 +353,26 @@ def test_the_lists_coordinators_really_have_are_imported(
     assert set(people) == {"Ґалаган Марія Іванівна", "Їжакевич Петро", "Кар’єрна Ольга"}
     halahan = people["Ґалаган Марія Іванівна"]
     assert (halahan.person.sex, halahan.person.birth_year, halahan.person.is_idp) == (
-        "female", 1987, True
+        "female",
+        1987,
+        True,
     )
     assert halahan.role == Membership.Role.MEMBER
     petro = people["Їжакевич Петро"]
     assert (petro.person.sex, petro.role, petro.person.is_veteran) == ("male", "deputy", True)
     assert petro.category.code == "youth"
     assert people["Кар’єрна Ольга"].category.code == "police"
+
+
+def test_columns_no_field_takes_are_named_after_the_import_not_dropped_silently(
+    as_user, coordinator, group
+):
+    content = EXCEL_1251.replace("Ветеран\r\n", "Ветеран;Організація;Примітки\r\n").encode("cp1251")
+    client = as_user(coordinator)
+    response = post(client, group, SimpleUploadedFile("m.csv", content))
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "Ці стовпці не імпортовано: Організація, Примітки." in shown
 
 
 def test_a_word_the_importer_does_not_know_is_refused_with_the_words_it_knows(
