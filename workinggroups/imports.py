@@ -22,7 +22,7 @@ from cohesion.text import clean_line, defuse_formula
 from cohesion.uploads import check_size, read_csv, read_xlsx
 from communities.models import StakeholderCategory, search_key
 from workinggroups.access import people_visible_to
-from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.models import ImportColumn, Membership, Person, WorkingGroup
 from workinggroups.services import membership_add
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -282,19 +282,55 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def validate_table(dataset: tablib.Dataset, group: WorkingGroup) -> tuple[list, ImportResult]:
-    """Every row checked; returns the cleaned rows and the errors (row numbers as in the file:
-    the header is row 1)."""
-    result = ImportResult()
+def propose(headers, programme) -> list[str | None]:
+    """The field each column goes to, by its header: as the programme's coordinators mapped
+    that header before (ImportColumn), else by the template's labels and the words lists use
+    (HEADER_WORDS), else none. A field is proposed once, for its first column."""
+    remembered = dict(
+        ImportColumn.objects.filter(programme=programme).values_list("header", "field")
+    )
     known = _header_keys()
-    headers = [known.get(_word(str(header or ""))) for header in dataset.headers or []]
+    proposed, taken = [], set()
+    for header in headers or []:
+        word = _word(str(header or ""))
+        key = remembered[word] or None if word in remembered else known.get(word)
+        if key in taken:
+            key = None
+        taken.add(key)
+        proposed.append(key)
+    return proposed
+
+
+def missing_fields(mapping) -> list[Column]:
+    return [c for c in COLUMNS if c.required and c.key not in mapping]
+
+
+@transaction.atomic
+def remember_mapping(programme, headers, mapping) -> None:
+    """Keeps the coordinator's choice for each header, for the programme's next file."""
+    for header, key in zip(headers, mapping, strict=True):
+        word = _word(str(header or ""))
+        if word:
+            ImportColumn.objects.update_or_create(
+                programme=programme, header=word[:200], defaults={"field": key or ""}
+            )
+
+
+def validate_table(
+    dataset: tablib.Dataset, group: WorkingGroup, mapping: list | None = None
+) -> tuple[list, ImportResult]:
+    """Every row checked; returns the cleaned rows and the errors (row numbers as in the file:
+    the header is row 1). `mapping` gives each column's field (None to leave it out); by
+    default, as `propose` has it."""
+    result = ImportResult()
+    headers = mapping if mapping is not None else propose(dataset.headers, group.programme)
     result.ignored = [
         str(header).strip()
         for header, key in zip(dataset.headers or [], headers, strict=True)
         if key is None and str(header or "").strip()
     ]
     labels = {column.key: str(column.label) for column in COLUMNS}
-    missing = [c for c in COLUMNS if c.required and c.key not in headers]
+    missing = missing_fields(headers)
     if missing:
         for column in missing:
             result.errors.append((1, str(column.label), _("This column is missing.")))

@@ -460,3 +460,28 @@ class Membership(models.Model):
     @property
     def is_current(self) -> bool:
         return self.left_on is None
+
+
+class ImportColumn(models.Model):
+    """How a programme's coordinators mapped a column of their own member lists (by its
+    header, case-folded) to a field: proposed again for the next file with that header."""
+
+    programme = models.ForeignKey(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="import_columns",
+        verbose_name=_("programme"),
+    )
+    header = models.CharField(_("column header"), max_length=200)
+    # A field key of workinggroups.imports.COLUMNS, or "" for a column to leave out.
+    field = models.CharField(_("field"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("import column")
+        verbose_name_plural = _("import columns")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "header"], name="import_column_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.header} → {self.field or '—'}"

@@ -1,8 +1,12 @@
 """The pages that take or give member lists as files: the import (checked whole, saved all or
 nothing, by workinggroups.imports), its template, and the exports for coordinators."""
 
+import secrets
+
+import tablib
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +24,10 @@ from workinggroups.imports import (
     exported_memberships,
     import_members,
     members_dataset,
+    missing_fields,
+    propose,
     read_table,
+    remember_mapping,
     template_dataset,
     validate_table,
 )
@@ -30,40 +37,160 @@ class UploadForm(CleanForm):
     file = forms.FileField(label=gettext_lazy("File (.csv or .xlsx)"))
 
 
+class MappingForm(CleanForm):
+    """Which field each column of the coordinator's file holds: proposed from its header (or
+    from how this programme mapped that header before), changed or left out by them."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, headers, samples, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = list(headers)
+        choices = [("", _("— leave out —"))] + [
+            (c.key, f"{c.label}{' *' if c.required else ''}") for c in COLUMNS
+        ]
+        for index, header in enumerate(self.headers):
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=str(header or "") or _("(no header)"),
+                choices=choices,
+                required=False,
+                help_text=", ".join(samples[index]),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        mapping = self.mapping()
+        chosen = [key for key in mapping if key]
+        twice = {key for key in chosen if chosen.count(key) > 1}
+        labels = {c.key: str(c.label) for c in COLUMNS}
+        for key in sorted(twice):
+            self.add_error(
+                None,
+                _("“%(field)s” is chosen for more than one column.") % {"field": labels[key]},
+            )
+        for column in missing_fields(mapping):
+            self.add_error(
+                None, _("Choose the column that holds “%(field)s”.") % {"field": column.label}
+            )
+        return cleaned
+
+    def mapping(self) -> list[str | None]:
+        data = getattr(self, "cleaned_data", {})
+        return [data.get(f"column_{index}") or None for index in range(len(self.headers))]
+
+
+# An upload waiting for its columns to be mapped: kept in the cache for the user, briefly.
+KEEP_SECONDS = 30 * 60
+
+
+def _keep(request, group, dataset) -> str:
+    token = secrets.token_urlsafe(16)
+    cache.set(
+        _kept_key(request, token),
+        {"group": group.pk, "headers": list(dataset.headers), "rows": [list(r) for r in dataset]},
+        KEEP_SECONDS,
+    )
+    return token
+
+
+def _kept(request, group, token):
+    kept = cache.get(_kept_key(request, token)) if token else None
+    if not kept or kept["group"] != group.pk:
+        return None
+    return tablib.Dataset(*kept["rows"], headers=kept["headers"])
+
+
+def _kept_key(request, token: str) -> str:
+    return f"member-import:{request.user.pk}:{token}"
+
+
+def _samples(dataset, count: int = 3) -> list[list[str]]:
+    samples = [[] for _header in dataset.headers]
+    for row in dataset[:20]:
+        for index, value in enumerate(row):
+            text = "" if value is None else str(value).strip()
+            if text and len(samples[index]) < count:
+                samples[index].append(text[:40])
+    return samples
+
+
 def member_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload, then (when the file's headers do not say where the required fields are) a
+    column mapping, then all-or-nothing saving."""
     group = access_group(request.user, pk, manage=True)
     form = UploadForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
+    result = mapping_form = None
+    dataset = mapping = None
+    expired = False
+    if request.method == "POST" and "token" in request.POST:
+        form = UploadForm()
+        dataset = _kept(request, group, request.POST.get("token"))
+        if dataset is None:
+            expired = True
+        else:
+            mapping_form = MappingForm(
+                request.POST, headers=dataset.headers, samples=_samples(dataset)
+            )
+            if mapping_form.is_valid():
+                mapping = mapping_form.mapping()
+    elif request.method == "POST" and form.is_valid():
         try:
             dataset = read_table(form.cleaned_data["file"])
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            rows, result = validate_table(dataset, group)
-            if not result.errors:
-                try:
-                    import_members(group=group, rows=rows, by=request.user, result=result)
-                except ValidationError as error:  # e.g. the group ceased meanwhile
-                    form.add_error(None, error)
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "Imported: %(added)s members added (%(created)s new people, "
-                            "%(matched)s already on record, %(already)s already members)."
-                        )
-                        % vars(result),
-                    )
-                    if result.ignored:
-                        messages.warning(
-                            request,
-                            _("These columns were not imported: %(columns)s.")
-                            % {"columns": ", ".join(result.ignored)},
-                        )
-                    return redirect(group)
-    context = {"group": group, "form": form, "result": result, "columns": COLUMNS}
+            proposed = propose(dataset.headers, group.programme)
+            # Columns to map only when some column's header said nothing: a file whose every
+            # column is known yet lacks a required one is told so (validate_table).
+            if missing_fields(proposed) and None in proposed:
+                token = _keep(request, group, dataset)
+                initial = {f"column_{i}": key or "" for i, key in enumerate(proposed)}
+                mapping_form = MappingForm(
+                    initial={"token": token, **initial},
+                    headers=dataset.headers,
+                    samples=_samples(dataset),
+                )
+            else:
+                mapping = proposed
+    if mapping is not None:
+        rows, result = validate_table(dataset, group, mapping)
+        if not result.errors:
+            try:
+                import_members(group=group, rows=rows, by=request.user, result=result)
+            except ValidationError as error:  # e.g. the group ceased meanwhile
+                form.add_error(None, error)
+            else:
+                if mapping_form is not None:
+                    remember_mapping(group.programme, dataset.headers, mapping)
+                    cache.delete(_kept_key(request, mapping_form.cleaned_data["token"]))
+                _imported(request, result)
+                return redirect(group)
+    context = {
+        "group": group,
+        "form": form,
+        "result": result,
+        "columns": COLUMNS,
+        "mapping_form": mapping_form,
+        "expired": expired,
+    }
     return render(request, "workinggroups/import.html", context)
+
+
+def _imported(request, result) -> None:
+    messages.success(
+        request,
+        _(
+            "Imported: %(added)s members added (%(created)s new people, "
+            "%(matched)s already on record, %(already)s already members)."
+        )
+        % vars(result),
+    )
+    if result.ignored:
+        messages.warning(
+            request,
+            _("These columns were not imported: %(columns)s.")
+            % {"columns": ", ".join(result.ignored)},
+        )
 
 
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:

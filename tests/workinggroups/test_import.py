@@ -521,3 +521,96 @@ def test_unknown_template_format_is_404(as_user, leader):
         as_user(leader).get(reverse("workinggroups:import_template", args=["pdf"])).status_code
         == 404
     )
+
+
+# A list whose headers say nothing the importer knows: the coordinator maps its columns.
+OWN_HEADERS = (
+    "№;Хто;Ж/Ч;Звідки;Коли прийшла;Примітка\r\n"
+    "1;Ґалаган Марія;ж;Поліція;15.03.2024;активна\r\n"
+    "2;Їжакевич Петро;ч;Молодь;01.04.2024;\r\n"
+)
+
+
+def mapping_step(client, group, content=OWN_HEADERS):
+    response = post(client, group, SimpleUploadedFile("own.csv", content.encode("cp1251")))
+    assert response.status_code == 200
+    return response, response.context["mapping_form"]
+
+
+def choose(client, group, form, **fields):
+    data = {"token": form.initial["token"], **{f"column_{i}": "" for i in range(6)}, **fields}
+    return client.post(reverse("workinggroups:member_import", args=[group.pk]), data)
+
+
+MAPPED = {"column_1": "full_name", "column_2": "sex", "column_3": "category",
+          "column_4": "joined_on"}  # fmt: skip
+
+
+def test_a_file_with_its_own_headers_is_mapped_column_by_column_then_imported(
+    as_user, coordinator, group
+):
+    client = as_user(coordinator)
+    before = counts()
+    response, form = mapping_step(client, group)
+    assert counts() == before  # nothing saved before the mapping
+    # Each column offered with its first values.
+    assert "Ґалаган Марія" in response.text and "Коли прийшла" in response.text
+    assert form.initial["column_1"] == ""  # "Хто" is not a header the importer knows
+
+    response = choose(client, group, form, **MAPPED)
+    assert response.status_code == 302
+    names = set(Membership.objects.filter(group=group).values_list("person__full_name", flat=True))
+    assert names == {"Ґалаган Марія", "Їжакевич Петро"}
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "Ці стовпці не імпортовано: №, Примітка." in shown
+
+
+def test_the_programmes_mapping_is_proposed_for_its_next_file(
+    as_user, coordinator, group, other_group
+):
+    client = as_user(coordinator)
+    _response, form = mapping_step(client, group)
+    assert choose(client, group, form, **MAPPED).status_code == 302
+
+    # The next file with those headers, for another group of the programme, goes straight in.
+    response = post(client, other_group, SimpleUploadedFile("own.csv", OWN_HEADERS.encode()))
+    assert response.status_code == 302
+    assert Membership.objects.filter(group=other_group).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({**MAPPED, "column_5": "full_name"}, "обрано для кількох стовпців"),
+        ({k: v for k, v in MAPPED.items() if k != "column_3"}, "Оберіть стовпець"),
+    ],
+    ids=["a field twice", "a required field left out"],
+)
+def test_a_mapping_that_cannot_work_is_refused_and_saves_nothing(
+    as_user, coordinator, group, fields, message
+):
+    client = as_user(coordinator)
+    _response, form = mapping_step(client, group)
+    before = counts()
+    response = choose(client, group, form, **fields)
+    assert response.status_code == 200
+    assert counts() == before
+    assert message in response.text
+
+
+def test_a_kept_upload_is_the_uploaders_only_and_expires(as_user, coordinator, group, programme):
+    from django.core.cache import cache
+
+    _response, form = mapping_step(as_user(coordinator), group)
+    other = UserFactory(email="other.coordinator@example.org")
+    RoleAssignment.objects.create(user=other, role=Role.COORDINATOR, programme=programme)
+    from tests.conftest import give_totp
+
+    response = choose(as_user(give_totp(other)), group, form, **MAPPED)
+    assert response.status_code == 200
+    assert "Завантажений файл застарів" in response.text
+    assert Membership.objects.filter(group=group).count() == 0
+
+    cache.clear()
+    response = choose(as_user(coordinator), group, form, **MAPPED)
+    assert "Завантажений файл застарів" in response.text
