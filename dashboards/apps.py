@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +7,12 @@ def _install_triggers(sender, using, **kwargs):
     from dashboards import versioning
 
     versioning.install(using)
+
+
+def _uninstall_triggers(sender, using, **kwargs):
+    from dashboards import versioning
+
+    versioning.uninstall(using)
 
 
 class DashboardsConfig(AppConfig):
@@ -17,3 +23,4 @@ class DashboardsConfig(AppConfig):
         # After every migrate (and test database set-up), the triggers that keep the figures'
         # version are (re)installed from dashboards.versioning.WATCHED.
         post_migrate.connect(_install_triggers, sender=self, dispatch_uid="figures-triggers")
+        pre_migrate.connect(_uninstall_triggers, sender=self, dispatch_uid="figures-untriggers")

@@ -187,7 +187,9 @@ def _sqlite(source: Source) -> list[str]:
 
 
 def install(using=None) -> None:
-    """Creates (or replaces) the triggers of every watched table."""
+    """Creates (or replaces) the triggers of every watched table. On SQLite, whose triggers
+    are dropped while migrations run (uninstall), every programme's version is raised too:
+    whatever a migration changed meanwhile reaches no cached figure."""
     from django.db import connections
 
     db = connections[using] if using else connection
@@ -196,6 +198,17 @@ def install(using=None) -> None:
         for source in WATCHED:
             for statement in build(source):
                 cursor.execute(statement)
+        if db.vendor == "sqlite":
+            cursor.execute(_bump(f"SELECT {EVERY_PROGRAMME} AS pid"))
+
+
+def uninstall(using=None) -> None:
+    """Drops the triggers before migrations run on SQLite (see meetings.summary.uninstall)."""
+    from django.db import connections
+
+    from meetings.summary import drop_triggers
+
+    drop_triggers(connections[using] if using else connection, "figures_")
 
 
 def versions(programme_id: int) -> str:

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,6 +7,12 @@ def _install_summary(sender, using, **kwargs):
     from meetings import summary
 
     summary.install(using)
+
+
+def _uninstall_summary(sender, using, **kwargs):
+    from meetings import summary
+
+    summary.uninstall(using)
 
 
 class MeetingsConfig(AppConfig):
@@ -17,3 +23,4 @@ class MeetingsConfig(AppConfig):
         # After every migrate (and test database set-up or flush), the calendar and the
         # triggers that keep the per-group, per-month summary are (re)installed.
         post_migrate.connect(_install_summary, sender=self, dispatch_uid="summary-triggers")
+        pre_migrate.connect(_uninstall_summary, sender=self, dispatch_uid="summary-untriggers")

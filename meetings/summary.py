@@ -360,15 +360,36 @@ def fill_calendar(using=None) -> bool:
 
 def install(using=None) -> None:
     """Fills the calendar and creates (or replaces) the triggers; rebuilds the summary when
-    the calendar was (re)written."""
+    the calendar was (re)written, and on SQLite, whose triggers are dropped while migrations
+    run (uninstall)."""
     db = connections[using] if using else connection
     refilled = fill_calendar(using)
     build = _postgresql if db.vendor == "postgresql" else _sqlite
     with db.cursor() as cursor:
         for statement in build():
             cursor.execute(statement)
-    if refilled:
+    if refilled or db.vendor == "sqlite":
         rebuild(using)
+
+
+def uninstall(using=None) -> None:
+    """Drops the triggers before migrations run on SQLite: a migration that remakes a table
+    (SQLite's way of altering a column) renames it, and SQLite refuses the rename while a
+    trigger elsewhere names a table that is, for that moment, gone. PostgreSQL alters in
+    place and keeps its triggers, so that data migrations keep the summary."""
+    drop_triggers(connections[using] if using else connection, "summary_")
+
+
+def drop_triggers(db, prefix: str) -> None:
+    if db.vendor != "sqlite":
+        return
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+            [prefix + "%"],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
 
 
 def rebuild(using=None) -> int:
