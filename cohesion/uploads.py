@@ -275,7 +275,8 @@ def read_xlsx(
     width = max(len(values) for values in rows.values())
     return [
         rows.get(number, []) + [None] * (width - len(rows.get(number, [])))
-        for number in range(min(rows), max(rows) + 1)
+        # From the sheet's first row: an error names the row the spreadsheet shows.
+        for number in range(1, max(rows) + 1)
     ]
 
 
@@ -317,19 +318,22 @@ def _value(cell, strings, dates, epoch):
 
 
 def read_csv(text: str, *, delimiter: str, max_rows: int, max_columns: int) -> list[list[str]]:
-    """The CSV's rows, header first, within the same limits as a sheet; empty rows dropped."""
-    rows = []
+    """The CSV's rows as the file numbers them (an empty row stays, empty, so that an error
+    names the row a spreadsheet shows), within the same limits as a sheet; empty rows at the
+    end dropped."""
+    rows, filled = [], 0
     try:
         for values in csv.reader(io.StringIO(text), delimiter=delimiter):
             while values and not values[-1].strip():
                 values.pop()
-            if not values:
-                continue
+            filled += bool(values)
             if len(values) > max_columns:
                 raise _refuse_columns(max_columns)
-            if len(rows) > max_rows:
+            if filled > max_rows + 1:
                 raise _refuse_rows(max_rows)
             rows.append(values)
     except csv.Error as error:
         raise ValidationError(_("The CSV file could not be read.")) from error
+    while rows and not rows[-1]:
+        rows.pop()
     return rows

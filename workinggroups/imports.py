@@ -231,16 +231,20 @@ def decode_csv(content: bytes) -> str:
 
 def csv_delimiter(text: str) -> str:
     """`;` (Excel where the decimal mark is a comma, as in Ukraine), `,` or a tab: the one
-    that splits the first lines into the same number of columns, most of them."""
+    that splits most of the first lines into the same number of columns (a title line above
+    the headers has none)."""
+    from collections import Counter
+
     lines = [line for line in text.splitlines()[:20] if line.strip()]
     best, score = ",", (0, 0)
     for delimiter in (";", ",", "\t"):
-        counts = [line.count(delimiter) for line in lines]
-        if not counts or not counts[0]:
+        counts = Counter(line.count(delimiter) for line in lines)
+        counts.pop(0, None)
+        if not counts:
             continue
-        steady = sum(count == counts[0] for count in counts)
-        if (steady, counts[0]) > score:
-            best, score = delimiter, (steady, counts[0])
+        columns, steady = counts.most_common(1)[0]
+        if (steady, columns) > score:
+            best, score = delimiter, (steady, columns)
     return best
 
 
@@ -263,11 +267,34 @@ def read_table(upload) -> tablib.Dataset:
         rows = read_xlsx(upload, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     else:
         raise ValidationError(_("Upload a .csv or .xlsx file."))
-    if not rows:
+    if not any(rows):
         raise ValidationError(_("The file is empty."))
     width = max(len(row) for row in rows)
-    header, *body = [list(row) + [None] * (width - len(row)) for row in rows]
-    return tablib.Dataset(*body, headers=["" if cell is None else str(cell) for cell in header])
+    rows = [list(row) + [None] * (width - len(row)) for row in rows]
+    at = header_row(rows)
+    header, *body = rows[at:]
+    dataset = tablib.Dataset(*body, headers=["" if cell is None else str(cell) for cell in header])
+    # The file's row number of the first row below the header (rows are counted from 1).
+    dataset.first_row = at + 2
+    return dataset
+
+
+def header_row(rows, *, within: int = 10) -> int:
+    """Which of the first rows holds the headers: lists as people keep them start with a title
+    ("Список членів робочої групи", merged across the sheet) or a blank line. The row naming
+    the most known fields, else the first with two cells filled, else the first."""
+    known = _header_keys()
+    best, found = None, 0
+    for index, row in enumerate(rows[:within]):
+        named = sum(1 for cell in row if cell is not None and _word(str(cell)) in known)
+        if named > found:
+            best, found = index, named
+    if best is not None:
+        return best
+    for index, row in enumerate(rows[:within]):
+        if sum(1 for cell in row if cell not in (None, "")) >= 2:
+            return index
+    return 0
 
 
 def _cell(value) -> str:
@@ -323,6 +350,7 @@ def validate_table(
     the header is row 1). `mapping` gives each column's field (None to leave it out); by
     default, as `propose` has it."""
     result = ImportResult()
+    header_at = getattr(dataset, "first_row", 2) - 1  # the header's row in the file
     headers = mapping if mapping is not None else propose(dataset.headers, group.programme)
     result.ignored = [
         str(header).strip()
@@ -333,13 +361,15 @@ def validate_table(
     missing = missing_fields(headers)
     if missing:
         for column in missing:
-            result.errors.append((1, str(column.label), _("This column is missing.")))
+            result.errors.append((header_at, str(column.label), _("This column is missing.")))
         return [], result
     if dataset.height == 0:
-        result.errors.append((1, "", _("The file has no rows below the header.")))
+        result.errors.append((header_at, "", _("The file has no rows below the header.")))
         return [], result
     if dataset.height > MAX_ROWS:
-        result.errors.append((1, "", _("At most %(max)s rows at a time.") % {"max": MAX_ROWS}))
+        result.errors.append(
+            (header_at, "", _("At most %(max)s rows at a time.") % {"max": MAX_ROWS})
+        )
         return [], result
     categories = {}
     for category in StakeholderCategory.objects.all():
@@ -353,7 +383,7 @@ def validate_table(
         .first()
     )
     leaders = 1 if current_leader else 0
-    for number, raw in enumerate(dataset, start=2):
+    for number, raw in enumerate(dataset, start=getattr(dataset, "first_row", 2)):
         data = {key: _cell(value) for key, value in zip(headers, raw, strict=False) if key}
         if not any(data.values()):
             continue  # blank lines at the end of a sheet

@@ -87,7 +87,12 @@ def _keep(request, group, dataset) -> str:
     token = secrets.token_urlsafe(16)
     cache.set(
         _kept_key(request, token),
-        {"group": group.pk, "headers": list(dataset.headers), "rows": [list(r) for r in dataset]},
+        {
+            "group": group.pk,
+            "headers": list(dataset.headers),
+            "rows": [list(r) for r in dataset],
+            "first_row": getattr(dataset, "first_row", 2),
+        },
         KEEP_SECONDS,
     )
     return token
@@ -97,7 +102,9 @@ def _kept(request, group, token):
     kept = cache.get(_kept_key(request, token)) if token else None
     if not kept or kept["group"] != group.pk:
         return None
-    return tablib.Dataset(*kept["rows"], headers=kept["headers"])
+    dataset = tablib.Dataset(*kept["rows"], headers=kept["headers"])
+    dataset.first_row = kept["first_row"]
+    return dataset
 
 
 def _kept_key(request, token: str) -> str:

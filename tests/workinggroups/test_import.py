@@ -614,3 +614,42 @@ def test_a_kept_upload_is_the_uploaders_only_and_expires(as_user, coordinator, g
     cache.clear()
     response = choose(as_user(coordinator), group, form, **MAPPED)
     assert "Завантажений файл застарів" in response.text
+
+
+def titled_xlsx() -> bytes:
+    """A sheet as lists are kept: a title merged across the top, a blank row, the headers, the
+    people (a date typed as a date, a year as a number)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Список членів робочої групи, Баранівська громада"])
+    sheet.merge_cells("A1:G1")
+    sheet.append([])
+    sheet.append(["ПІБ", "Стать", "Рік народження", "Категорія", "Роль", "Дата вступу", "ВПО"])
+    sheet.append(
+        ["Ґалаган Марія", "жін.", 1987, "Поліція", "член", datetime.date(2024, 3, 15), "так"]
+    )
+    sheet.append(["Їжакевич Петро", "ч", 1961, "Молодь", "голова", datetime.date(2024, 4, 1), ""])
+    sheet.append(["Кар'єрна Ольга", "Ж", "", "Поліція", "", "2024-04-02", "ні"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_sheet_with_a_merged_title_and_a_blank_row_above_its_headers_is_imported(
+    as_user, coordinator, group
+):
+    upload = SimpleUploadedFile("список.xlsx", titled_xlsx())
+    response = post(as_user(coordinator), group, upload)
+    assert response.status_code == 302, response.context["result"].errors
+    people = {m.person.full_name: m for m in Membership.objects.filter(group=group)}
+    assert set(people) == {"Ґалаган Марія", "Їжакевич Петро", "Кар'єрна Ольга"}
+    assert people["Їжакевич Петро"].role == Membership.Role.LEADER
+    assert people["Ґалаган Марія"].joined_on == datetime.date(2024, 3, 15)
+
+
+def test_errors_name_the_rows_as_the_sheet_numbers_them_below_a_title(as_user, coordinator, group):
+    content = ("Список членів\r\n\r\n" + EXCEL_1251.replace("жін.", "пані")).encode("cp1251")
+    response = post(as_user(coordinator), group, SimpleUploadedFile("m.csv", content))
+    [(row, column, _message)] = response.context["result"].errors
+    # Title, blank line, headers on row 3: the first person is on row 4.
+    assert (row, column) == (4, "Стать")
