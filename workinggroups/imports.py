@@ -20,7 +20,7 @@ from cohesion import clock
 from cohesion.forms import CleanForm
 from cohesion.text import clean_line, defuse_formula
 from cohesion.uploads import check_size, read_csv, read_xlsx
-from communities.models import StakeholderCategory, search_key
+from communities.models import Organisation, StakeholderCategory, search_key
 from workinggroups.access import people_visible_to
 from workinggroups.models import ImportColumn, Membership, Person, WorkingGroup
 from workinggroups.services import membership_add
@@ -49,6 +49,7 @@ COLUMNS = [
     Column("phone", gettext_lazy("Phone")),
     Column("email", gettext_lazy("Email")),
     Column("category", gettext_lazy("Stakeholder category"), required=True),
+    Column("organisation", gettext_lazy("Organisation represented")),
     Column("role", gettext_lazy("Role in the group")),
     Column("joined_on", gettext_lazy("Joined on"), required=True),
     Column("is_veteran", gettext_lazy("Veteran or serviceperson")),
@@ -81,6 +82,9 @@ HEADER_WORDS = {
     "phone": {"телефон", "тел", "моб. телефон", "мобільний", "phone", "mobile"},
     "email": {"email", "e-mail", "ел. пошта", "електронна пошта", "пошта", "е-мейл"},
     "category": {"категорія", "категорія зацікавлених сторін", "сектор", "category"},
+    "organisation": {"організація", "організація, яку представляє", "установа",
+                     "організація/установа", "від якої організації", "organisation",
+                     "organization"},
     "role": {"роль", "роль у групі", "посада в групі", "role"},
     "joined_on": {"дата вступу", "дата приєднання", "з якого часу", "joined", "date joined"},
     "is_veteran": {"ветеран", "ветеран/ка", "ветеран або військовослужбовець", "veteran"},
@@ -142,6 +146,7 @@ class ImportRow(CleanForm):
     phone = forms.CharField(max_length=40, required=False)
     email = forms.EmailField(required=False, max_length=254)
     category = forms.CharField(max_length=120)
+    organisation = forms.CharField(max_length=300, required=False)
     role = forms.CharField(max_length=40, required=False)
     joined_on = forms.CharField(max_length=40)
     is_veteran = forms.CharField(max_length=10, required=False)
@@ -150,9 +155,16 @@ class ImportRow(CleanForm):
     consent_given_on = forms.CharField(max_length=40, required=False)
     consent_purpose = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, categories, **kwargs):
+    def __init__(self, *args, categories, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.categories = categories
+        self.organisations = organisations
+
+    def clean_organisation(self):
+        """The directory's organisation of that name; a name it does not know is kept as text
+        (not added from a file: the import says which were not linked)."""
+        name = clean_line(self.cleaned_data["organisation"])
+        return self.organisations.get(_word(name), name) if name else None
 
     def clean_sex(self):
         word = _word(self.cleaned_data["sex"])
@@ -212,6 +224,8 @@ class ImportResult:
     already: int = 0
     # Headers of columns no field takes (an organisation, notes): said, never dropped silently.
     ignored: list[str] = field(default_factory=list)
+    # Organisations named in the file that the directory does not know: not linked.
+    unknown_organisations: list[str] = field(default_factory=list)
 
 
 def decode_csv(content: bytes) -> str:
@@ -371,6 +385,12 @@ def validate_table(
             (header_at, "", _("At most %(max)s rows at a time.") % {"max": MAX_ROWS})
         )
         return [], result
+    organisations = {
+        _word(name): organisation
+        for organisation in Organisation.objects.all()
+        for name in (organisation.name_uk, organisation.name_en, organisation.short_name)
+        if name
+    }
     categories = {}
     for category in StakeholderCategory.objects.all():
         for key in (category.code, category.name_uk, category.name_en):
@@ -387,7 +407,7 @@ def validate_table(
         data = {key: _cell(value) for key, value in zip(headers, raw, strict=False) if key}
         if not any(data.values()):
             continue  # blank lines at the end of a sheet
-        form = ImportRow(data, categories=categories)
+        form = ImportRow(data, categories=categories, organisations=organisations)
         if not form.is_valid():
             for key, errors in form.errors.items():
                 result.errors.append((number, labels.get(key, ""), " ".join(errors)))
@@ -415,6 +435,10 @@ def validate_table(
                     (number, labels["role"], _("A group has one leader at a time."))
                 )
                 continue
+        if isinstance(row["organisation"], str):
+            if row["organisation"] not in result.unknown_organisations:
+                result.unknown_organisations.append(row["organisation"])
+            row["organisation"] = None
         cleaned_rows.append(row)
     return cleaned_rows, result
 
@@ -471,6 +495,7 @@ def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportR
             group=group,
             person=person,
             category=row["category"],
+            organisation=row["organisation"],
             role=row["role"],
             joined_on=row["joined_on"],
             by=by,
@@ -549,6 +574,7 @@ def template_dataset(category_name: str) -> tablib.Dataset:
             "+380501234567",
             "olena@example.org",
             category_name,
+            "",
             Membership.Role.MEMBER.label,
             clock.today().isoformat(),
             _("no"),

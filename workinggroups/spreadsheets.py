@@ -192,6 +192,15 @@ def _imported(request, result) -> None:
         )
         % vars(result),
     )
+    if result.unknown_organisations:
+        messages.warning(
+            request,
+            _(
+                "Not in the directory of organisations, so not linked to the memberships: "
+                "%(names)s. Add them to the directory, then choose them on the members' pages."
+            )
+            % {"names": ", ".join(result.unknown_organisations)},
+        )
     if result.ignored:
         messages.warning(
             request,

@@ -372,7 +372,32 @@ def test_columns_no_field_takes_are_named_after_the_import_not_dropped_silently(
     response = post(client, group, SimpleUploadedFile("m.csv", content))
     assert response.status_code == 302
     shown = [str(m) for m in get_messages(response.wsgi_request)]
-    assert "Ці стовпці не імпортовано: Організація, Примітки." in shown
+    assert "Ці стовпці не імпортовано: Примітки." in shown
+
+
+def test_the_organisation_column_links_the_directorys_organisations_and_names_the_others(
+    as_user, coordinator, group
+):
+    from communities.models import Organisation
+
+    police = Organisation.objects.create(
+        name_uk="Баранівський відділ поліції", name_en="Baranivka police", kind="police"
+    )
+    content = (
+        EXCEL_1251.replace("Ветеран\r\n", "Ветеран;Організація\r\n")
+        .replace("так;ні\r\n", "так;ні;БАРАНІВСЬКИЙ відділ поліції\r\n")
+        .replace("01.04.2024;;+\r\n", "01.04.2024;;+;Спілка «Світанок»\r\n")
+        .encode("cp1251")
+    )
+    before = Organisation.objects.count()
+    response = post(as_user(coordinator), group, SimpleUploadedFile("m.csv", content))
+    assert response.status_code == 302
+    memberships = {m.person.full_name: m for m in Membership.objects.filter(group=group)}
+    assert memberships["Ґалаган Марія Іванівна"].organisation == police
+    assert memberships["Їжакевич Петро"].organisation is None
+    assert Organisation.objects.count() == before  # nothing added to the directory from a file
+    shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
+    assert "Спілка «Світанок»" in shown
 
 
 def test_a_word_the_importer_does_not_know_is_refused_with_the_words_it_knows(
