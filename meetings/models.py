@@ -507,3 +507,35 @@ class GroupMonth(models.Model):
 
     def __str__(self):
         return f"{self.group_id} · {self.month:%Y-%m}"
+
+
+class SheetExport(models.Model):
+    """A group's attendance sheet taken out (its members' names and roles, for the meeting
+    room): the names left the system, so who took them and when is kept."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV")
+
+    group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.CASCADE,
+        related_name="sheet_exports",
+        verbose_name=_("working group"),
+    )
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    exported_at = models.DateTimeField(_("taken at"), default=clock.now)
+    format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+
+    class Meta:
+        verbose_name = _("attendance sheet taken")
+        verbose_name_plural = _("attendance sheets taken")
+        ordering = ["-exported_at"]
+
+    def __str__(self):
+        return f"{self.group_id} · {self.exported_at:%Y-%m-%d %H:%M}"

@@ -29,6 +29,7 @@ from meetings.models import (
     GuestCount,
     Meeting,
     PreRead,
+    SheetExport,
     new_feed_token,
 )
 from workinggroups.models import WorkingGroup
@@ -427,3 +428,27 @@ def members_on(meeting: Meeting):
         .select_related("person")
         .order_by("person__full_name")
     )
+
+
+@transaction.atomic
+def attendance_sheet(*, group: WorkingGroup, by: User) -> bytes:
+    """The group's current members, by name, with their role and a column to sign: what a
+    leader takes to the meeting room (no contacts, no markers such as displacement or
+    disability). Each sheet taken is recorded (SheetExport)."""
+    import csv
+    import io
+
+    from cohesion.text import defuse_formula
+
+    members = group.memberships.current().select_related("person").order_by("person__full_name")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["№", _("Full name"), _("Role in the group"), _("Present"), _("Signature")])
+    for number, membership in enumerate(members, start=1):
+        writer.writerow(
+            [number, defuse_formula(membership.person.full_name),
+             membership.get_role_display(), "", ""]
+        )  # fmt: skip
+    SheetExport.objects.create(group=group, exported_by=by, format=SheetExport.Format.CSV)
+    # The byte-order mark makes Excel read the Cyrillic as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -69,6 +69,9 @@ from meetings.services import (
     preread_remove,
     propose_next,
 )
+from meetings.services import (
+    attendance_sheet as sheet_of,
+)
 from workinggroups.access import access_group, manages
 from workinggroups.models import WorkingGroup
 
@@ -102,6 +105,7 @@ def group_meetings(request: HttpRequest, pk: int) -> HttpResponse:
         context["redate_to"] = clock.day_of(now) + datetime.timedelta(days=30)
         context["stale_after_days"] = settings.ACTION_STALE_AFTER_DAYS
         context["feed"] = getattr(group, "calendar_feed", None)
+        context["sheets"] = group.sheet_exports.select_related("exported_by")[:5]
     return render(request, "meetings/group_meetings.html", context)
 
 
@@ -394,6 +398,16 @@ def programme_reminders(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": dict(reminders.values_list("status").annotate(n=Count("pk")).order_by()),
     }
     return render(request, "meetings/reminders.html", context)
+
+
+def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The group's attendance sheet as CSV, for its leader and coordinators; recorded."""
+    group = access_group(request.user, pk, manage=True)
+    content = sheet_of(group=group, by=request.user)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    name = f"attendance-sheet-{group.pk}-{clock.today():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_POST

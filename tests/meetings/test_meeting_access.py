@@ -385,6 +385,7 @@ def test_writes_list_covers_every_meetings_url():
     posts |= {"preread_upload", "preread_delete", "action_status", "action_redate"}
     posts |= {"feed_renew", "send_agenda"}
     elsewhere = {"unsubscribe"}  # reached from reminder emails: tested with the reminders
+    elsewhere |= {"attendance_sheet"}  # who may take it: test_attendance_sheet
     assert {pattern.name for pattern in urlpatterns} - elsewhere == reads | posts
     assert posts == set(WRITES)
 
