@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cohesion.forms import CleanForm
+from cohesion.text import defuse_formula
 from communities.access import access_programme
 from communities.models import StakeholderCategory
 from workinggroups.access import access_group, may_import_members
@@ -83,7 +84,7 @@ class MappingForm(CleanForm):
 KEEP_SECONDS = 30 * 60
 
 
-def _keep(request, group, dataset) -> str:
+def _keep(request, group, dataset, errors=()) -> str:
     token = secrets.token_urlsafe(16)
     cache.set(
         _kept_key(request, token),
@@ -92,6 +93,7 @@ def _keep(request, group, dataset) -> str:
             "headers": list(dataset.headers),
             "rows": [list(r) for r in dataset],
             "first_row": getattr(dataset, "first_row", 2),
+            "errors": list(errors),
         },
         KEEP_SECONDS,
     )
@@ -159,9 +161,13 @@ def member_import(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 mapping = proposed
+    errors_token = None
     if mapping is not None:
         rows, result = validate_table(dataset, group, mapping)
-        if not result.errors:
+        if result.errors:
+            # The file as it came, each row with its mistakes, to correct and upload again.
+            errors_token = _keep(request, group, dataset, errors=result.errors)
+        else:
             try:
                 import_members(group=group, rows=rows, by=request.user, result=result)
             except ValidationError as error:  # e.g. the group ceased meanwhile
@@ -179,8 +185,30 @@ def member_import(request: HttpRequest, pk: int) -> HttpResponse:
         "columns": COLUMNS,
         "mapping_form": mapping_form,
         "expired": expired,
+        "errors_token": errors_token,
     }
     return render(request, "workinggroups/import.html", context)
+
+
+def member_import_errors(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """The file just refused, as CSV, with a last column saying what is wrong with each row."""
+    group = access_group(request.user, pk, manage=True)
+    kept = cache.get(_kept_key(request, token))
+    if not kept or kept["group"] != group.pk:
+        raise Http404
+    by_row: dict[int, list[str]] = {}
+    for row, column, message in kept["errors"]:
+        by_row.setdefault(row, []).append(f"{column}: {message}" if column else message)
+    dataset = tablib.Dataset(headers=[*kept["headers"], _("Mistakes")])
+    header_at = kept["first_row"] - 1
+    for number, values in enumerate(kept["rows"], start=kept["first_row"]):
+        # A cell that would run as a formula in a spreadsheet is given back as text.
+        cells = [defuse_formula("" if value is None else value) for value in values]
+        dataset.append([*cells, "; ".join(by_row.get(number, []))])
+    file_level = by_row.get(header_at)
+    if file_level:
+        dataset.insert(0, [*[""] * len(kept["headers"]), "; ".join(file_level)])
+    return download(dataset, "csv", f"members-with-mistakes-{group.pk}")
 
 
 def _imported(request, result) -> None:

@@ -28,6 +28,11 @@ urlpatterns = [
     path("groups/<int:pk>/status/", views.group_status, name="status"),
     path("groups/<int:pk>/members/new/", views.member_add, name="member_add"),
     path("groups/<int:pk>/members/import/", spreadsheets.member_import, name="member_import"),
+    path(
+        "groups/<int:pk>/members/import/mistakes/<str:token>/",
+        spreadsheets.member_import_errors,
+        name="member_import_errors",
+    ),
     path("groups/<int:pk>/members.<str:fmt>", spreadsheets.group_export, name="group_export"),
     path("groups/import-template.<str:fmt>", spreadsheets.import_template, name="import_template"),
     path("memberships/<int:pk>/edit/", views.membership_edit, name="membership_edit"),

@@ -678,3 +678,35 @@ def test_errors_name_the_rows_as_the_sheet_numbers_them_below_a_title(as_user, c
     [(row, column, _message)] = response.context["result"].errors
     # Title, blank line, headers on row 3: the first person is on row 4.
     assert (row, column) == (4, "Стать")
+
+
+def test_a_refused_file_comes_back_with_a_column_saying_what_is_wrong_in_each_row(
+    as_user, coordinator, leader, group
+):
+    content = (
+        EXCEL_1251.replace("жін.", "пані").replace("01.04.2024", "31.02.2024")
+        + '=HYPERLINK("http://x");ж;1990;;Поліція;член;01.05.2024;;\r\n'
+    ).encode("cp1251")
+    client = as_user(coordinator)
+    response = post(client, group, SimpleUploadedFile("m.csv", content))
+    link = reverse(
+        "workinggroups:member_import_errors", args=[group.pk, response.context["errors_token"]]
+    )
+    assert link in response.text
+    download = client.get(link)
+    assert download.status_code == 200
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert rows[0][-1] == "Помилки"
+    by_name = {row[0]: row[-1] for row in rows[1:]}
+    assert by_name["Ґалаган Марія Іванівна"].startswith("Стать:")
+    assert by_name["Їжакевич Петро"].startswith("Дата приєднання:")
+    assert by_name["Кар’єрна Ольга"] == ""
+    # What a spreadsheet would run as a formula comes back as text.
+    assert '\'=HYPERLINK("http://x")' in by_name
+    # The mistakes are the uploader's: another user, or another group's address, gets nothing.
+    assert as_user(leader).get(link).status_code == 404
+    other = reverse(
+        "workinggroups:member_import_errors",
+        args=[group.pk + 1000, response.context["errors_token"]],
+    )
+    assert client.get(other).status_code == 404
