@@ -77,6 +77,37 @@ def claim_many(
         return sorted(row[0] for row in cursor.fetchall())
 
 
+def renew_many(
+    model: type[models.Model],
+    pks: list[int],
+    *,
+    running: str,
+    held_since: datetime.datetime,
+    now: datetime.datetime,
+    claimed_at: str = "claimed_at",
+) -> list[int]:
+    """Renews this worker's claim on rows it claimed at `held_since` and still holds, to
+    `now`: the ids it still holds (a row another worker took over after the claim timed out
+    is no longer this worker's to do)."""
+    from django.db import connection
+
+    if not pks:
+        return []
+    table = connection.ops.quote_name(model._meta.db_table)
+    status = connection.ops.quote_name(model._meta.get_field("status").column)
+    claimed = connection.ops.quote_name(model._meta.get_field(claimed_at).column)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    moment = connection.ops.adapt_datetimefield_value
+    marks = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {claimed} = %s "
+            f"WHERE {pk} IN ({marks}) AND {status} = %s AND {claimed} = %s RETURNING {pk}",
+            [moment(now), *pks, running, moment(held_since)],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def left_waiting(
     model: type[models.Model],
     *,

@@ -358,8 +358,8 @@ def deliver(reminder_id: int, *, connection=None, memo: dict | None = None) -> b
     if reminder is None:
         return False  # deleted (with its meeting, say) since the claim
     return send_claimed(
-        reminder, now=now, opted_out=opted_out_among({reminder.email}), connection=connection,
-        memo=memo,
+        reminder, now=now, claimed_at=now, opted_out=opted_out_among({reminder.email}),
+        connection=connection, memo=memo,
     )  # fmt: skip
 
 
@@ -375,12 +375,31 @@ def claim_batch(reminder_ids: list[int], *, now) -> tuple[list[Reminder], set[st
     return rows, opted_out_among({row.email for row in rows})
 
 
+def claim_timeout() -> datetime.timedelta:
+    return _claim_timeout()
+
+
+def renew_batch(reminder_ids: list[int], *, held_since, now) -> set[int]:
+    """Renews a batch's claim on the rows it has not sent yet; the ids it still holds."""
+    return set(
+        jobs.renew_many(
+            Reminder, reminder_ids, running=Status.SENDING, held_since=held_since, now=now
+        )
+    )
+
+
 def _claimed(ids):
     return Reminder.objects.select_related("group__programme", "meeting__group").filter(pk__in=ids)
 
 
 def send_claimed(
-    reminder: Reminder, *, now, opted_out: set[str], connection=None, memo: dict | None = None
+    reminder: Reminder,
+    *,
+    now,
+    claimed_at,
+    opted_out: set[str],
+    connection=None,
+    memo: dict | None = None,
 ) -> bool:
     """Sends a reminder this worker has claimed and marks it sent at once (a worker killed
     after this leaves the rest of its batch claimed, for the sweep to hand on: none is sent
@@ -390,11 +409,11 @@ def send_claimed(
     language."""
     reminder_id = reminder.pk
     if reminder.email.lower() in opted_out:
-        _finish(reminder_id, Status.SKIPPED)
+        _finish(reminder_id, Status.SKIPPED, claimed_at=claimed_at)
         return False
     reason = _not_needed(reminder, now)
     if reason:
-        _finish(reminder_id, Status.SKIPPED, error=reason)
+        _finish(reminder_id, Status.SKIPPED, error=reason, claimed_at=claimed_at)
         return False
     try:
         context = _context(reminder, memo)
@@ -403,13 +422,16 @@ def send_claimed(
             message.connection = connection
         message.send()
     except RETRYABLE as exc:
-        _finish(reminder_id, Status.PENDING, error=_describe(exc))
+        _finish(reminder_id, Status.PENDING, error=_describe(exc), claimed_at=claimed_at)
         raise
     except Exception as exc:
         # Not transient (a template or data error): retrying would only fail again.
-        _finish(reminder_id, Status.FAILED, error=_describe(exc))
+        _finish(reminder_id, Status.FAILED, error=_describe(exc), claimed_at=claimed_at)
         raise
-    Reminder.objects.filter(pk=reminder_id).update(status=Status.SENT, sent_at=now, last_error="")
+    # Only while the claim is still this worker's (a stalled batch's rows are another's).
+    Reminder.objects.filter(pk=reminder_id, status=Status.SENDING, claimed_at=claimed_at).update(
+        status=Status.SENT, sent_at=now, last_error=""
+    )
     if reminder.kind == Kind.OVERDUE_DIGEST:
         # A stale action is listed in one digest only; re-dating it starts afresh, also when
         # the leader re-dates it while this digest is on its way.
@@ -429,10 +451,11 @@ def reminder_give_up(*, reminder_id: int, error: BaseException | str = "") -> No
     )
 
 
-def _finish(reminder_id: int, status: str, *, error: str = "") -> None:
-    Reminder.objects.filter(pk=reminder_id, status=Status.SENDING).update(
-        status=status, last_error=error
-    )
+def _finish(reminder_id: int, status: str, *, error: str = "", claimed_at=None) -> None:
+    rows = Reminder.objects.filter(pk=reminder_id, status=Status.SENDING)
+    if claimed_at is not None:
+        rows = rows.filter(claimed_at=claimed_at)
+    rows.update(status=status, last_error=error)
 
 
 def _describe(error: BaseException | str) -> str:

@@ -37,18 +37,30 @@ def deliver_reminders(reminder_ids: list[int]) -> int:
     alone with backoff."""
     sent = 0
     memo: dict = {}
-    now = clock.now()
-    claimed, opted_out = reminders.claim_batch(reminder_ids, now=now)
+    held_since = clock.now()
+    claimed, opted_out = reminders.claim_batch(reminder_ids, now=held_since)
     if not claimed:
         return 0
+    held = {reminder.pk for reminder in claimed}
+    # Renewed well before it times out: a slow batch keeps its rows, and a row the sweep gave
+    # to another worker meanwhile is that worker's alone.
+    renew_after = reminders.claim_timeout() / 3
     connection = get_connection()
     _open_quietly(connection)
     try:
-        for reminder in claimed:
+        for index, reminder in enumerate(claimed):
+            now = clock.now()
+            if now - held_since >= renew_after:
+                rest = [r.pk for r in claimed[index:] if r.pk in held]
+                held = reminders.renew_batch(rest, held_since=held_since, now=now)
+                held_since = now
+            if reminder.pk not in held:
+                continue
             try:
                 sent += reminders.send_claimed(
-                    reminder, now=now, opted_out=opted_out, connection=connection, memo=memo
-                )
+                    reminder, now=now, claimed_at=held_since, opted_out=opted_out,
+                    connection=connection, memo=memo,
+                )  # fmt: skip
             except reminders.RETRYABLE:
                 dispatch(deliver_reminder, reminder.pk)
                 # The connection may be what broke: the next message gets a new one.

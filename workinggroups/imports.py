@@ -324,22 +324,38 @@ def _cell(value) -> str:
 
 
 def propose(headers, programme) -> list[str | None]:
-    """The field each column goes to, by its header: as the programme's coordinators mapped
-    that header before (ImportColumn), else by the template's labels and the words lists use
-    (HEADER_WORDS), else none. A field is proposed once, for its first column."""
+    """The field each column goes to, by its header: the template's labels and the words
+    lists use (HEADER_WORDS) first, then, for a header they do not know, as the programme's
+    coordinators mapped it before (ImportColumn), else none. A field is proposed once, for its
+    first column."""
+    return _proposal(headers, programme)[0]
+
+
+def remembered_in(headers, programme) -> bool:
+    """Whether the proposal for these headers uses a mapping remembered from an earlier file:
+    then it is shown to be confirmed, never applied unseen."""
+    return _proposal(headers, programme)[1]
+
+
+def _proposal(headers, programme) -> tuple[list[str | None], bool]:
     remembered = dict(
         ImportColumn.objects.filter(programme=programme).values_list("header", "field")
     )
     known = _header_keys()
-    proposed, taken = [], set()
+    proposed, taken, used = [], set(), False
     for header in headers or []:
         word = _word(str(header or ""))
-        key = remembered[word] or None if word in remembered else known.get(word)
+        if word in known:
+            key = known[word]
+        elif word in remembered:
+            key, used = remembered[word] or None, True
+        else:
+            key = None
         if key in taken:
             key = None
         taken.add(key)
         proposed.append(key)
-    return proposed
+    return proposed, used
 
 
 def missing_fields(mapping) -> list[Column]:
@@ -348,10 +364,12 @@ def missing_fields(mapping) -> list[Column]:
 
 @transaction.atomic
 def remember_mapping(programme, headers, mapping) -> None:
-    """Keeps the coordinator's choice for each header, for the programme's next file."""
+    """Keeps the coordinator's choice for each header the importer does not know by itself,
+    for the programme's next file (a known header is always read as it says)."""
+    known = _header_keys()
     for header, key in zip(headers, mapping, strict=True):
         word = _word(str(header or ""))
-        if word:
+        if word and word not in known:
             ImportColumn.objects.update_or_create(
                 programme=programme, header=word[:200], defaults={"field": key or ""}
             )

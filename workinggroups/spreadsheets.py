@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from cohesion.forms import CleanForm
 from cohesion.text import defuse_formula
-from communities.access import access_programme
+from communities.access import access_programme, manages_programme
 from communities.models import StakeholderCategory
 from workinggroups.access import access_group, may_import_members
 from workinggroups.imports import (
@@ -29,6 +29,7 @@ from workinggroups.imports import (
     propose,
     read_table,
     remember_mapping,
+    remembered_in,
     template_dataset,
     validate_table,
 )
@@ -82,26 +83,30 @@ class MappingForm(CleanForm):
 
 # An upload waiting for its columns to be mapped: kept in the cache for the user, briefly.
 KEEP_SECONDS = 30 * 60
+MISTAKES_KEEP_SECONDS = 10 * 60
 
 
-def _keep(request, group, dataset, errors=()) -> str:
+def _keep(request, group, dataset, errors=None) -> str:
+    """Keeps the parsed upload for the uploader: for the mapping step, or (with `errors`)
+    for the file with its mistakes, for less time (it holds the people of a refused file)."""
     token = secrets.token_urlsafe(16)
+    purpose = "mapping" if errors is None else "mistakes"
     cache.set(
-        _kept_key(request, token),
+        _kept_key(request, token, purpose),
         {
             "group": group.pk,
             "headers": list(dataset.headers),
             "rows": [list(r) for r in dataset],
             "first_row": getattr(dataset, "first_row", 2),
-            "errors": list(errors),
+            "errors": list(errors or ()),
         },
-        KEEP_SECONDS,
+        KEEP_SECONDS if errors is None else MISTAKES_KEEP_SECONDS,
     )
     return token
 
 
 def _kept(request, group, token):
-    kept = cache.get(_kept_key(request, token)) if token else None
+    kept = cache.get(_kept_key(request, token, "mapping")) if token else None
     if not kept or kept["group"] != group.pk:
         return None
     dataset = tablib.Dataset(*kept["rows"], headers=kept["headers"])
@@ -109,8 +114,8 @@ def _kept(request, group, token):
     return dataset
 
 
-def _kept_key(request, token: str) -> str:
-    return f"member-import:{request.user.pk}:{token}"
+def _kept_key(request, token: str, purpose: str) -> str:
+    return f"member-import:{purpose}:{request.user.pk}:{token}"
 
 
 def _samples(dataset, count: int = 3) -> list[list[str]]:
@@ -149,9 +154,12 @@ def member_import(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("file", error)
         else:
             proposed = propose(dataset.headers, group.programme)
-            # Columns to map only when some column's header said nothing: a file whose every
-            # column is known yet lacks a required one is told so (validate_table).
-            if missing_fields(proposed) and None in proposed:
+            # Columns to map when some column's header said nothing (a file whose every column
+            # is known yet lacks a required one is told so by validate_table), and to confirm
+            # when an earlier file's mapping is proposed.
+            if (missing_fields(proposed) and None in proposed) or remembered_in(
+                dataset.headers, group.programme
+            ):
                 token = _keep(request, group, dataset)
                 initial = {f"column_{i}": key or "" for i, key in enumerate(proposed)}
                 mapping_form = MappingForm(
@@ -171,11 +179,12 @@ def member_import(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 import_members(group=group, rows=rows, by=request.user, result=result)
             except ValidationError as error:  # e.g. the group ceased meanwhile
-                form.add_error(None, error)
+                (mapping_form or form).add_error(None, error)
             else:
-                if mapping_form is not None:
+                if mapping_form is not None and manages_programme(request.user, group.programme):
+                    # The programme's coordinators' choices are proposed for its next files.
                     remember_mapping(group.programme, dataset.headers, mapping)
-                    cache.delete(_kept_key(request, mapping_form.cleaned_data["token"]))
+                    cache.delete(_kept_key(request, mapping_form.cleaned_data["token"], "mapping"))
                 _imported(request, result)
                 return redirect(group)
     context = {
@@ -193,13 +202,14 @@ def member_import(request: HttpRequest, pk: int) -> HttpResponse:
 def member_import_errors(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """The file just refused, as CSV, with a last column saying what is wrong with each row."""
     group = access_group(request.user, pk, manage=True)
-    kept = cache.get(_kept_key(request, token))
+    kept = cache.get(_kept_key(request, token, "mistakes"))
     if not kept or kept["group"] != group.pk:
         raise Http404
     by_row: dict[int, list[str]] = {}
     for row, column, message in kept["errors"]:
         by_row.setdefault(row, []).append(f"{column}: {message}" if column else message)
-    dataset = tablib.Dataset(headers=[*kept["headers"], _("Mistakes")])
+    headers = [defuse_formula(header) for header in kept["headers"]]
+    dataset = tablib.Dataset(headers=[*headers, _("Mistakes")])
     header_at = kept["first_row"] - 1
     for number, values in enumerate(kept["rows"], start=kept["first_row"]):
         # A cell that would run as a formula in a spreadsheet is given back as text.

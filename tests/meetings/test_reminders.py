@@ -869,3 +869,38 @@ def test_rows_another_worker_holds_are_left_to_it_by_a_batch(mailoutbox):
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         Reminder.objects.exclude(pk=taken).values_list("email", flat=True)
     )
+
+
+def test_a_batch_outlived_by_its_claim_leaves_the_rows_another_worker_took_over(
+    mailoutbox, monkeypatch, settings
+):
+    """A batch slowed past the claim timeout (a slow mail server): the sweep hands its unsent
+    rows to another worker, which sends them; the first batch, renewing its claim, finds
+    them gone and sends none of them again."""
+    ids = a_meeting_with_members(3)
+    real_send = reminders.send_claimed
+    travels = []
+
+    def slow_then_taken_over(reminder, **kwargs):
+        done = real_send(reminder, **kwargs)
+        if not travels:
+            later = NOW + datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 60)
+            travels.append(time_machine.travel(later, tick=False))
+            travels[0].start()
+            # Another worker, given the rows by the sweep, sends what is left.
+            for pk in ids:
+                reminders.deliver(pk)
+        return done
+
+    monkeypatch.setattr(reminders, "send_claimed", slow_then_taken_over)
+    try:
+        at(NOW, tasks.deliver_reminders.run, ids)
+    finally:
+        for travel in travels:
+            travel.stop()
+    recipients = [m.to[0] for m in mailoutbox]
+    assert sorted(recipients) == sorted(set(recipients))  # nobody twice
+    assert len(recipients) == 4
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        Status.SENT
+    }

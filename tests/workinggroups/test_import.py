@@ -590,17 +590,41 @@ def test_a_file_with_its_own_headers_is_mapped_column_by_column_then_imported(
     assert "Ці стовпці не імпортовано: №, Примітка." in shown
 
 
-def test_the_programmes_mapping_is_proposed_for_its_next_file(
+def test_the_coordinators_mapping_is_proposed_for_the_programmes_next_file_to_confirm(
     as_user, coordinator, group, other_group
 ):
     client = as_user(coordinator)
     _response, form = mapping_step(client, group)
     assert choose(client, group, form, **MAPPED).status_code == 302
 
-    # The next file with those headers, for another group of the programme, goes straight in.
-    response = post(client, other_group, SimpleUploadedFile("own.csv", OWN_HEADERS.encode()))
-    assert response.status_code == 302
+    # The next file with those headers, for another group of the programme: the earlier
+    # choices are proposed, and applied once confirmed, never unseen.
+    _response, form = mapping_step(client, other_group)
+    assert Membership.objects.filter(group=other_group).count() == 0
+    assert {k: form.initial[k] for k in MAPPED} == MAPPED
+    assert choose(client, other_group, form, **MAPPED).status_code == 302
     assert Membership.objects.filter(group=other_group).count() == 2
+
+
+def test_a_leaders_mapping_is_not_remembered_and_known_headers_always_read_as_they_say(
+    as_user, coordinator, leader, group, other_group
+):
+    from workinggroups.models import ImportColumn
+
+    client = as_user(leader)
+    content = OWN_HEADERS.replace("Примітка", "ВПО").replace("активна", "так")
+    _response, form = mapping_step(client, group, content)
+    assert form.initial["column_5"] == "is_idp"  # a header the importer knows
+    # The leader reads "ВПО" as disability: for this file only.
+    assert choose(client, group, form, **MAPPED, column_5="has_disability").status_code == 302
+    assert not ImportColumn.objects.exists()
+    person = Membership.objects.get(group=group, person__full_name="Ґалаган Марія").person
+    assert (person.is_idp, person.has_disability) == (False, True)
+
+    # A coordinator's template upload elsewhere reads "ВПО" as displacement, whatever was done.
+    coordinator_client = as_user(coordinator)
+    response = post(coordinator_client, other_group, csv_upload())
+    assert response.status_code == 302
 
 
 @pytest.mark.parametrize(
