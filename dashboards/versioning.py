@@ -190,11 +190,12 @@ def install(using=None) -> None:
     """Creates (or replaces) the triggers of every watched table. On SQLite, whose triggers
     are dropped while migrations run (uninstall), every programme's version is raised too:
     whatever a migration changed meanwhile reaches no cached figure."""
-    from django.db import connections
+    from django.db import connections, transaction
 
     db = connections[using] if using else connection
     build = _postgresql if db.vendor == "postgresql" else _sqlite
-    with db.cursor() as cursor:
+    # In one transaction: a write during a deploy's migrate meets the old triggers or the new.
+    with transaction.atomic(using=using), db.cursor() as cursor:
         for source in WATCHED:
             for statement in build(source):
                 cursor.execute(statement)

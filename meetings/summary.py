@@ -122,16 +122,19 @@ LEFT JOIN (
 """
 
 
-def refresh_statements(vendor: str, keys: str) -> list[str]:
-    """The statements that recompute the summary rows `keys` names (see summary_select)."""
+def refresh_statements(vendor: str, keys: str, locks: str | None = None) -> list[str]:
+    """The statements that recompute the summary rows `keys` names (see summary_select),
+    after locking the groups `locks` names (a SELECT of group ids; by default the keys')."""
     statements = []
     if vendor == "postgresql":
         # One refresh of a group at a time: a second transaction's DELETE would miss the rows
         # the first is inserting, and its INSERT then collide with them. NO KEY UPDATE does not
-        # wait for the key-share locks that inserting a group's meetings takes.
+        # wait for the key-share locks that inserting a group's meetings takes. The statements
+        # after it read afresh, so they see what the transaction waited for.
+        groups = locks or f"SELECT k.group_id FROM ({keys}) k"
         statements.append(
             "PERFORM 1 FROM workinggroups_workinggroup "
-            f"WHERE id IN (SELECT k.group_id FROM ({keys}) k) ORDER BY id FOR NO KEY UPDATE"
+            f"WHERE id IN ({groups}) ORDER BY id FOR NO KEY UPDATE"
         )
     statements += [
         f"DELETE FROM {SUMMARY} WHERE {_chosen(keys, f'{SUMMARY}.group_id', f'{SUMMARY}.month')}",
@@ -152,6 +155,10 @@ class Source:
     # Rare, single-row changes are refreshed per row (PostgreSQL too) and only when `changed`
     # columns moved; frequent and bulk ones once per statement on PostgreSQL.
     per_row: bool = False
+    # SELECT the groups to lock before the keys are read, when the keys come through rows
+    # another transaction may be adding (a person's first attendance): the groups of the
+    # person's memberships, which that transaction locks too.
+    locks: str | None = None
 
 
 EVERY_MONTH = "CAST(NULL AS DATE)"
@@ -199,6 +206,8 @@ SOURCES = [
         changed=("sex", "birth_year"),
         events=("UPDATE",),
         per_row=True,
+        locks="SELECT ms.group_id FROM workinggroups_membership ms "
+        "JOIN {rows} r ON ms.person_id = r.id",
     ),
     Source(
         "workinggroups_membership",
@@ -206,6 +215,7 @@ SOURCES = [
         changed=("group_id", "person_id"),
         events=("UPDATE",),
         per_row=True,
+        locks="SELECT r.group_id FROM {rows} r",
     ),
     Source(
         "communities_programme",
@@ -247,7 +257,12 @@ def _postgresql() -> list[str]:
             else:
                 relations = [{"OLD": "old_rows", "NEW": "new_rows"}[a] for a in aliases]
             keys = " UNION ".join(_keys(source, "postgresql", rel) for rel in relations)
-            body = ";\n  ".join(refresh_statements("postgresql", keys))
+            locks = (
+                " UNION ".join(source.locks.format(rows=rel) for rel in relations)
+                if source.locks
+                else None
+            )
+            body = ";\n  ".join(refresh_statements("postgresql", keys, locks))
             statements.append(
                 f"CREATE OR REPLACE FUNCTION {name}{index}() RETURNS trigger LANGUAGE plpgsql "
                 f"AS $$ BEGIN\n  {body};\n  RETURN NULL;\nEND $$"
@@ -295,7 +310,7 @@ def _row_columns(source: Source) -> tuple[str, ...]:
     """The columns of a changed row its `keys` SELECT reads."""
     import re
 
-    read = re.findall(r"\br\.(\w+)", _keys(source, "sqlite", "rows"))
+    read = re.findall(r"\br\.(\w+)", f"{_keys(source, 'sqlite', 'rows')} {source.locks or ''}")
     return tuple(sorted({"id", *source.changed, *read}))
 
 
@@ -365,7 +380,9 @@ def install(using=None) -> None:
     db = connections[using] if using else connection
     refilled = fill_calendar(using)
     build = _postgresql if db.vendor == "postgresql" else _sqlite
-    with db.cursor() as cursor:
+    # Replaced in one transaction: a write during a deploy's migrate meets either the old
+    # triggers or the new, never none.
+    with transaction.atomic(using=using), db.cursor() as cursor:
         for statement in build():
             cursor.execute(statement)
     if refilled or db.vendor == "sqlite":
@@ -396,6 +413,9 @@ def rebuild(using=None) -> int:
     """Computes the whole summary afresh from the records; returns its number of rows."""
     db = connections[using] if using else connection
     with transaction.atomic(using=using), db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            # Triggers refreshing rows meanwhile would collide with the INSERT below: they wait.
+            cursor.execute(f"LOCK TABLE {SUMMARY} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {SUMMARY}")
         cursor.execute(f"INSERT INTO {SUMMARY} ({COLUMNS}) {summary_select(db.vendor, None)}")
         cursor.execute(f"SELECT COUNT(*) FROM {SUMMARY}")

@@ -274,3 +274,56 @@ def test_the_rebuild_command_restores_a_summary_written_over():
     call_command("rebuild_summaries")
     call_command("rebuild_summaries", "--check")
     assert GroupMonth.objects.get(group=group, month=datetime.date(2023, 5, 1)).held == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent transactions"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_person_changed_while_their_first_attendance_is_recorded_is_counted_as_changed():
+    """Transaction B records a person's first attendance; transaction A, meanwhile, changes
+    the person's sex. A cannot see B's attendance, so it must wait for B's group before it
+    refreshes: the summary counts the person as A left them."""
+    import threading
+
+    from django.db import transaction
+
+    programme = ProgrammeFactory(start_date=datetime.date(2023, 1, 1))
+    group = WorkingGroupFactory(programme=programme)
+    membership = MembershipFactory(group=group, person__sex="female")
+    meeting = MeetingFactory(group=group, starts_at=kyiv(datetime.date(2023, 5, 5), 12))
+    Meeting.objects.filter(pk=meeting.pk).update(status="held")
+    recorded, release, errors = threading.Event(), threading.Event(), []
+
+    def record_attendance():  # B
+        try:
+            with transaction.atomic():
+                Attendance.objects.create(meeting=meeting, membership=membership, status="present")
+                recorded.set()
+                release.wait(timeout=10)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def change_sex():  # A
+        try:
+            recorded.wait(timeout=10)
+            Person.objects.filter(pk=membership.person_id).update(sex="male")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    b, a = threading.Thread(target=record_attendance), threading.Thread(target=change_sex)
+    b.start()
+    a.start()
+    recorded.wait(timeout=10)
+    a.join(timeout=1)  # A waits on B's group lock
+    release.set()
+    b.join(timeout=20)
+    a.join(timeout=20)
+    assert errors == []
+    month = GroupMonth.objects.get(group=group, month=datetime.date(2023, 5, 1))
+    assert (month.present, month.present_men, month.present_women) == (1, 1, 0)
+    assert summary.kept() == summary.computed()
