@@ -176,6 +176,27 @@ class Community(BilingualNameMixin, models.Model):
 
 
 class OrganisationQuerySet(ReferenceQuerySet):
+    def by_name(self) -> dict[str, list]:
+        """Every organisation under each of its names (case-folded, apostrophes made one):
+        what a name typed in a file or a form may mean. A short name such as "ЦНАП" is many
+        organisations'; see the_one."""
+        names: dict[str, list] = {}
+        for organisation in self.order_by("pk"):
+            for name in {organisation.name_uk, organisation.name_en, organisation.short_name}:
+                if name:
+                    names.setdefault(search_key(name).strip(" .:*"), []).append(organisation)
+        return names
+
+    @staticmethod
+    def the_one(candidates: list, community=None):
+        """The organisation a name means, or None when it means none or several: one of the
+        community's own comes first; otherwise only a name that is one organisation's."""
+        if community is not None:
+            local = [o for o in candidates if o.community_id == community.pk]
+            if len(local) == 1:
+                return local[0]
+        return candidates[0] if len(candidates) == 1 else None
+
     def editable_by(self, user):
         """Administrators edit all; a coordinator edits organisations that no programme outside
         their own relies on, so that one programme cannot rename another's donor or partner."""

@@ -162,21 +162,14 @@ def _carry_answers(membership: Membership, application: Application, *, by) -> N
     if application.is_veteran and not person.is_veteran:
         person.is_veteran = True
         person.save(update_fields=["is_veteran"])
-    name = search_key(application.organisation_name)
+    name = search_key(application.organisation_name).strip(" .:*")
     if name and membership.organisation_id is None:
-        # Compared case-folded here: SQLite folds only ASCII case in SQL.
-        organisation = next(
-            (
-                pk
-                for pk, *names in Organisation.objects.values_list(
-                    "pk", "name_uk", "name_en", "short_name"
-                ).order_by("pk")
-                if name in {search_key(n) for n in names if n}
-            ),
-            None,
-        )
+        # Compared case-folded in Python: SQLite folds only ASCII case in SQL. A name that is
+        # several organisations' (and none of them the community's) is left unlinked.
+        candidates = Organisation.objects.by_name().get(name, [])
+        organisation = Organisation.objects.the_one(candidates, membership.group.community)
         if organisation is not None:
-            membership.organisation_id = organisation
+            membership.organisation = organisation
             membership.save(update_fields=["organisation"])
 
 

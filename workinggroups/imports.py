@@ -6,6 +6,7 @@ transaction. A person already on record (same name, year of birth and community)
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 import tablib
@@ -26,6 +27,7 @@ from workinggroups.models import ImportColumn, Membership, Person, WorkingGroup
 from workinggroups.services import membership_add
 
 MAX_BYTES = 2 * 1024 * 1024
+BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_ROWS = 2000
 # The template has 13 columns; room for the columns of a coordinator's own list beside them.
 MAX_COLUMNS = 50
@@ -272,7 +274,9 @@ def read_table(upload) -> tablib.Dataset:
         text = decode_csv(upload.read())
         if not text.strip():
             raise ValidationError(_("The file is empty."))
-        if "\x00" in text:
+        # Control characters a text never holds: a picture or a binary renamed ".csv" (any
+        # bytes decode as Windows-1251, so the decoding alone cannot tell).
+        if BINARY.search(text):
             raise ValidationError(_("This is not a CSV file."))
         rows = read_csv(
             text, delimiter=csv_delimiter(text), max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
@@ -403,11 +407,11 @@ def validate_table(
             (header_at, "", _("At most %(max)s rows at a time.") % {"max": MAX_ROWS})
         )
         return [], result
+    named = Organisation.objects.by_name()
     organisations = {
-        _word(name): organisation
-        for organisation in Organisation.objects.all()
-        for name in (organisation.name_uk, organisation.name_en, organisation.short_name)
-        if name
+        word: organisation
+        for word, candidates in named.items()
+        if (organisation := Organisation.objects.the_one(candidates, group.community))
     }
     categories = {}
     for category in StakeholderCategory.objects.all():

@@ -234,8 +234,9 @@ def _imported(request, result) -> None:
         messages.warning(
             request,
             _(
-                "Not in the directory of organisations, so not linked to the memberships: "
-                "%(names)s. Add them to the directory, then choose them on the members' pages."
+                "Not linked to the memberships, being in the directory of organisations under "
+                "no such name or as several organisations: %(names)s. Add or rename them in the "
+                "directory, then choose them on the members' pages."
             )
             % {"names": ", ".join(result.unknown_organisations)},
         )

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Role, RoleAssignment
 from tests import bombs
-from tests.factories import MembershipFactory, PersonFactory, UserFactory
+from tests.factories import CommunityFactory, MembershipFactory, PersonFactory, UserFactory
 from workinggroups.imports import COLUMNS
 from workinggroups.models import Membership, Person, WorkingGroup
 
@@ -398,6 +398,47 @@ def test_the_organisation_column_links_the_directorys_organisations_and_names_th
     assert Organisation.objects.count() == before  # nothing added to the directory from a file
     shown = " ".join(str(m) for m in get_messages(response.wsgi_request))
     assert "Спілка «Світанок»" in shown
+
+
+def test_a_short_name_several_organisations_share_links_the_groups_own_or_none(
+    as_user, coordinator, group, other_group
+):
+    from communities.models import Organisation
+
+    here = Organisation.objects.create(
+        name_uk="ЦНАП громади",
+        name_en="ASC here",
+        short_name="ЦНАП",
+        kind="local_government",
+        community=group.community,
+    )
+    Organisation.objects.create(
+        name_uk="ЦНАП іншої громади",
+        name_en="ASC there",
+        short_name="ЦНАП",
+        kind="local_government",
+        community=other_group.community,
+    )
+    content = (
+        EXCEL_1251.replace("Ветеран\r\n", "Ветеран;Організація\r\n")
+        .replace("так;ні\r\n", "так;ні;цнап\r\n")
+        .encode("cp1251")
+    )
+    client = as_user(coordinator)
+    assert post(client, group, SimpleUploadedFile("m.csv", content)).status_code == 302
+    linked = Membership.objects.get(group=group, person__full_name="Ґалаган Марія Іванівна")
+    assert linked.organisation == here
+    # For a group in a third community the name is ambiguous: linked to neither, and said.
+    third = WorkingGroup.objects.create(
+        programme=group.programme, community=CommunityFactory(), name_uk="Третя", name_en="Third"
+    )
+    response = post(client, third, SimpleUploadedFile("m.csv", content))
+    assert response.status_code == 302
+    assert (
+        Membership.objects.get(group=third, person__full_name__startswith="Ґалаган").organisation
+        is None
+    )
+    assert "цнап" in " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
 def test_a_word_the_importer_does_not_know_is_refused_with_the_words_it_knows(
