@@ -101,14 +101,17 @@ def indicator_table(
     progress(30)
     year = period.end.year
     youth = Q(membership__person__birth_year__gte=year - programme.youth_max_age)
-    # People are counted once a month, however many of the month's held meetings they came to.
+    # People are counted once a month, however many of the month's held meetings they came to,
+    # from the meetings the summary's attendances count: held, on the programme's days.
+    first = max(period.start_at, clock.start_of(programme.start_date))
+    after = min(period.end_at, clock.start_of(programme.ends_on + datetime.timedelta(days=1)))
     for community_id, month, people, women, young in (
         Attendance.objects.filter(
             status=Attendance.Status.PRESENT,
             meeting__status=Meeting.Status.HELD,
             meeting__group_id__in=group_ids,
-            meeting__starts_at__gte=period.start_at,
-            meeting__starts_at__lt=period.end_at,
+            meeting__starts_at__gte=first,
+            meeting__starts_at__lt=after,
         )
         .annotate(month=TruncMonth("meeting__starts_at"))
         .values_list("meeting__group__community_id", "month")

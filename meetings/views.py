@@ -400,8 +400,10 @@ def programme_reminders(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/reminders.html", context)
 
 
+@require_POST
 def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    """The group's attendance sheet as CSV, for its leader and coordinators; recorded."""
+    """The group's attendance sheet as CSV, for its leader and coordinators; recorded (a POST:
+    a prefetched link or another site's image cannot record a sheet nobody took)."""
     group = access_group(request.user, pk, manage=True)
     content = sheet_of(group=group, by=request.user)
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")

@@ -54,7 +54,7 @@ def notify_leader(membership_id: int) -> None:
     if membership is None:
         return
     leaders = RoleAssignment.objects.filter(
-        role=Role.LEADER, working_group=membership.group
+        role=Role.LEADER, working_group=membership.group, user__is_active=True
     ).select_related("user")
     url = settings.SITE_URL.rstrip("/") + membership.person.get_absolute_url()
     for assignment in leaders:
@@ -111,7 +111,7 @@ def send_applications_digest(programme_id: int, application_ids: list[int]) -> N
     if programme is None or not waiting:
         return
     coordinators = RoleAssignment.objects.filter(
-        role=Role.COORDINATOR, programme=programme
+        role=Role.COORDINATOR, programme=programme, user__is_active=True
     ).select_related("user")
     url = settings.SITE_URL.rstrip("/") + reverse("participation:queue", args=[programme_id])
     for assignment in coordinators:

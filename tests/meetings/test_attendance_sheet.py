@@ -33,7 +33,7 @@ def sheet_url(group):
 def test_the_leader_takes_names_and_roles_in_alphabetical_order_and_it_is_recorded(
     as_user, leader, group, members
 ):
-    response = as_user(leader).get(sheet_url(group))
+    response = as_user(leader).post(sheet_url(group))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -52,13 +52,18 @@ def test_the_leader_takes_names_and_roles_in_alphabetical_order_and_it_is_record
     ("role", "status"), [("donor", 403), ("other_coordinator", 404), ("coordinator", 200)]
 )
 def test_who_may_take_the_sheet(request, as_user, group, members, role, status):
-    response = as_user(request.getfixturevalue(role)).get(sheet_url(group))
+    response = as_user(request.getfixturevalue(role)).post(sheet_url(group))
     assert response.status_code == status
     assert SheetExport.objects.count() == (1 if status == 200 else 0)
 
 
 def test_another_groups_leader_gets_nothing(as_user, leader, other_group):
     MembershipFactory(group=other_group)
-    response = as_user(leader).get(sheet_url(other_group))
+    response = as_user(leader).post(sheet_url(other_group))
     assert response.status_code in (403, 404)
+    assert not SheetExport.objects.exists()
+
+
+def test_a_plain_link_records_nothing(as_user, leader, group, members):
+    assert as_user(leader).get(sheet_url(group)).status_code == 405
     assert not SheetExport.objects.exists()
