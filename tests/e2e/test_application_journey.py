@@ -2,6 +2,8 @@
 application; the new member appears in the community's working group and is welcomed by email,
 in Ukrainian, with the group's name."""
 
+import re
+
 import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
@@ -60,6 +62,8 @@ def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
     sign_in(page, live_server.url, "coordinator@cohesion.example", DEMO_PASSWORD)
     page.get_by_label("Код", exact=False).first.fill(current_code(secret))
     page.get_by_role("button", name="Увійти").click()
+    # Signed in before going on: a page opened while the sign-in is still posting loses it.
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))
     page.goto(f"{live_server.url}{programme.get_absolute_url()}")
     page.locator(f"a[href$='/programmes/{programme.pk}/applications/']").first.click()
     page.locator(f"a[href$='/applications/{application.pk}/']").click()

@@ -1,6 +1,8 @@
 """A coordinator records an exchange visit: Novoborivska hosts Semenivska, members of both
 groups are put on the list, and the sign-in sheet marks who came."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -32,6 +34,8 @@ def test_coordinator_records_an_exchange_visit_with_people_from_two_communities(
     sign_in(page, live_server.url, "coordinator@cohesion.example", DEMO_PASSWORD)
     page.get_by_label("Код", exact=False).first.fill(current_code(secret))
     page.get_by_role("button", name="Увійти").click()
+    # Signed in before going on: a page opened while the sign-in is still posting loses it.
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
     page.goto(f"{live_server.url}{programme.get_absolute_url()}")
     page.locator(f"a[href$='/programmes/{programme.pk}/events/']").first.click()

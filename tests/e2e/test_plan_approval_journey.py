@@ -7,6 +7,7 @@ the download link. Needs PostgreSQL (the worker is another process and must see 
 database) and Redis, as CI has; a local SQLite run skips it."""
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,8 @@ def test_coordinator_approves_a_plan_sees_the_pdf_progress_and_downloads_it(
     sign_in(page, live_server.url, "coordinator@cohesion.example", DEMO_PASSWORD)
     page.get_by_label("Код", exact=False).first.fill(current_code(secret))
     page.get_by_role("button", name="Увійти").click()
+    # Signed in before going on: a page opened while the sign-in is still posting loses it.
+    expect(page).not_to_have_url(re.compile(r"/accounts/"))
 
     page.goto(f"{live_server.url}{plan.get_absolute_url()}")
     page.get_by_role("link", name="Затвердити").click()
