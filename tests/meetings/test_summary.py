@@ -4,6 +4,7 @@ the records."""
 
 import datetime
 import random
+import time
 
 import pytest
 from django.core.management import call_command
@@ -276,6 +277,17 @@ def test_the_rebuild_command_restores_a_summary_written_over():
     assert GroupMonth.objects.get(group=group, month=datetime.date(2023, 5, 1)).held == 1
 
 
+def waiting_on_a_lock(table: str) -> bool:
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            [f"%{table}%"],
+        )
+        return cursor.fetchone() is not None
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent transactions"
 )
@@ -319,7 +331,12 @@ def test_a_person_changed_while_their_first_attendance_is_recorded_is_counted_as
     b.start()
     a.start()
     recorded.wait(timeout=10)
-    a.join(timeout=1)  # A waits on B's group lock
+    # Until A waits on B's lock. Polled with sleeps, not a timed wait: under libfaketime (CI's
+    # run with the clock ahead) a timed wait on a lock never times out.
+    for _attempt in range(200):
+        if waiting_on_a_lock("workinggroups_person"):
+            break
+        time.sleep(0.05)
     release.set()
     b.join(timeout=20)
     a.join(timeout=20)
