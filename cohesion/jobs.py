@@ -52,29 +52,14 @@ def claim_many(
     attempts: str = "attempts",
 ) -> list[int]:
     """`claim` for a batch of rows in one statement: the ids of those this call won (the
-    others are done, gone or another worker's), each with its `attempts` counted.
-    UPDATE ... RETURNING says which rows this very statement changed (PostgreSQL, and SQLite
-    since 3.35); the ORM's update() only says how many."""
-    from django.db import connection
-
-    if not pks:
-        return []
-    table = connection.ops.quote_name(model._meta.db_table)
-    field = model._meta.get_field
-    status = connection.ops.quote_name(field("status").column)
-    claimed = connection.ops.quote_name(field(claimed_at).column)
-    tries = connection.ops.quote_name(field(attempts).column)
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    moment = connection.ops.adapt_datetimefield_value
-    marks = ", ".join(["%s"] * len(pks))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {status} = %s, {claimed} = %s, {tries} = {tries} + 1 "
-            f"WHERE {pk} IN ({marks}) AND ({status} = %s OR ({status} = %s AND {claimed} < %s)) "
-            f"RETURNING {pk}",
-            [running, moment(now), *pks, waiting, running, moment(now - timeout)],
-        )
-        return sorted(row[0] for row in cursor.fetchall())
+    others are done, gone or another worker's), each with its `attempts` counted."""
+    return _update_returning(
+        model, pks,
+        "{status} = %s, {claimed} = %s, {tries} = {tries} + 1",
+        "({status} = %s OR ({status} = %s AND {claimed} < %s))",
+        [running, now], [waiting, running, now - timeout],
+        claimed_at=claimed_at, attempts=attempts,
+    )  # fmt: skip
 
 
 def renew_many(
@@ -89,21 +74,41 @@ def renew_many(
     """Renews this worker's claim on rows it claimed at `held_since` and still holds, to
     `now`: the ids it still holds (a row another worker took over after the claim timed out
     is no longer this worker's to do)."""
+    return _update_returning(
+        model, pks, "{claimed} = %s", "{status} = %s AND {claimed} = %s",
+        [now], [running, held_since], claimed_at=claimed_at,
+    )  # fmt: skip
+
+
+def _update_returning(model, pks, assignments, condition, set_params, where_params, **fields):
+    """UPDATE the rows `pks` that meet `condition`, returning the ids this very statement
+    changed (PostgreSQL, and SQLite since 3.35); the ORM's update() only says how many.
+    {status}, {claimed} and {tries} in the SQL name the model's columns; datetimes in the
+    parameters are adapted as the ORM would."""
     from django.db import connection
 
     if not pks:
         return []
-    table = connection.ops.quote_name(model._meta.db_table)
-    status = connection.ops.quote_name(model._meta.get_field("status").column)
-    claimed = connection.ops.quote_name(model._meta.get_field(claimed_at).column)
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    moment = connection.ops.adapt_datetimefield_value
+    quote, field = connection.ops.quote_name, model._meta.get_field
+    names = {
+        "status": quote(field("status").column),
+        "claimed": quote(field(fields["claimed_at"]).column),
+        "tries": quote(field(fields.get("attempts", "attempts")).column),
+    }
+    pk = quote(model._meta.pk.column)
+
+    def adapt(values):
+        return [
+            connection.ops.adapt_datetimefield_value(v) if isinstance(v, datetime.datetime) else v
+            for v in values
+        ]
+
     marks = ", ".join(["%s"] * len(pks))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {claimed} = %s "
-            f"WHERE {pk} IN ({marks}) AND {status} = %s AND {claimed} = %s RETURNING {pk}",
-            [moment(now), *pks, running, moment(held_since)],
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments.format(**names)} "
+            f"WHERE {pk} IN ({marks}) AND {condition.format(**names)} RETURNING {pk}",
+            [*adapt(set_params), *pks, *adapt(where_params)],
         )
         return sorted(row[0] for row in cursor.fetchall())
 
