@@ -252,6 +252,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 6 * 3600},
     },
+    "requeue-imports": {
+        "task": "workinggroups.tasks.requeue_imports",
+        "schedule": crontab(minute="*/2"),
+        "options": {"expires": 100},
+    },
+    # Uploaded lists hold people's data: gone a day after upload.
+    "purge-imports": {
+        "task": "workinggroups.tasks.purge_imports",
+        "schedule": crontab(minute=45, hour="*"),
+        "options": {"expires": 3000},
+    },
     "render-waiting-plan-pdfs": {
         "task": "safetyplans.tasks.render_waiting_documents",
         "schedule": crontab(minute="*/2"),

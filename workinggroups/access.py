@@ -8,12 +8,13 @@ leaders and participants, imported here by name.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.roles import user_roles
 from cohesion.access import access_function
 from engagement.models import Participant, YouthLeader
-from workinggroups.models import Membership, Person, WorkingGroup
+from workinggroups.models import ImportJob, Membership, Person, WorkingGroup
 
 
 @access_function
@@ -31,6 +32,32 @@ def access_group(user, pk: int, *, manage: bool = False, coordinate: bool = Fals
     if manage and not roles.manages(group):
         raise PermissionDenied
     return group
+
+
+@access_function
+def access_import(user, pk: int, *, whole: bool = False):
+    """An upload on its way in and what it goes into (the group, the event): the uploader's
+    alone, for a day, while they may still change that group's members or that event's list
+    (404 otherwise: an upload holds people's data). `whole` loads the file's rows too."""
+    from cohesion import clock
+    from workinggroups.wizard import KEEP_FOR
+
+    if not user.is_authenticated:
+        raise Http404
+    jobs = ImportJob.objects.select_related("programme")
+    if not whole:
+        jobs = jobs.defer("content", "rows")
+    job = get_object_or_404(jobs, pk=pk, created_by=user, created_at__gte=clock.now() - KEEP_FOR)
+    try:
+        if job.kind == ImportJob.Kind.PARTICIPANTS:
+            from engagement.access import access_event
+
+            target = access_event(user, job.target_id, manage=True)
+        else:
+            target = access_group(user, job.target_id, manage=True)
+    except PermissionDenied as refused:
+        raise Http404 from refused
+    return job, target
 
 
 @access_function

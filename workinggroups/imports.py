@@ -7,7 +7,7 @@ transaction. A person already on record (same name, year of birth and community)
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import tablib
 from django import forms
@@ -23,12 +23,18 @@ from cohesion.text import clean_line, defuse_formula
 from cohesion.uploads import check_size, read_csv, read_xlsx
 from communities.models import Organisation, StakeholderCategory, search_key
 from workinggroups.access import people_visible_to
-from workinggroups.models import ImportColumn, Membership, Person, WorkingGroup
-from workinggroups.services import membership_add
+from workinggroups.models import (
+    ImportColumn,
+    ImportOutcome,
+    ImportValue,
+    Membership,
+    Person,
+    WorkingGroup,
+)
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = 5 * 1024 * 1024
 BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_ROWS = 2000
+MAX_ROWS = 10_000
 # The template has 13 columns; room for the columns of a coordinator's own list beside them.
 MAX_COLUMNS = 50
 FORMATS = {
@@ -97,14 +103,15 @@ HEADER_WORDS = {
 }  # fmt: skip
 
 
-def _header_keys() -> dict[str, str]:
+def _header_keys(spec=None) -> dict[str, str]:
     """Header text (any language, any case) -> column key."""
     from django.utils import translation
 
+    spec = spec or MEMBERS
     keys = {}
-    for column in COLUMNS:
+    for column in spec.columns:
         keys[column.key] = column.key
-        for word in HEADER_WORDS.get(column.key, ()):
+        for word in spec.header_words.get(column.key, ()):
             keys[_word(word)] = column.key
         for language in ("uk", "en"):
             with translation.override(language):
@@ -116,15 +123,6 @@ def _word(text: str) -> str:
     """A header or a value as compared: case-folded, apostrophe variants made one, without
     the dots, colons and stars people end words with ("жін.", "ПІБ:", "Стать*")."""
     return search_key(text).strip(" .:*").strip()
-
-
-def _parse_bool(value: str) -> bool:
-    word = _word(value)
-    if word in YES:
-        return True
-    if word in NO:
-        return False
-    raise ValidationError(_("Write “yes” or “no”."))
 
 
 DATE_FIELD = forms.DateField(
@@ -139,11 +137,65 @@ def _parse_date(value: str) -> datetime.date:
         raise ValidationError(_("Write the date as 2024-03-15 or 15.03.2024.")) from exc
 
 
+@dataclass(frozen=True)
+class Spec:
+    """What a kind of list holds: its columns, the headers people give them, and the columns
+    whose words are mapped to values (sex, role, yes/no...) before the check."""
+
+    kind: str
+    columns: list
+    header_words: dict
+    coded: tuple = ()
+
+    def labels(self) -> dict[str, str]:
+        return {column.key: str(column.label) for column in self.columns}
+
+    def missing(self, mapping) -> list:
+        return [c for c in self.columns if c.required and c.key not in mapping]
+
+
+FLAGS = ("is_veteran", "is_idp", "has_disability")
+MEMBERS = Spec(
+    "members",
+    COLUMNS,
+    HEADER_WORDS,
+    coded=("sex", "category", "organisation", "role", *FLAGS),
+)
+
+
+def sex_of(word: str) -> str | None:
+    for sex, label in Person.Sex.choices:
+        if word in (sex, _word(str(label))) or word in SEX_WORDS[sex]:
+            return sex
+    return None
+
+
+def role_of(word: str) -> str | None:
+    for value, label in Membership.Role.choices:
+        if word in (value, _word(str(label))) or word in ROLE_WORDS.get(value, ()):
+            return value
+    return None
+
+
+def flag_of(word: str) -> str | None:
+    if word in YES or word in (_word(_("yes")),):
+        return "yes"
+    if word in NO or word in (_word(_("no")),):
+        return "no"
+    return None
+
+
+def flag_choices():
+    return [("yes", _("yes")), ("no", _("no"))]
+
+
 class ImportRow(CleanForm):
-    """One row of the file, as text; cleaned into person and membership fields."""
+    """One row of the file, as text; cleaned into person and membership fields. The words of
+    coded columns mean what the coordinator confirmed in the values step (`values`), else
+    what the importer reads them as."""
 
     full_name = forms.CharField(max_length=200)
-    sex = forms.CharField(max_length=20)
+    sex = forms.CharField(max_length=40)
     birth_year = forms.IntegerField(required=False, min_value=1900)
     phone = forms.CharField(max_length=40, required=False)
     email = forms.EmailField(required=False, max_length=254)
@@ -151,29 +203,43 @@ class ImportRow(CleanForm):
     organisation = forms.CharField(max_length=300, required=False)
     role = forms.CharField(max_length=40, required=False)
     joined_on = forms.CharField(max_length=40)
-    is_veteran = forms.CharField(max_length=10, required=False)
-    is_idp = forms.CharField(max_length=10, required=False)
-    has_disability = forms.CharField(max_length=10, required=False)
+    is_veteran = forms.CharField(max_length=40, required=False)
+    is_idp = forms.CharField(max_length=40, required=False)
+    has_disability = forms.CharField(max_length=40, required=False)
     consent_given_on = forms.CharField(max_length=40, required=False)
     consent_purpose = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, categories, organisations, **kwargs):
+    def __init__(self, *args, categories, organisations, values=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories = categories
-        self.organisations = organisations
+        self.categories = categories  # code -> category
+        self.organisations = organisations  # word -> organisation pk, "new" or ""
+        self.values = values or {}
+
+    def _meaning(self, key: str, default):
+        """What the cell's word means: as mapped in the values step, else `default(word)`;
+        a word mapped to nothing, or that means nothing, is refused naming the word."""
+        text = self.cleaned_data[key]
+        word = _word(text)
+        mapped = self.values.get(key, {})
+        value = mapped[word] if word in mapped else default(word)
+        if not value:
+            raise ValidationError(
+                _("“%(word)s” means none of the values: choose its meaning in the words step.")
+                % {"word": text.strip()}
+            )
+        return value
 
     def clean_organisation(self):
-        """The directory's organisation of that name; a name it does not know is kept as text
-        (not added from a file: the import says which were not linked)."""
+        """The directory's organisation (its pk), "new" for one to add under the name in the
+        file, or None (not linked)."""
         name = clean_line(self.cleaned_data["organisation"])
-        return self.organisations.get(_word(name), name) if name else None
+        if not name:
+            return None
+        choice = self.organisations.get(_word(name), "")
+        return (choice, name) if choice else None
 
     def clean_sex(self):
-        word = _word(self.cleaned_data["sex"])
-        for sex, words in SEX_WORDS.items():
-            if word == sex or word in words:
-                return sex
-        raise ValidationError(_("Write “female”, “male” or “not stated”."))
+        return self._meaning("sex", sex_of)
 
     def clean_birth_year(self):
         year = self.cleaned_data["birth_year"]
@@ -182,17 +248,16 @@ class ImportRow(CleanForm):
         return year
 
     def clean_category(self):
-        category = self.categories.get(_word(self.cleaned_data["category"]))
+        code = self._meaning("category", lambda word: self.categories.get(word) and word)
+        category = self.categories.get(code)
         if category is None:
             raise ValidationError(_("Unknown category: use one from the template's list."))
         return category
 
     def clean_role(self):
-        word = _word(self.cleaned_data["role"] or Membership.Role.MEMBER)
-        for value, label in Membership.Role.choices:
-            if word in (value, _word(str(label))) or word in ROLE_WORDS.get(value, ()):
-                return value
-        raise ValidationError(_("Write “leader”, “deputy”, “secretary” or “member”."))
+        if not self.cleaned_data["role"].strip():
+            return Membership.Role.MEMBER
+        return self._meaning("role", role_of)
 
     def clean_joined_on(self):
         joined_on = _parse_date(self.cleaned_data["joined_on"])
@@ -205,7 +270,9 @@ class ImportRow(CleanForm):
         return _parse_date(value) if value.strip() else None
 
     def _clean_flag(self, name):
-        return _parse_bool(self.cleaned_data[name])
+        if not self.cleaned_data[name].strip():
+            return None  # not said: a new person's is "no", a known person's stays
+        return self._meaning(name, flag_of) == "yes"
 
     def clean_is_veteran(self):
         return self._clean_flag("is_veteran")
@@ -217,32 +284,41 @@ class ImportRow(CleanForm):
         return self._clean_flag("has_disability")
 
 
+ENCODINGS = {"utf-8": "UTF-8", "cp1251": "Windows-1251"}
+DELIMITERS = {
+    ";": gettext_lazy("semicolon (;)"),
+    ",": gettext_lazy("comma (,)"),
+    "\t": gettext_lazy("tab"),
+}
+
+
 @dataclass
-class ImportResult:
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # row, column, message
-    created: int = 0
-    matched: int = 0
-    added: int = 0
-    already: int = 0
-    # Headers of columns no field takes (an organisation, notes): said, never dropped silently.
-    ignored: list[str] = field(default_factory=list)
-    # Organisations named in the file that the directory does not know: not linked.
-    unknown_organisations: list[str] = field(default_factory=list)
+class Table:
+    """An uploaded list as read: its headers, its rows as text, the file's row number of the
+    first row below the headers, and how a CSV was read (shown, and changeable)."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    first_row: int = 2
+    encoding: str = ""
+    delimiter: str = ""
 
 
-def decode_csv(content: bytes) -> str:
-    """The text of a CSV file as people save it: UTF-8 (with or without Excel's byte-order
-    mark), else Windows-1251, what Excel on a Ukrainian Windows writes for "CSV"."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1251")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            _("The file's text is neither UTF-8 nor Windows-1251: save it as “CSV UTF-8”.")
-        ) from exc
+def decode_csv(content: bytes, encoding: str = "") -> tuple[str, str]:
+    """The text of a CSV file as people save it, and its encoding: UTF-8 (with or without
+    Excel's byte-order mark), else Windows-1251, what Excel on a Ukrainian Windows writes for
+    "CSV"; or as the coordinator says it is."""
+    for candidate in [encoding] if encoding else list(ENCODINGS):
+        try:
+            return content.decode("utf-8-sig" if candidate == "utf-8" else candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(
+        _("The file's text is not %(encoding)s: choose another encoding or save it as “CSV UTF-8”.")
+        % {"encoding": ENCODINGS[encoding]}
+        if encoding
+        else _("The file's text is neither UTF-8 nor Windows-1251: save it as “CSV UTF-8”.")
+    )
 
 
 def csv_delimiter(text: str) -> str:
@@ -264,47 +340,63 @@ def csv_delimiter(text: str) -> str:
     return best
 
 
-def read_table(upload) -> tablib.Dataset:
-    """The uploaded file as a dataset, or ValidationError saying what is wrong with it. The
+def read_upload(
+    name: str, content: bytes, *, encoding: str = "", delimiter: str = "", spec=None
+) -> Table:
+    """The uploaded file as a table, or ValidationError saying what is wrong with it. The
     file is judged on what it would expand to and read as a stream within MAX_ROWS and
-    MAX_COLUMNS (cohesion.uploads), so that no file can hold a worker's memory or time."""
-    name = (upload.name or "").lower()
-    check_size(upload, MAX_BYTES)
+    MAX_COLUMNS (cohesion.uploads), so that no file can hold a worker's memory or time.
+    `encoding` and `delimiter` override what is detected in a CSV."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    name = (name or "").lower()
+    check_size(SimpleUploadedFile(name, content), MAX_BYTES)
     if name.endswith(".csv"):
-        text = decode_csv(upload.read())
+        text, encoding = decode_csv(content, encoding)
         if not text.strip():
             raise ValidationError(_("The file is empty."))
         # Control characters a text never holds: a picture or a binary renamed ".csv" (any
         # bytes decode as Windows-1251, so the decoding alone cannot tell).
         if BINARY.search(text):
             raise ValidationError(_("This is not a CSV file."))
-        rows = read_csv(
-            text, delimiter=csv_delimiter(text), max_rows=MAX_ROWS, max_columns=MAX_COLUMNS
-        )
+        delimiter = delimiter if delimiter in DELIMITERS else csv_delimiter(text)
+        rows = read_csv(text, delimiter=delimiter, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     elif name.endswith(".xlsx"):
-        rows = read_xlsx(upload, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+        encoding = delimiter = ""
+        rows = read_xlsx(io.BytesIO(content), max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     else:
         raise ValidationError(_("Upload a .csv or .xlsx file."))
     if not any(rows):
         raise ValidationError(_("The file is empty."))
     width = max(len(row) for row in rows)
-    rows = [list(row) + [None] * (width - len(row)) for row in rows]
-    at = header_row(rows)
-    header, *body = rows[at:]
-    dataset = tablib.Dataset(*body, headers=["" if cell is None else str(cell) for cell in header])
-    # The file's row number of the first row below the header (rows are counted from 1).
-    dataset.first_row = at + 2
-    return dataset
+    rows = [[_cell(value) for value in row] + [""] * (width - len(row)) for row in rows]
+    known = _header_keys(spec)
+    at = header_row(rows, known=known)
+    headers = combined_headers(rows, at)
+    if _continues_headers(rows[at + 1] if at + 1 < len(rows) else [], known):
+        # Headers over two rows ("Контакти" above "Телефон" and "Email"): the lower row's
+        # names come first, the upper row's where the lower has none.
+        headers = [low or up for low, up in zip(rows[at + 1], headers, strict=False)]
+        at += 1
+    return Table(
+        headers=headers,
+        rows=rows[at + 1 :],
+        first_row=at + 2,
+        encoding=encoding,
+        delimiter=delimiter,
+    )
 
 
-def header_row(rows, *, within: int = 10) -> int:
+def header_row(rows, *, known=None, within: int = 10) -> int:
     """Which of the first rows holds the headers: lists as people keep them start with a title
     ("Список членів робочої групи", merged across the sheet) or a blank line. The row naming
     the most known fields, else the first with two cells filled, else the first."""
-    known = _header_keys()
+    known = known or _header_keys()
     best, found = None, 0
     for index, row in enumerate(rows[:within]):
-        named = sum(1 for cell in row if cell is not None and _word(str(cell)) in known)
+        named = sum(1 for cell in row if cell and _word(str(cell)) in known)
         if named > found:
             best, found = index, named
     if best is not None:
@@ -313,6 +405,28 @@ def header_row(rows, *, within: int = 10) -> int:
         if sum(1 for cell in row if cell not in (None, "")) >= 2:
             return index
     return 0
+
+
+def _continues_headers(row, known) -> bool:
+    """Whether the row under the headers is more headers, not a person: its filled cells are
+    mostly names of fields."""
+    filled = [cell for cell in row if cell]
+    named = sum(1 for cell in filled if _word(str(cell)) in known)
+    return bool(filled) and named * 2 >= len(filled)
+
+
+def combined_headers(rows, at: int) -> list[str]:
+    """The headers of row `at`, completed from the row above where that is a header row too:
+    lists made in Excel put "ПІБ" in a cell merged down over two header rows (its value is in
+    the upper one) beside "Контакти" merged across "Телефон" and "Email" below it. A title
+    above the headers (one cell filled) lends nothing."""
+    headers = ["" if cell is None else str(cell).strip() for cell in rows[at]]
+    if at == 0:
+        return headers
+    above = ["" if cell is None else str(cell).strip() for cell in rows[at - 1]]
+    if sum(1 for cell in above if cell) < 2:
+        return headers
+    return [header or (above[i] if i < len(above) else "") for i, header in enumerate(headers)]
 
 
 def _cell(value) -> str:
@@ -327,142 +441,319 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def propose(headers, programme) -> list[str | None]:
+def propose(headers, programme, spec=None) -> list[str | None]:
     """The field each column goes to, by its header: the template's labels and the words
     lists use (HEADER_WORDS) first, then, for a header they do not know, as the programme's
     coordinators mapped it before (ImportColumn), else none. A field is proposed once, for its
     first column."""
-    return _proposal(headers, programme)[0]
-
-
-def remembered_in(headers, programme) -> bool:
-    """Whether the proposal for these headers uses a mapping remembered from an earlier file:
-    then it is shown to be confirmed, never applied unseen."""
-    return _proposal(headers, programme)[1]
-
-
-def _proposal(headers, programme) -> tuple[list[str | None], bool]:
+    spec = spec or MEMBERS
     remembered = dict(
-        ImportColumn.objects.filter(programme=programme).values_list("header", "field")
+        ImportColumn.objects.filter(programme=programme, kind=spec.kind).values_list(
+            "header", "field"
+        )
     )
-    known = _header_keys()
-    proposed, taken, used = [], set(), False
+    known = _header_keys(spec)
+    proposed, taken = [], set()
     for header in headers or []:
         word = _word(str(header or ""))
-        if word in known:
-            key = known[word]
-        elif word in remembered:
-            key, used = remembered[word] or None, True
-        else:
-            key = None
+        key = known.get(word) or remembered.get(word) or None
         if key in taken:
             key = None
         taken.add(key)
         proposed.append(key)
-    return proposed, used
+    return proposed
 
 
-def missing_fields(mapping) -> list[Column]:
-    return [c for c in COLUMNS if c.required and c.key not in mapping]
+def missing_fields(mapping, spec=None) -> list[Column]:
+    return (spec or MEMBERS).missing(mapping)
 
 
 @transaction.atomic
-def remember_mapping(programme, headers, mapping) -> None:
+def remember_mapping(programme, headers, mapping, spec=None) -> None:
     """Keeps the coordinator's choice for each header the importer does not know by itself,
     for the programme's next file (a known header is always read as it says)."""
-    known = _header_keys()
+    spec = spec or MEMBERS
+    known = _header_keys(spec)
     for header, key in zip(headers, mapping, strict=True):
         word = _word(str(header or ""))
         if word and word not in known:
             ImportColumn.objects.update_or_create(
-                programme=programme, header=word[:200], defaults={"field": key or ""}
-            )
+                programme=programme, kind=spec.kind, header=word[:200],
+                defaults={"field": key or ""},
+            )  # fmt: skip
 
 
-def validate_table(
-    dataset: tablib.Dataset, group: WorkingGroup, mapping: list | None = None
-) -> tuple[list, ImportResult]:
-    """Every row checked; returns the cleaned rows and the errors (row numbers as in the file:
-    the header is row 1). `mapping` gives each column's field (None to leave it out); by
-    default, as `propose` has it."""
-    result = ImportResult()
-    header_at = getattr(dataset, "first_row", 2) - 1  # the header's row in the file
-    headers = mapping if mapping is not None else propose(dataset.headers, group.programme)
-    result.ignored = [
-        str(header).strip()
-        for header, key in zip(dataset.headers or [], headers, strict=True)
-        if key is None and str(header or "").strip()
-    ]
-    labels = {column.key: str(column.label) for column in COLUMNS}
-    missing = missing_fields(headers)
-    if missing:
-        for column in missing:
-            result.errors.append((header_at, str(column.label), _("This column is missing.")))
-        return [], result
-    if dataset.height == 0:
-        result.errors.append((header_at, "", _("The file has no rows below the header.")))
-        return [], result
-    if dataset.height > MAX_ROWS:
-        result.errors.append(
-            (header_at, "", _("At most %(max)s rows at a time.") % {"max": MAX_ROWS})
-        )
-        return [], result
+@transaction.atomic
+def remember_values(programme, spec, values: dict) -> None:
+    """Keeps what the coordinator said each word of a coded column means, for the next file
+    (the organisation column's words are the directory's business, not remembered)."""
+    for key, words in values.items():
+        if key == "organisation":
+            continue
+        for word, value in words.items():
+            ImportValue.objects.update_or_create(
+                programme=programme, kind=spec.kind, field=key, word=word[:200],
+                defaults={"value": value or ""},
+            )  # fmt: skip
+
+
+# At most this many different words of one column are offered to be mapped; the rest are
+# read as the importer reads them (a name column mapped as "role" is a mistake to go back on).
+MAX_WORDS = 100
+
+
+def column_words(table_rows, mapping, key: str) -> list[tuple[str, str]]:
+    """The different words (as compared, and as first written) in the column mapped to `key`,
+    in the order they first appear."""
+    if key not in mapping:
+        return []
+    index = mapping.index(key)
+    words: dict[str, str] = {}
+    for row in table_rows:
+        text = (row[index] if index < len(row) else "").strip()
+        word = _word(text)
+        if word and word not in words:
+            words[word] = text
+            if len(words) >= MAX_WORDS:
+                break
+    return list(words.items())
+
+
+@dataclass
+class CodedColumn:
+    """A coded column of this file, for the words step: its words, the values it may take,
+    what each word is proposed to mean."""
+
+    key: str
+    label: str
+    choices: list
+    words: list  # [(word, as written, proposed value)]
+
+
+def member_words(job, group, user) -> list[CodedColumn]:
+    """The words step of a member list: for each coded column mapped, the words in it and
+    what each is proposed to mean (as the coordinator said before, else as the importer reads
+    it, else nothing: they choose). Organisation names are proposed as the directory's
+    organisation of that name, else as a new organisation (for those who may add one)."""
+    from communities.access import may_create_organisation
+
+    spec = MEMBERS
+    remembered: dict[str, dict[str, str]] = {}
+    for key, word, value in ImportValue.objects.filter(
+        programme_id=job.programme_id, kind=spec.kind
+    ).values_list("field", "word", "value"):
+        remembered.setdefault(key, {})[word] = value
+    categories = list(StakeholderCategory.objects.all())
+    by_word = _category_words(categories)
+    labels = spec.labels()
+    columns = []
+    for key in spec.coded:
+        words = column_words(job.rows, job.mapping, key)
+        if not words:
+            continue
+        if key == "organisation":
+            columns.append(_organisation_words(words, group, may_create_organisation(user)))
+            continue
+        if key == "sex":
+            choices, default = list(Person.Sex.choices), sex_of
+        elif key == "role":
+            choices, default = list(Membership.Role.choices), role_of
+        elif key == "category":
+            choices = [(c.code, c.name) for c in categories]
+            default = lambda word: by_word.get(word) and by_word[word].code  # noqa: E731
+        else:
+            choices, default = flag_choices(), flag_of
+        proposed = [
+            (word, text, remembered.get(key, {}).get(word, default(word) or ""))
+            for word, text in words
+        ]
+        columns.append(CodedColumn(key, labels[key], choices, proposed))
+    return columns
+
+
+def _category_words(categories) -> dict:
+    words = {}
+    for category in categories:
+        for name in (category.code, category.name_uk, category.name_en):
+            words[_word(name)] = category
+    return words
+
+
+def _organisation_words(words, group, may_create: bool) -> CodedColumn:
     named = Organisation.objects.by_name()
-    organisations = {
-        word: organisation
-        for word, candidates in named.items()
-        if (organisation := Organisation.objects.the_one(candidates, group.community))
+    proposed, choices = [], {}
+    for word, text in words:
+        candidates = named.get(word, [])
+        for candidate in candidates:
+            choices[str(candidate.pk)] = candidate.name
+        the_one = Organisation.objects.the_one(candidates, group.community)
+        # A name several organisations share is not guessed: the coordinator picks one.
+        value = str(the_one.pk) if the_one else "new" if may_create and not candidates else ""
+        proposed.append((word, text, value))
+    options = [("", _("Do not link"))]
+    if may_create:
+        options.append(("new", _("Add to the directory as a new organisation")))
+    options += sorted(choices.items(), key=lambda item: str(item[1]))
+    label = str(MEMBERS.labels()["organisation"])
+    return CodedColumn("organisation", label, options, proposed)
+
+
+def _pick(row: list, mapping: list) -> dict:
+    return {key: (row[i] if i < len(row) else "") for i, key in enumerate(mapping) if key}
+
+
+def check_members(job, group, by, progress=None) -> tuple[list[dict], str]:
+    """Every row of the file checked as it would be saved: returns one outcome per row (new,
+    on record, on record and updated, already a member, refused, each with the reason or the
+    mistakes, and the cleaned fields to save), and a problem of the whole file, if any. Reads
+    what it needs in a fixed number of queries whatever the file's length."""
+    from django.db.models import Max
+
+    labels = MEMBERS.labels()
+    if group.status == WorkingGroup.Status.CEASED:
+        return [], _("The group has ceased: it takes no new members.")
+    missing = MEMBERS.missing(job.mapping)
+    if missing:
+        return [], _("Choose the column that holds “%(field)s”.") % {"field": missing[0].label}
+    categories = {c.code: c for c in StakeholderCategory.objects.all()}
+    values = job.values or {}
+    organisations = values.get("organisation", {})
+    rows = [(job.first_row + i, _pick(raw, job.mapping)) for i, raw in enumerate(job.rows)]
+    rows = [(number, data) for number, data in rows if any(v.strip() for v in data.values())]
+    if not rows:
+        return [], _("The file has no rows below the header.")
+    keys = {search_key(data.get("full_name", "")) for _number, data in rows}
+    people: dict[tuple, list] = {}
+    visible = people_visible_to(by).filter(community=group.community)
+    key_list = sorted(keys)
+    for start in range(0, len(key_list), 500):
+        for person in visible.filter(name_key__in=key_list[start : start + 500]):
+            people.setdefault(person.name_key, []).append(person)
+    current = {
+        m.person_id: m for m in group.memberships.current().only("person_id", "role", "joined_on")
     }
-    categories = {}
-    for category in StakeholderCategory.objects.all():
-        for key in (category.code, category.name_uk, category.name_en):
-            categories[_word(key)] = category
-    cleaned_rows, seen = [], {}
-    current_leader = (
-        group.memberships.current()
-        .filter(role=Membership.Role.LEADER)
-        .select_related("person")
-        .first()
+    last_left = dict(
+        group.memberships.filter(left_on__isnull=False)
+        .values("person_id")
+        .annotate(last=Max("left_on"))
+        .values_list("person_id", "last")
     )
-    leaders = 1 if current_leader else 0
-    for number, raw in enumerate(dataset, start=getattr(dataset, "first_row", 2)):
-        data = {key: _cell(value) for key, value in zip(headers, raw, strict=False) if key}
-        if not any(data.values()):
-            continue  # blank lines at the end of a sheet
-        form = ImportRow(data, categories=categories, organisations=organisations)
+    leader_id = next((pid for pid, m in current.items() if m.role == Membership.Role.LEADER), None)
+    leaders = 1 if leader_id else 0
+    outcomes, seen = [], {}
+    for done, (number, data) in enumerate(rows, start=1):
+        if progress and done % 500 == 0:
+            progress(done, len(rows))
+        outcome = {"row": number, "name": clean_line(data.get("full_name", ""))[:200]}
+        outcomes.append(outcome)
+        form = ImportRow(data, categories=categories, organisations=organisations, values=values)
         if not form.is_valid():
-            for key, errors in form.errors.items():
-                result.errors.append((number, labels.get(key, ""), " ".join(errors)))
+            outcome.update(
+                outcome=ImportOutcome.Outcome.REFUSED,
+                errors=[[labels.get(k, ""), " ".join(e)] for k, e in form.errors.items()],
+            )
             continue
         row = form.cleaned_data
+        refuse = _refusal(row, group, labels)
         identity = (search_key(row["full_name"]), row["birth_year"])
-        if identity in seen:
-            result.errors.append(
-                (
-                    number,
-                    labels["full_name"],
-                    _("The same person is already in row %(row)s.") % {"row": seen[identity]},
-                )
-            )
-            continue
-        seen[identity] = number
-        is_current_leader = current_leader is not None and (
-            current_leader.person.name_key == search_key(row["full_name"])
-            and current_leader.person.birth_year == row["birth_year"]
-        )
-        if row["role"] == Membership.Role.LEADER and not is_current_leader:
-            leaders += 1
-            if leaders > 1:
-                result.errors.append(
-                    (number, labels["role"], _("A group has one leader at a time."))
+        if refuse is None and identity in seen:
+            refuse = [
+                labels["full_name"],
+                _("The same person is already in row %(row)s.") % {"row": seen[identity]},
+            ]
+        seen.setdefault(identity, number)
+        same_name = people.get(identity[0], [])
+        person = next((p for p in same_name if p.birth_year == row["birth_year"]), None)
+        if refuse is None and person is not None:
+            if person.birth_year and row["joined_on"].year < person.birth_year:
+                refuse = [labels["joined_on"], _("The person was not born yet on that date.")]
+            elif person.pk in current:
+                outcome.update(
+                    outcome=ImportOutcome.Outcome.ALREADY,
+                    detail=_("A member since %(date)s.")
+                    % {"date": current[person.pk].joined_on.strftime("%d.%m.%Y")},
                 )
                 continue
-        if isinstance(row["organisation"], str):
-            if row["organisation"] not in result.unknown_organisations:
-                result.unknown_organisations.append(row["organisation"])
-            row["organisation"] = None
-        cleaned_rows.append(row)
-    return cleaned_rows, result
+            elif last_left.get(person.pk) and row["joined_on"] < last_left[person.pk]:
+                refuse = [
+                    labels["joined_on"],
+                    _("The person was a member until %(date)s: rejoining starts after that.")
+                    % {"date": last_left[person.pk].strftime("%d.%m.%Y")},
+                ]
+        is_leader = row["role"] == Membership.Role.LEADER
+        if refuse is None and is_leader and (person is None or person.pk != leader_id):
+            leaders += 1
+            if leaders > 1:
+                refuse = [labels["role"], _("A group has one leader at a time.")]
+        if refuse is not None:
+            outcome.update(outcome=ImportOutcome.Outcome.REFUSED, errors=[refuse])
+            continue
+        outcome["fields"] = _serialised(row)
+        if person is None:
+            outcome["outcome"] = ImportOutcome.Outcome.NEW
+            others = [p.birth_year for p in same_name if p.birth_year]
+            if others:
+                outcome["detail"] = _(
+                    "Someone of the same name, born in %(years)s, is on record: a different "
+                    "person, as the year of birth differs."
+                ) % {"years": ", ".join(str(y) for y in sorted(set(others)))}
+            continue
+        outcome["person"] = person.pk
+        changed = _changes(person, row)
+        reason = _("Same name, year of birth and community as the person on record.")
+        if changed:
+            outcome["outcome"] = ImportOutcome.Outcome.UPDATED
+            outcome["detail"] = f"{reason} " + _("To update: %(fields)s.") % {
+                "fields": ", ".join(str(Person._meta.get_field(f).verbose_name) for f in changed)
+            }
+        else:
+            outcome.update(outcome=ImportOutcome.Outcome.MATCHED, detail=reason)
+    if progress:
+        progress(len(rows), len(rows))
+    return outcomes, ""
+
+
+def _refusal(row, group, labels) -> list | None:
+    if group.established_on and row["joined_on"] < group.established_on:
+        return [
+            labels["joined_on"],
+            _("The group was founded on %(date)s.")
+            % {"date": group.established_on.strftime("%d.%m.%Y")},
+        ]
+    if row["birth_year"] and row["joined_on"].year < row["birth_year"]:
+        return [labels["joined_on"], _("The person was not born yet on that date.")]
+    return None
+
+
+# A person on record takes from the file what it says and the record does not (or says
+# otherwise): contact details, the markers when the cell says yes or no, the consent.
+UPDATABLE = ("phone", "email", "is_veteran", "is_idp", "has_disability",
+             "consent_given_on", "consent_purpose")  # fmt: skip
+
+
+def _changes(person, row) -> list[str]:
+    changed = []
+    for name in UPDATABLE:
+        value = row.get(name)
+        if value in (None, ""):
+            continue
+        if getattr(person, name) != value:
+            changed.append(name)
+    return changed
+
+
+def _serialised(row: dict) -> dict:
+    """The cleaned row as JSON keeps it: dates as ISO text, the category by its code."""
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif isinstance(value, StakeholderCategory):
+            value = value.code
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out
 
 
 PERSON_FIELDS = (
@@ -479,50 +770,84 @@ PERSON_FIELDS = (
 )
 
 
-def _existing_person(row: dict, group: WorkingGroup, by) -> Person | None:
-    """The person already on record and visible to the importer: same name (any case), year
-    of birth and community. People of other programmes are never matched, or an upload could
-    pull their record into this group."""
-    return (
-        people_visible_to(by)
-        .filter(
-            name_key=search_key(row["full_name"]),
-            birth_year=row["birth_year"],
-            community=group.community,
-        )
-        .first()
-    )
+def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
+    """Saves checked rows in the caller's transaction: new people and their memberships in
+    bulk (with their history), people on record updated, organisations to add added once.
+    Returns the counts said to the coordinator."""
+    from workinggroups.services import members_add_many, people_save_many
 
-
-@transaction.atomic
-def import_members(*, group: WorkingGroup, rows: list[dict], by, result: ImportResult) -> None:
-    """Saves validated rows: matches people already on record, adds their memberships."""
-    # Two identical uploads at once must not both create the same people.
-    group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
-    for row in rows:
-        person = _existing_person(row, group, by)
-        if person is None:
-            fields = {name: row[name] for name in PERSON_FIELDS}
-            fields["full_name"] = clean_line(fields["full_name"])
-            if fields["consent_given_on"]:
-                fields["consent_recorded_by"] = by
-            person = Person.objects.create(community=group.community, **fields)
-            result.created += 1
+    categories = {c.code: c for c in StakeholderCategory.objects.all()}
+    new_organisations: dict[str, Organisation] = {}
+    chosen = [(o.get("fields") or {}).get("organisation") for o in outcomes]
+    organisation_ids = {int(c[0]) for c in chosen if c and c[0] != "new"}
+    existing = Organisation.objects.in_bulk(organisation_ids)
+    summary = {"created": 0, "matched": 0, "updated": 0, "added": 0, "already": 0,
+               "organisations": 0}  # fmt: skip
+    new_people, updated, seats = [], [], []
+    to_seat = [o for o in outcomes if o["outcome"] not in ("refused", "already")]
+    summary["already"] = sum(o["outcome"] == "already" for o in outcomes)
+    on_record = Person.objects.in_bulk([o["person"] for o in to_seat if o.get("person")])
+    for outcome in to_seat:
+        fields = outcome["fields"]
+        for name in ("joined_on", "consent_given_on"):
+            if fields.get(name):
+                fields[name] = datetime.date.fromisoformat(fields[name])
+        organisation = None
+        if fields.get("organisation"):
+            choice, name = fields["organisation"]
+            if choice == "new":
+                word = _word(name)
+                if word not in new_organisations:
+                    new_organisations[word] = Organisation(
+                        name_uk=name[:300], name_en=name[:300],
+                        kind=Organisation.Kind.OTHER, community=group.community,
+                    )  # fmt: skip
+                organisation = new_organisations[word]
+            else:
+                organisation = existing.get(int(choice))
+        if outcome.get("person"):
+            person = on_record[outcome["person"]]
+            summary["matched"] += 1
+            changed = _changes(person, fields)
+            if changed:
+                for name in changed:
+                    setattr(person, name, fields[name])
+                if "consent_given_on" in changed:
+                    person.consent_recorded_by = by
+                updated.append(person)
+                summary["updated"] += 1
         else:
-            result.matched += 1
-        if group.memberships.current().filter(person=person).exists():
-            result.already += 1
-            continue
-        membership_add(
-            group=group,
-            person=person,
-            category=row["category"],
-            organisation=row["organisation"],
-            role=row["role"],
-            joined_on=row["joined_on"],
-            by=by,
-        )
-        result.added += 1
+            person = Person(community=group.community)
+            for name in PERSON_FIELDS:
+                value = fields.get(name)
+                setattr(person, name, bool(value) if name in FLAGS else (value or ""))
+            person.birth_year = fields.get("birth_year")
+            person.consent_given_on = fields.get("consent_given_on") or None
+            person.full_name = clean_line(person.full_name)
+            if person.consent_given_on:
+                person.consent_recorded_by = by
+            new_people.append(person)
+            summary["created"] += 1
+        seats.append((person, categories[fields["category"]], organisation, fields))
+    for organisation in new_organisations.values():
+        organisation.save()
+    summary["organisations"] = len(new_organisations)
+    if progress:
+        progress(30)
+    people_save_many(created=new_people, updated=updated, by=by)
+    if progress:
+        progress(60)
+    members_add_many(
+        group=group,
+        seats=[
+            dict(person=person, category=category, organisation=organisation,
+                 role=fields["role"], joined_on=fields["joined_on"])
+            for person, category, organisation, fields in seats
+        ],
+        by=by,
+    )  # fmt: skip
+    summary["added"] = len(seats)
+    return summary
 
 
 EXPORT_HEADERS = [

@@ -472,6 +472,7 @@ class ImportColumn(models.Model):
         related_name="import_columns",
         verbose_name=_("programme"),
     )
+    kind = models.CharField(_("kind"), max_length=16, default="members")
     header = models.CharField(_("column header"), max_length=200)
     # A field key of workinggroups.imports.COLUMNS, or "" for a column to leave out.
     field = models.CharField(_("field"), max_length=40, blank=True)
@@ -480,8 +481,149 @@ class ImportColumn(models.Model):
         verbose_name = _("import column")
         verbose_name_plural = _("import columns")
         constraints = [
-            models.UniqueConstraint(fields=["programme", "header"], name="import_column_once"),
+            models.UniqueConstraint(
+                fields=["programme", "kind", "header"], name="import_column_once"
+            ),
         ]
 
     def __str__(self):
         return f"{self.header} → {self.field or '—'}"
+
+
+class ImportJob(models.Model):
+    """A file of people on its way in: read at upload, its columns and words mapped by the
+    coordinator, checked row by row on a worker (the preview), then saved all or nothing on a
+    worker. It holds people's data, so it is the uploader's alone and is deleted a day after
+    upload (workinggroups.tasks.purge_imports)."""
+
+    class Kind(models.TextChoices):
+        MEMBERS = "members", _("Members of a working group")
+        PARTICIPANTS = "participants", _("Participants of an event")
+
+    class Status(models.TextChoices):
+        COLUMNS = "columns", _("Columns to map")
+        VALUES = "values", _("Words to map")
+        CHECK_QUEUED = "check_queued", _("Waiting to be checked")
+        CHECKING = "checking", _("Being checked")
+        CHECKED = "checked", _("Checked")
+        SAVE_QUEUED = "save_queued", _("Waiting to be saved")
+        SAVING = "saving", _("Being saved")
+        SAVED = "saved", _("Saved")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    programme = models.ForeignKey(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("programme"),
+    )
+    # The group (members) or the event (participants) the people go to.
+    target_id = models.PositiveIntegerField(_("imported into"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=clock.now)
+    language = models.CharField(_("language"), max_length=8, default="uk")
+    file_name = models.CharField(_("file"), max_length=200)
+    # The file as uploaded, to read again with another encoding or separator.
+    content = models.BinaryField(_("content"))
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    delimiter = models.CharField(_("separator"), max_length=4, blank=True)
+    # The file's row number of the first row below the headers (counted from 1).
+    first_row = models.PositiveIntegerField(default=2)
+    headers = models.JSONField(default=list)
+    rows = models.JSONField(default=list)
+    # Each column's field key, or None to leave it out.
+    mapping = models.JSONField(default=list)
+    # {field: {word as compared: value}}: the words of coded columns and what they mean.
+    values = models.JSONField(default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.COLUMNS
+    )
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Counts by outcome after the check, and what the save did.
+    summary = models.JSONField(default=dict)
+    # Why the file as a whole cannot be saved (the group ceased), or what changed meanwhile.
+    problem = models.CharField(_("problem"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.file_name}"
+
+    def get_absolute_url(self):
+        return reverse("workinggroups:import_job", args=[self.pk])
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in {
+            self.Status.CHECK_QUEUED,
+            self.Status.CHECKING,
+            self.Status.SAVE_QUEUED,
+            self.Status.SAVING,
+        }
+
+
+class ImportOutcome(models.Model):
+    """What the check found for one row of an import: who it is, and what saving would do."""
+
+    class Outcome(models.TextChoices):
+        NEW = "new", _("New person")
+        MATCHED = "matched", _("On record")
+        UPDATED = "updated", _("On record, updated")
+        ALREADY = "already", _("Already on the list")
+        REFUSED = "refused", _("Refused")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="outcomes")
+    row = models.PositiveIntegerField(_("row"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    # In the uploader's language: the reason for a match, the fields updated, the mistakes.
+    detail = models.TextField(_("detail"), blank=True)
+    # For a refused row: [[column label, message], ...], for the file with its mistakes.
+    errors = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("import row")
+        verbose_name_plural = _("import rows")
+        ordering = ["row"]
+        indexes = [models.Index(fields=["job", "outcome", "row"])]
+
+    def __str__(self):
+        return f"{self.row}: {self.get_outcome_display()}"
+
+
+class ImportValue(models.Model):
+    """How a programme's coordinators read a word of a coded column (sex, role, category,
+    yes/no, organisation) in their files: proposed again for the next file."""
+
+    programme = models.ForeignKey(
+        "communities.Programme",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("programme"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportJob.Kind.choices)
+    field = models.CharField(_("field"), max_length=40)
+    word = models.CharField(_("word"), max_length=200)
+    value = models.CharField(_("value"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("import word")
+        verbose_name_plural = _("import words")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "kind", "field", "word"], name="import_value_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.field}: {self.word} → {self.value or '—'}"

@@ -10,7 +10,13 @@ from accounts.models import Role, RoleAssignment, User
 from cohesion import clock
 from cohesion.records import save_fields
 from cohesion.text import clean_line, clean_text
-from communities.models import Community, Organisation, Programme, StakeholderCategory
+from communities.models import (
+    Community,
+    Organisation,
+    Programme,
+    StakeholderCategory,
+    search_key,
+)
 from workinggroups.access import people_visible_to
 from workinggroups.models import (
     AgeBand,
@@ -375,6 +381,43 @@ def membership_add(
         raise ValidationError(_("The membership changed meanwhile: reload and try again.")) from exc
     _sync_leader_role(membership, by=by)
     return membership
+
+
+def people_save_many(*, created: list[Person], updated: list[Person], by: User | None) -> None:
+    """A list's people saved in bulk with their history (an import of thousands): `created`
+    are new records (their name keys set here, as Person.save does), `updated` are records
+    whose fields were changed in place."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    for person in created + updated:
+        person.name_key = search_key(person.full_name)
+    bulk_create_with_history(created, Person, batch_size=500, default_user=by)
+    if updated:
+        fields = ["phone", "email", "is_veteran", "is_idp", "has_disability",
+                  "consent_given_on", "consent_purpose", "consent_recorded_by"]  # fmt: skip
+        bulk_update_with_history(updated, Person, fields, batch_size=500, default_user=by)
+
+
+def members_add_many(*, group: WorkingGroup, seats: list[dict], by: User | None) -> None:
+    """Seats many people at once (an import), in the caller's transaction, under the rules of
+    membership_add, which the caller has checked row by row against the group as it is now
+    locked: one open membership per person, one leader, dates after founding and leaving."""
+    from simple_history.utils import bulk_create_with_history
+
+    group = WorkingGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status == Status.CEASED:
+        raise ValidationError(_("The group has ceased: it takes no new members."))
+    memberships = [Membership(group=group, **seat) for seat in seats]
+    try:
+        with transaction.atomic():
+            created = bulk_create_with_history(
+                memberships, Membership, batch_size=500, default_user=by
+            )
+    except IntegrityError as exc:
+        raise ValidationError(_("The membership changed meanwhile: reload and try again.")) from exc
+    for membership in created:
+        if membership.role == Membership.Role.LEADER and membership.person.user_id:
+            _sync_leader_role(membership, by=by)
 
 
 @transaction.atomic

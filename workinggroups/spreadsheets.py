@@ -1,55 +1,57 @@
-"""The pages that take or give member lists as files: the import (checked whole, saved all or
-nothing, by workinggroups.imports), its template, and the exports for coordinators."""
-
-import secrets
+"""The pages that take or give member lists as files: the import wizard (workinggroups.wizard:
+upload, columns, words, a checked preview, saving all or nothing), its template, and the
+exports for coordinators."""
 
 import tablib
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cohesion.forms import CleanForm
+from cohesion.paging import page_of
 from cohesion.text import defuse_formula
-from communities.access import access_programme, manages_programme
+from communities.access import access_programme
 from communities.models import StakeholderCategory
-from workinggroups.access import access_group, may_import_members
+from workinggroups import wizard
+from workinggroups.access import access_group, access_import, may_import_members
 from workinggroups.imports import (
-    COLUMNS,
+    DELIMITERS,
+    ENCODINGS,
     FORMATS,
+    MEMBERS,
     download,
     exported_memberships,
-    import_members,
     members_dataset,
-    missing_fields,
-    propose,
-    read_table,
-    remember_mapping,
-    remembered_in,
     template_dataset,
-    validate_table,
 )
+from workinggroups.models import ImportJob, ImportOutcome
 
 
 class UploadForm(CleanForm):
     file = forms.FileField(label=gettext_lazy("File (.csv or .xlsx)"))
 
 
+class ReadForm(CleanForm):
+    """How a CSV is read: as detected, or as the coordinator says."""
+
+    encoding = forms.ChoiceField(label=gettext_lazy("Encoding"), choices=ENCODINGS.items())
+    delimiter = forms.ChoiceField(label=gettext_lazy("Separator"), choices=DELIMITERS.items())
+
+
 class MappingForm(CleanForm):
     """Which field each column of the coordinator's file holds: proposed from its header (or
     from how this programme mapped that header before), changed or left out by them."""
 
-    token = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, headers, samples, **kwargs):
+    def __init__(self, *args, spec, headers, samples, **kwargs):
         super().__init__(*args, **kwargs)
-        self.headers = list(headers)
+        self.spec, self.headers = spec, list(headers)
         choices = [("", _("— leave out —"))] + [
-            (c.key, f"{c.label}{' *' if c.required else ''}") for c in COLUMNS
+            (c.key, f"{c.label}{' *' if c.required else ''}") for c in spec.columns
         ]
         for index, header in enumerate(self.headers):
             self.fields[f"column_{index}"] = forms.ChoiceField(
@@ -64,13 +66,13 @@ class MappingForm(CleanForm):
         mapping = self.mapping()
         chosen = [key for key in mapping if key]
         twice = {key for key in chosen if chosen.count(key) > 1}
-        labels = {c.key: str(c.label) for c in COLUMNS}
+        labels = self.spec.labels()
         for key in sorted(twice):
             self.add_error(
                 None,
                 _("“%(field)s” is chosen for more than one column.") % {"field": labels[key]},
             )
-        for column in missing_fields(mapping):
+        for column in self.spec.missing(mapping):
             self.add_error(
                 None, _("Choose the column that holds “%(field)s”.") % {"field": column.label}
             )
@@ -81,171 +83,214 @@ class MappingForm(CleanForm):
         return [data.get(f"column_{index}") or None for index in range(len(self.headers))]
 
 
-# An upload waiting for its columns to be mapped: kept in the cache for the user, briefly.
-KEEP_SECONDS = 30 * 60
-MISTAKES_KEEP_SECONDS = 10 * 60
+class WordsForm(CleanForm):
+    """What each word of the file's coded columns means, proposed, changed by the
+    coordinator; a word left without meaning refuses its rows (organisations: not linked)."""
+
+    def __init__(self, *args, columns, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        for column in columns:
+            blank = _("Do not link") if column.key == "organisation" else _("— no meaning —")
+            choices = [("", blank)] + [c for c in column.choices if c[0] != ""]
+            column.fields = []
+            for index, (_word, text, proposed) in enumerate(column.words):
+                name = f"w_{column.key}_{index}"
+                self.fields[name] = forms.ChoiceField(
+                    label=text, choices=choices, required=False, initial=proposed
+                )
+                column.fields.append(name)
+
+    def values(self) -> dict:
+        return {
+            column.key: {
+                word: self.cleaned_data.get(name) or ""
+                for (word, _text, _proposed), name in zip(column.words, column.fields, strict=True)
+            }
+            for column in self.columns
+        }
 
 
-def _keep(request, group, dataset, errors=None) -> str:
-    """Keeps the parsed upload for the uploader: for the mapping step, or (with `errors`)
-    for the file with its mistakes, for less time (it holds the people of a refused file)."""
-    token = secrets.token_urlsafe(16)
-    purpose = "mapping" if errors is None else "mistakes"
-    cache.set(
-        _kept_key(request, token, purpose),
-        {
-            "group": group.pk,
-            "headers": list(dataset.headers),
-            "rows": [list(r) for r in dataset],
-            "first_row": getattr(dataset, "first_row", 2),
-            "errors": list(errors or ()),
-        },
-        KEEP_SECONDS if errors is None else MISTAKES_KEEP_SECONDS,
-    )
-    return token
-
-
-def _kept(request, group, token):
-    kept = cache.get(_kept_key(request, token, "mapping")) if token else None
-    if not kept or kept["group"] != group.pk:
-        return None
-    dataset = tablib.Dataset(*kept["rows"], headers=kept["headers"])
-    dataset.first_row = kept["first_row"]
-    return dataset
-
-
-def _kept_key(request, token: str, purpose: str) -> str:
-    return f"member-import:{purpose}:{request.user.pk}:{token}"
-
-
-def _samples(dataset, count: int = 3) -> list[list[str]]:
-    samples = [[] for _header in dataset.headers]
-    for row in dataset[:20]:
-        for index, value in enumerate(row):
-            text = "" if value is None else str(value).strip()
+def _samples(headers, rows, count: int = 3) -> list[list[str]]:
+    samples = [[] for _header in headers]
+    for row in rows[:20]:
+        for index, value in enumerate(row[: len(headers)]):
+            text = (value or "").strip()
             if text and len(samples[index]) < count:
                 samples[index].append(text[:40])
     return samples
 
 
 def member_import(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload, then (when the file's headers do not say where the required fields are) a
-    column mapping, then all-or-nothing saving."""
+    """The wizard's first step for a group's members: the upload."""
     group = access_group(request.user, pk, manage=True)
+    return upload_step(
+        request,
+        kind=ImportJob.Kind.MEMBERS,
+        programme=group.programme,
+        target=group,
+        context={"group": group, "columns": MEMBERS.columns, "templates": True},
+    )
+
+
+def upload_step(request, *, kind, programme, target, context) -> HttpResponse:
+    """Takes the file (read at once: a file that cannot be read is refused here, with what
+    is wrong with it) and goes to its columns."""
     form = UploadForm(request.POST or None, request.FILES or None)
-    result = mapping_form = None
-    dataset = mapping = None
-    expired = False
-    if request.method == "POST" and "token" in request.POST:
-        form = UploadForm()
-        dataset = _kept(request, group, request.POST.get("token"))
-        if dataset is None:
-            expired = True
-        else:
-            mapping_form = MappingForm(
-                request.POST, headers=dataset.headers, samples=_samples(dataset)
-            )
-            if mapping_form.is_valid():
-                mapping = mapping_form.mapping()
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
-            dataset = read_table(form.cleaned_data["file"])
+            job = wizard.start(
+                kind=kind,
+                programme=programme,
+                target_id=target.pk,
+                upload=form.cleaned_data["file"],
+                by=request.user,
+                language=translation.get_language() or "uk",
+            )
         except ValidationError as error:
             form.add_error("file", error)
         else:
-            proposed = propose(dataset.headers, group.programme)
-            # Columns to map when some column's header said nothing (a file whose every column
-            # is known yet lacks a required one is told so by validate_table), and to confirm
-            # when an earlier file's mapping is proposed.
-            if (missing_fields(proposed) and None in proposed) or remembered_in(
-                dataset.headers, group.programme
-            ):
-                token = _keep(request, group, dataset)
-                initial = {f"column_{i}": key or "" for i, key in enumerate(proposed)}
-                mapping_form = MappingForm(
-                    initial={"token": token, **initial},
-                    headers=dataset.headers,
-                    samples=_samples(dataset),
-                )
-            else:
-                mapping = proposed
-    errors_token = None
-    if mapping is not None:
-        rows, result = validate_table(dataset, group, mapping)
-        if result.errors:
-            # The file as it came, each row with its mistakes, to correct and upload again.
-            errors_token = _keep(request, group, dataset, errors=result.errors)
-        else:
-            try:
-                import_members(group=group, rows=rows, by=request.user, result=result)
-            except ValidationError as error:  # e.g. the group ceased meanwhile
-                (mapping_form or form).add_error(None, error)
-            else:
-                if mapping_form is not None and manages_programme(request.user, group.programme):
-                    # The programme's coordinators' choices are proposed for its next files.
-                    remember_mapping(group.programme, dataset.headers, mapping)
-                    cache.delete(_kept_key(request, mapping_form.cleaned_data["token"], "mapping"))
-                _imported(request, result)
-                return redirect(group)
-    context = {
-        "group": group,
-        "form": form,
-        "result": result,
-        "columns": COLUMNS,
-        "mapping_form": mapping_form,
-        "expired": expired,
-        "errors_token": errors_token,
-    }
+            return redirect(job)
+    context = {**context, "form": form, "target": target}
     return render(request, "workinggroups/import.html", context)
 
 
-def member_import_errors(request: HttpRequest, pk: int, token: str) -> HttpResponse:
-    """The file just refused, as CSV, with a last column saying what is wrong with each row."""
-    group = access_group(request.user, pk, manage=True)
-    kept = cache.get(_kept_key(request, token, "mistakes"))
-    if not kept or kept["group"] != group.pk:
+STEPS = [
+    (ImportJob.Status.COLUMNS, gettext_lazy("Columns")),
+    (ImportJob.Status.VALUES, gettext_lazy("Words")),
+    (ImportJob.Status.CHECKED, gettext_lazy("Check")),
+    (ImportJob.Status.SAVED, gettext_lazy("Saved")),
+]
+
+
+SAVED_LABELS = [
+    ("added", gettext_lazy("Added to the list")),
+    ("created", gettext_lazy("New people recorded")),
+    ("matched", gettext_lazy("People already on record")),
+    ("updated", gettext_lazy("Of them, records updated")),
+    ("already", gettext_lazy("Already on the list, left as they were")),
+    ("organisations", gettext_lazy("Organisations added to the directory")),
+]
+
+
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """The wizard's steps after the upload, by where the upload stands."""
+    job, target = access_import(request.user, pk, whole=True)
+    spec = wizard.target_of(job.kind).spec
+    Status = ImportJob.Status
+    action = request.POST.get("action") if request.method == "POST" else None
+    current = (
+        job.status
+        if job.status in {Status.COLUMNS, Status.VALUES, Status.SAVED}
+        else (Status.CHECKED)
+    )
+    context = {"job": job, "target": target, "spec": spec, "steps": STEPS, "current": current}
+    if action == "discard":
+        job.delete()
+        messages.info(request, _("The upload was discarded: nothing was saved."))
+        return redirect(target)
+    if action == "back" and not job.is_working and job.status != Status.SAVED:
+        to_values = request.POST.get("to") == "values"
+        wizard.back_to(job, Status.VALUES if to_values else Status.COLUMNS)
+        return redirect(job)
+    if job.status == Status.COLUMNS:
+        read_form = ReadForm(
+            request.POST if action == "read" else None,
+            initial={"encoding": job.encoding, "delimiter": job.delimiter},
+        )
+        mapping_form = MappingForm(
+            request.POST if action == "columns" else None,
+            spec=spec,
+            headers=job.headers,
+            samples=_samples(job.headers, job.rows),
+            initial={f"column_{i}": key or "" for i, key in enumerate(job.mapping)},
+        )
+        if action == "read" and read_form.is_valid():
+            try:
+                wizard.reread(job, **read_form.cleaned_data)
+            except ValidationError as error:
+                read_form.add_error(None, error)
+            else:
+                return redirect(job)
+        if action == "columns" and mapping_form.is_valid():
+            wizard.set_columns(job, mapping_form.mapping(), request.user)
+            if not wizard.words(job, target, request.user):
+                wizard.set_values(job, {}, request.user)  # no words to map: on to the check
+            return redirect(job)
+        context.update(
+            read_form=read_form,
+            mapping_form=mapping_form,
+            encoding_label=ENCODINGS.get(job.encoding, ""),
+            delimiter_label=DELIMITERS.get(job.delimiter, ""),
+            header_row=job.first_row - 1,
+        )
+    elif job.status == Status.VALUES:
+        columns = wizard.words(job, target, request.user)
+        form = WordsForm(request.POST if action == "values" else None, columns=columns)
+        if action == "values" and form.is_valid():
+            wizard.set_values(job, form.values(), request.user)
+            return redirect(job)
+        for column in columns:
+            column.bound = [form[name] for name in column.fields]
+        context.update(words_form=form)
+    elif job.status == Status.CHECKED:
+        if action == "save":
+            try:
+                wizard.request_save(job)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            return redirect(job)
+        shown = request.GET.get("show", "")
+        outcomes = job.outcomes.all()
+        if shown in ImportOutcome.Outcome.values:
+            outcomes = outcomes.filter(outcome=shown)
+        context.update(
+            page=page_of(outcomes, request, per_page=100),
+            shown=shown,
+            outcome_counts=[
+                (value, label, job.summary[value])
+                for value, label in ImportOutcome.Outcome.choices
+                if job.summary.get(value)
+            ],
+            may_save=wizard.may_save(job),
+            upload_url=wizard.upload_url(job),
+        )
+    elif job.status == Status.SAVED:
+        context["saved"] = [
+            (label, job.summary[key]) for key, label in SAVED_LABELS if job.summary.get(key)
+        ]
+    return render(request, "workinggroups/import_job.html", context)
+
+
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of a check or save, polled by the page; once done, the page reloads."""
+    job, _target = access_import(request.user, pk)
+    response = render(request, "workinggroups/_import_progress.html", {"job": job})
+    if not job.is_working:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def import_mistakes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file as it came, each row with a last column saying what is wrong with it."""
+    job, _target = access_import(request.user, pk, whole=True)
+    if job.status != ImportJob.Status.CHECKED:
         raise Http404
     by_row: dict[int, list[str]] = {}
-    for row, column, message in kept["errors"]:
-        by_row.setdefault(row, []).append(f"{column}: {message}" if column else message)
-    headers = [defuse_formula(header) for header in kept["headers"]]
+    for row, errors in job.outcomes.filter(outcome=ImportOutcome.Outcome.REFUSED).values_list(
+        "row", "errors"
+    ):
+        by_row[row] = [f"{column}: {message}" if column else message for column, message in errors]
+    headers = [defuse_formula(header) for header in job.headers]
     dataset = tablib.Dataset(headers=[*headers, _("Mistakes")])
-    header_at = kept["first_row"] - 1
-    for number, values in enumerate(kept["rows"], start=kept["first_row"]):
+    if job.problem:
+        dataset.append([*[""] * len(job.headers), job.problem])
+    for number, values in enumerate(job.rows, start=job.first_row):
         # A cell that would run as a formula in a spreadsheet is given back as text.
-        cells = [defuse_formula("" if value is None else value) for value in values]
+        cells = [defuse_formula(value or "") for value in values[: len(job.headers)]]
+        cells += [""] * (len(job.headers) - len(cells))
         dataset.append([*cells, "; ".join(by_row.get(number, []))])
-    file_level = by_row.get(header_at)
-    if file_level:
-        dataset.insert(0, [*[""] * len(kept["headers"]), "; ".join(file_level)])
-    return download(dataset, "csv", f"members-with-mistakes-{group.pk}")
-
-
-def _imported(request, result) -> None:
-    messages.success(
-        request,
-        _(
-            "Imported: %(added)s members added (%(created)s new people, "
-            "%(matched)s already on record, %(already)s already members)."
-        )
-        % vars(result),
-    )
-    if result.unknown_organisations:
-        messages.warning(
-            request,
-            _(
-                "Not linked to the memberships, being in the directory of organisations under "
-                "no such name or as several organisations: %(names)s. Add or rename them in the "
-                "directory, then choose them on the members' pages."
-            )
-            % {"names": ", ".join(result.unknown_organisations)},
-        )
-    if result.ignored:
-        messages.warning(
-            request,
-            _("These columns were not imported: %(columns)s.")
-            % {"columns": ", ".join(result.ignored)},
-        )
+    return download(dataset, "csv", f"{job.kind}-with-mistakes-{job.pk}")
 
 
 def import_template(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -80,7 +80,8 @@ from tests.factories import (
     plan_in_state,
 )
 from tests.participation.test_review import ApplicationFactory
-from workinggroups.access import access_group, access_membership, access_person
+from workinggroups.access import access_group, access_import, access_membership, access_person
+from workinggroups.models import ImportJob
 
 pytestmark = pytest.mark.django_db
 
@@ -409,6 +410,21 @@ CASES = {
             )[0].pk,
         ),
         {(): row("ok 404 404 404 404 404 ok")},
+    ),
+    # An upload holds people's data: its uploader's alone (the admin included gets 404).
+    "access_import": (
+        access_import,
+        lambda w: (
+            ImportJob.objects.create(
+                kind="members",
+                programme=w.programme,
+                target_id=w.group.pk,
+                created_by=w.coordinator,
+                file_name="m.csv",
+                content=b"",
+            ).pk,
+        ),
+        {(): row("ok 404 404 404 404 404 404"), ("whole",): row("ok 404 404 404 404 404 404")},
     ),
     "access_role_assignment": (
         access_role_assignment,

@@ -17,6 +17,7 @@ from workinggroups.models import (
     AgeBand,
     CompositionTarget,
     GroupStatusChange,
+    ImportJob,
     Membership,
     Person,
     WorkingGroup,
@@ -171,6 +172,7 @@ def snapshot():
     return [
         list(model.objects.order_by("pk").values())
         for model in (
+            ImportJob,
             WorkingGroup,
             GroupStatusChange,
             Person,
