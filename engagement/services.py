@@ -348,6 +348,48 @@ def participants_add(
     return len(added)
 
 
+def participants_register(*, event: Event, rows: list[dict], by: User | None = None) -> int:
+    """Registers many people at once (an import), in the caller's transaction: each row a
+    person with their attendance and scores; where each comes from as participants_add has
+    it, their current group in the programme read in one query."""
+    if event.status == Event.Status.CANCELLED:
+        raise ValidationError(_("The event was cancelled."))
+    from workinggroups.models import Membership
+
+    people = [row["person"] for row in rows]
+    groups = {
+        m.person_id: m.group
+        for m in Membership.objects.current()
+        .filter(group__programme=event.programme, person__in=people)
+        .select_related("group")
+    }
+    added = []
+    for row in rows:
+        person = row["person"]
+        group = groups.get(person.pk)
+        community = (
+            group.community_id if group else (person.community_id or event.host_community_id)
+        )
+        added.append(
+            Participant(
+                event=event, person=person, community_id=community, group=group,
+                attendance=row["attendance"], score_before=row.get("score_before"),
+                score_after=row.get("score_after"),
+            )
+        )  # fmt: skip
+    try:
+        with transaction.atomic():
+            Participant.objects.bulk_create(added, batch_size=500)
+    except IntegrityError as exc:
+        raise ValidationError(_("The list changed meanwhile: check the file again.")) from exc
+    present = any(row["attendance"] == Participant.Attendance.PRESENT for row in rows)
+    if present and event.status == Event.Status.PLANNED:
+        # As on the sign-in sheet: someone present makes a planned event held.
+        Event.objects.filter(pk=event.pk).update(status=Event.Status.HELD)
+        event.status = Event.Status.HELD
+    return len(added)
+
+
 @transaction.atomic
 def attendance_record(*, event: Event, marks: dict[int, dict], by: User | None = None) -> int:
     """The sign-in sheet: `marks` maps participant ids to attendance and optional scores.

@@ -53,6 +53,11 @@ urlpatterns = [
     path("events/<int:pk>/", views.event_detail, name="event"),
     path("events/<int:pk>/edit/", views.event_edit, name="event_edit"),
     path("events/<int:pk>/participants/", views.participants_add, name="participants_add"),
+    path(
+        "events/<int:pk>/participants/import/",
+        views.participants_import,
+        name="participants_import",
+    ),
     path("events/<int:pk>/sign-in/", views.sign_in_sheet, name="sign_in"),
     path("participants/<int:pk>/remove/", views.participant_remove, name="participant_remove"),
 ]

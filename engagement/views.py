@@ -503,6 +503,22 @@ def _add_participants(request, event, form, new_person, by_key) -> int:
     return added
 
 
+def participants_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """The import wizard's first step for an event's list (workinggroups.wizard)."""
+    from engagement.imports import PARTICIPANTS
+    from workinggroups.models import ImportJob
+    from workinggroups.spreadsheets import upload_step
+
+    event = access_event(request.user, pk, manage=True)
+    return upload_step(
+        request,
+        kind=ImportJob.Kind.PARTICIPANTS,
+        programme=event.programme,
+        target=event,
+        context={"event": event, "columns": PARTICIPANTS.columns},
+    )
+
+
 def sign_in_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """The sign-in sheet, one row per participant, made for a phone."""
     event = access_event(request.user, pk, manage=True)

@@ -11,6 +11,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from engagement.models import (
@@ -39,7 +40,7 @@ from tests.factories import (
     YouthLeaderFactory,
     YouthSupportFactory,
 )
-from workinggroups.models import Membership, Person
+from workinggroups.models import ImportJob, Membership, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,7 @@ def pages(w):
         "event_add": reverse("engagement:event_add", args=[w.programme.pk]),
         "event_edit": reverse("engagement:event_edit", args=[w.training.pk]),
         "participants_add": reverse("engagement:participants_add", args=[w.training.pk]),
+        "participants_import": reverse("engagement:participants_import", args=[w.training.pk]),
         "sign_in": reverse("engagement:sign_in", args=[w.training.pk]),
     }
 
@@ -183,6 +185,10 @@ def writes(w):
         "event_add": event,
         "event_edit": {**event, "title": "Тренінг з фандрейзингу, день другий"},
         "participants_add": {"members": [str(w.newcomer.pk)]},
+        # The upload, kept for the wizard's next steps (workinggroups.wizard).
+        "participants_import": {
+            "file": SimpleUploadedFile("list.csv", "ПІБ;Стать\r\nЯрема Ігор;ч\r\n".encode())
+        },
         "sign_in": {f"attendance_{w.participant.pk}": "absent"},
         "participant_remove": {},
     }
@@ -211,6 +217,7 @@ WRITES = [
     "event_add",
     "event_edit",
     "participants_add",
+    "participants_import",
     "sign_in",
     "participant_remove",
 ]
@@ -231,6 +238,7 @@ SNAPSHOT_MODELS = (
     Participant,
     Person,
     Membership,
+    ImportJob,
 )
 
 
@@ -276,6 +284,7 @@ EXPECTED = {
         "assessment_edit": 404,
         "event_edit": 404,
         "participants_add": 404,
+        "participants_import": 404,
         "sign_in": 404,
     },
 }

@@ -1,0 +1,366 @@
+"""Importing an event's participants from the lists trainers and partners keep (a sign-in
+sheet typed up, a registration form's export), through the same wizard as members
+(workinggroups.wizard): columns, words, a checked preview, saving all or nothing."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cohesion import clock
+from cohesion.forms import CleanForm
+from cohesion.text import clean_line
+from communities.models import Community, search_key
+from engagement.models import Event, Participant
+from workinggroups.access import people_visible_to
+from workinggroups.imports import (
+    FLAGS,
+    HEADER_WORDS,
+    PERSON_FIELDS,
+    CodedColumn,
+    Column,
+    Spec,
+    _changes,
+    _parse_date,
+    _word,
+    column_words,
+    flag_choices,
+    flag_of,
+    sex_of,
+)
+from workinggroups.models import ImportJob, ImportOutcome, ImportValue, Person
+from workinggroups.wizard import TARGETS, Target, _coordinates
+
+COLUMNS = [
+    Column("full_name", gettext_lazy("Full name"), required=True),
+    Column("sex", gettext_lazy("Sex"), required=True),
+    Column("birth_year", gettext_lazy("Year of birth")),
+    Column("phone", gettext_lazy("Phone")),
+    Column("email", gettext_lazy("Email")),
+    Column("community", gettext_lazy("Community of residence")),
+    Column("attendance", gettext_lazy("Attendance")),
+    Column("score_before", gettext_lazy("Self-assessment before")),
+    Column("score_after", gettext_lazy("Self-assessment after")),
+    Column("is_veteran", gettext_lazy("Veteran or serviceperson")),
+    Column("is_idp", gettext_lazy("Internally displaced")),
+    Column("has_disability", gettext_lazy("Person with a disability")),
+    Column("consent_given_on", gettext_lazy("Consent given on")),
+    Column("consent_purpose", gettext_lazy("Purpose of consent")),
+]
+WORDS = {
+    **{key: HEADER_WORDS[key] for key in ("full_name", "sex", "birth_year", "phone", "email",
+                                          "is_veteran", "is_idp", "has_disability",
+                                          "consent_given_on", "consent_purpose")},
+    "community": {"громада", "звідки", "населений пункт", "community", "hromada"},
+    "attendance": {"присутність", "був/була", "присутній", "присутня", "відвідування",
+                   "attendance", "present"},
+    "score_before": {"оцінка до", "самооцінка до", "до", "before", "score before"},
+    "score_after": {"оцінка після", "самооцінка після", "після", "after", "score after"},
+}  # fmt: skip
+PARTICIPANTS = Spec(
+    "participants",
+    COLUMNS,
+    WORDS,
+    coded=("sex", "community", "attendance", *FLAGS),
+)
+ATTENDANCE_WORDS = {
+    Participant.Attendance.PRESENT: {"present", "так", "був", "була", "присутній", "присутня",
+                                     "+", "1", "yes", "x", "х"},
+    Participant.Attendance.ABSENT: {"absent", "ні", "не був", "не була", "відсутній",
+                                    "відсутня", "-", "0", "no"},
+    Participant.Attendance.REGISTERED: {"registered", "зареєстрований", "зареєстрована",
+                                        "зареєстровано"},
+}  # fmt: skip
+
+
+def attendance_of(word: str) -> str | None:
+    for value, label in Participant.Attendance.choices:
+        if word in (value, _word(str(label))) or word in ATTENDANCE_WORDS[value]:
+            return value
+    return None
+
+
+class ParticipantRow(CleanForm):
+    full_name = forms.CharField(max_length=200)
+    sex = forms.CharField(max_length=40)
+    birth_year = forms.IntegerField(required=False, min_value=1900)
+    phone = forms.CharField(max_length=40, required=False)
+    email = forms.EmailField(required=False, max_length=254)
+    community = forms.CharField(max_length=200, required=False)
+    attendance = forms.CharField(max_length=40, required=False)
+    score_before = forms.IntegerField(required=False, min_value=1, max_value=10)
+    score_after = forms.IntegerField(required=False, min_value=1, max_value=10)
+    is_veteran = forms.CharField(max_length=40, required=False)
+    is_idp = forms.CharField(max_length=40, required=False)
+    has_disability = forms.CharField(max_length=40, required=False)
+    consent_given_on = forms.CharField(max_length=40, required=False)
+    consent_purpose = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, values, communities, started, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.values, self.communities, self.started = values, communities, started
+
+    def _meaning(self, key, default):
+        text = self.cleaned_data[key]
+        word = _word(text)
+        mapped = self.values.get(key, {})
+        value = mapped[word] if word in mapped else default(word)
+        if not value:
+            raise ValidationError(
+                _("“%(word)s” means none of the values: choose its meaning in the words step.")
+                % {"word": text.strip()}
+            )
+        return value
+
+    def clean_sex(self):
+        return self._meaning("sex", sex_of)
+
+    def clean_birth_year(self):
+        year = self.cleaned_data["birth_year"]
+        if year and year > clock.today().year:
+            raise ValidationError(_("The year of birth cannot be in the future."))
+        return year
+
+    def clean_community(self):
+        if not self.cleaned_data["community"].strip():
+            return None
+        pk = self._meaning("community", lambda word: self.communities.get(word))
+        return int(pk)
+
+    def clean_attendance(self):
+        if not self.cleaned_data["attendance"].strip():
+            return Participant.Attendance.REGISTERED
+        value = self._meaning("attendance", attendance_of)
+        if value != Participant.Attendance.REGISTERED and not self.started:
+            raise ValidationError(_("Attendance is recorded once the event has started."))
+        return value
+
+    def clean_consent_given_on(self):
+        value = self.cleaned_data["consent_given_on"]
+        return _parse_date(value) if value.strip() else None
+
+    def _clean_flag(self, name):
+        if not self.cleaned_data[name].strip():
+            return None
+        return self._meaning(name, flag_of) == "yes"
+
+    def clean_is_veteran(self):
+        return self._clean_flag("is_veteran")
+
+    def clean_is_idp(self):
+        return self._clean_flag("is_idp")
+
+    def clean_has_disability(self):
+        return self._clean_flag("has_disability")
+
+
+def _load(job):
+    return (
+        Event.objects.select_related("programme", "host_community").filter(pk=job.target_id).first()
+    )
+
+
+def _refuse(outcome: dict, column: str, message: str) -> None:
+    outcome.update(outcome=ImportOutcome.Outcome.REFUSED, errors=[[column, message]])
+
+
+def _community_names(event, words) -> dict[str, str]:
+    """Community names (as compared) -> pk: the event's own communities and the directory's
+    communities a word of the file names."""
+    names = {}
+    own = [event.host_community_id, *event.visiting_communities.values_list("pk", flat=True)]
+    for community in Community.objects.filter(pk__in=own):
+        for name in (community.name_uk, community.name_en):
+            names[_word(name)] = str(community.pk)
+    wanted = set(words)
+    if wanted:
+        for community in Community.objects.only("pk", "name_uk", "name_en"):
+            for name in (community.name_uk, community.name_en):
+                if _word(name) in wanted:
+                    names.setdefault(_word(name), str(community.pk))
+    return names
+
+
+def participant_words(job, event, user) -> list[CodedColumn]:
+    remembered: dict[str, dict[str, str]] = {}
+    for key, word, value in ImportValue.objects.filter(
+        programme_id=job.programme_id, kind=PARTICIPANTS.kind
+    ).values_list("field", "word", "value"):
+        remembered.setdefault(key, {})[word] = value
+    labels = PARTICIPANTS.labels()
+    columns = []
+    for key in PARTICIPANTS.coded:
+        words = column_words(job.rows, job.mapping, key)
+        if not words:
+            continue
+        if key == "sex":
+            choices, default = list(Person.Sex.choices), sex_of
+        elif key == "attendance":
+            choices, default = list(Participant.Attendance.choices), attendance_of
+        elif key == "community":
+            names = _community_names(event, [word for word, _text in words])
+            pks = set(names.values())
+            choices = [(str(c.pk), c.name) for c in Community.objects.filter(pk__in=pks)]
+            default = names.get
+        else:
+            choices, default = flag_choices(), flag_of
+        proposed = [
+            (word, text, remembered.get(key, {}).get(word, default(word) or ""))
+            for word, text in words
+        ]
+        columns.append(CodedColumn(key, labels[key], choices, proposed))
+    return columns
+
+
+def _pick(row, mapping) -> dict:
+    return {key: (row[i] if i < len(row) else "") for i, key in enumerate(mapping) if key}
+
+
+def check_participants(job, event, by, progress=None) -> tuple[list[dict], str]:
+    """Every row checked as it would be saved, in a fixed number of queries: a person on
+    record is the one the importer sees with that name and year of birth (and community, when
+    the file gives one); several such people are not guessed between."""
+    labels = PARTICIPANTS.labels()
+    if event.status == Event.Status.CANCELLED:
+        return [], _("The event was cancelled.")
+    missing = PARTICIPANTS.missing(job.mapping)
+    if missing:
+        return [], _("Choose the column that holds “%(field)s”.") % {"field": missing[0].label}
+    values = job.values or {}
+    communities = _community_names(event, list(values.get("community", {})))
+    rows = [(job.first_row + i, _pick(raw, job.mapping)) for i, raw in enumerate(job.rows)]
+    rows = [(n, data) for n, data in rows if any(v.strip() for v in data.values())]
+    if not rows:
+        return [], _("The file has no rows below the header.")
+    keys = sorted({search_key(data.get("full_name", "")) for _n, data in rows})
+    people: dict[str, list] = {}
+    for start in range(0, len(keys), 500):
+        for person in people_visible_to(by).filter(name_key__in=keys[start : start + 500]):
+            people.setdefault(person.name_key, []).append(person)
+    registered = set(event.participants.values_list("person_id", flat=True))
+    started = event.starts_on <= clock.today()
+    outcomes, seen = [], {}
+    for done, (number, data) in enumerate(rows, start=1):
+        if progress and done % 500 == 0:
+            progress(done, len(rows))
+        outcome = {"row": number, "name": clean_line(data.get("full_name", ""))[:200]}
+        outcomes.append(outcome)
+        form = ParticipantRow(data, values=values, communities=communities, started=started)
+        if not form.is_valid():
+            outcome.update(
+                outcome=ImportOutcome.Outcome.REFUSED,
+                errors=[[labels.get(k, ""), " ".join(e)] for k, e in form.errors.items()],
+            )
+            continue
+        row = form.cleaned_data
+        identity = (search_key(row["full_name"]), row["birth_year"])
+        if identity in seen:
+            same_row = _("The same person is already in row %(row)s.") % {"row": seen[identity]}
+            _refuse(outcome, labels["full_name"], same_row)
+            continue
+        seen[identity] = number
+        same = [
+            p for p in people.get(identity[0], [])
+            if p.birth_year == row["birth_year"]
+            and (row["community"] is None or p.community_id in (None, row["community"]))
+        ]  # fmt: skip
+        if len(same) > 1:
+            several = _(
+                "Several people on record have this name and year of birth: add this one by "
+                "hand from the event's list."
+            )
+            _refuse(outcome, labels["full_name"], several)
+            continue
+        person = same[0] if same else None
+        if person is None and not row["consent_given_on"]:
+            consent = _("Someone not on record is added with the date of their consent.")
+            _refuse(outcome, labels["consent_given_on"], consent)
+            continue
+        outcome["fields"] = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
+        }
+        if person is None:
+            outcome["outcome"] = ImportOutcome.Outcome.NEW
+            continue
+        outcome["person"] = person.pk
+        if person.pk in registered:
+            already = _("Already on the event's list.")
+            outcome.update(outcome=ImportOutcome.Outcome.ALREADY, detail=already)
+            continue
+        reason = _("Same name and year of birth as the person on record.")
+        changed = _changes(person, row)
+        if changed:
+            outcome["outcome"] = ImportOutcome.Outcome.UPDATED
+            outcome["detail"] = f"{reason} " + _("To update: %(fields)s.") % {
+                "fields": ", ".join(str(Person._meta.get_field(f).verbose_name) for f in changed)
+            }
+        else:
+            outcome.update(outcome=ImportOutcome.Outcome.MATCHED, detail=reason)
+    if progress:
+        progress(len(rows), len(rows))
+    return outcomes, ""
+
+
+def save_participants(job, event, by, outcomes, progress=None) -> dict:
+    import datetime
+
+    from engagement.services import participants_register
+    from workinggroups.services import people_save_many
+
+    summary = {"created": 0, "matched": 0, "updated": 0, "added": 0, "already": 0}
+    summary["already"] = sum(o["outcome"] == "already" for o in outcomes)
+    to_add = [o for o in outcomes if o["outcome"] not in ("refused", "already")]
+    on_record = Person.objects.in_bulk([o["person"] for o in to_add if o.get("person")])
+    new_people, updated, seats = [], [], []
+    for outcome in to_add:
+        fields = outcome["fields"]
+        if fields.get("consent_given_on"):
+            fields["consent_given_on"] = datetime.date.fromisoformat(fields["consent_given_on"])
+        if outcome.get("person"):
+            person = on_record[outcome["person"]]
+            summary["matched"] += 1
+            changed = _changes(person, fields)
+            if changed:
+                for name in changed:
+                    setattr(person, name, fields[name])
+                if "consent_given_on" in changed:
+                    person.consent_recorded_by = by
+                updated.append(person)
+                summary["updated"] += 1
+        else:
+            person = Person(community_id=fields.get("community") or event.host_community_id)
+            for name in PERSON_FIELDS:
+                value = fields.get(name)
+                setattr(person, name, bool(value) if name in FLAGS else (value or ""))
+            person.birth_year = fields.get("birth_year")
+            person.consent_given_on = fields.get("consent_given_on")
+            person.consent_recorded_by = by
+            person.full_name = clean_line(person.full_name)
+            new_people.append(person)
+            summary["created"] += 1
+        seats.append((person, fields))
+    if progress:
+        progress(30)
+    people_save_many(created=new_people, updated=updated, by=by)
+    if progress:
+        progress(60)
+    participants_register(
+        event=event,
+        rows=[
+            {
+                "person": person,
+                "attendance": fields["attendance"],
+                "score_before": fields.get("score_before"),
+                "score_after": fields.get("score_after"),
+            }
+            for person, fields in seats
+        ],
+        by=by,
+    )
+    summary["added"] = len(seats)
+    return summary
+
+
+TARGETS[ImportJob.Kind.PARTICIPANTS] = Target(
+    PARTICIPANTS, _load, check_participants, participant_words, save_participants, _coordinates
+)
