@@ -515,6 +515,7 @@ class SheetExport(models.Model):
 
     class Format(models.TextChoices):
         CSV = "csv", _("CSV")
+        PDF = "pdf", _("PDF")
 
     group = models.ForeignKey(
         "workinggroups.WorkingGroup",

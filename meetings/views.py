@@ -400,14 +400,22 @@ def programme_reminders(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/reminders.html", context)
 
 
+SHEET_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
 @require_POST
 def attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
-    """The group's attendance sheet as CSV, for its leader and coordinators; recorded (a POST:
-    a prefetched link or another site's image cannot record a sheet nobody took)."""
+    """The group's attendance sheet as CSV or PDF, for its leader and coordinators; recorded (a
+    POST: a prefetched link or another site's image cannot record a sheet nobody took)."""
     group = access_group(request.user, pk, manage=True)
-    content = sheet_of(group=group, by=request.user)
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    name = f"attendance-sheet-{group.pk}-{clock.today():%Y-%m-%d}.csv"
+    format = request.POST.get("format", "csv")
+    try:
+        content = sheet_of(group=group, by=request.user, format=format)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("meetings:group_meetings", pk=group.pk)
+    response = HttpResponse(content, content_type=SHEET_TYPES[format])
+    name = f"attendance-sheet-{group.pk}-{clock.today():%Y-%m-%d}.{format}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

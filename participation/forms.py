@@ -9,6 +9,7 @@ from cohesion.forms import CleanForm
 from cohesion.text import clean_line
 from communities.models import Community, StakeholderCategory
 from participation.models import Application
+from participation.services import check_birth_year
 from workinggroups.models import Person
 
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,18}[0-9]$")
@@ -39,6 +40,15 @@ class ApplicationForm(CleanForm):
     )
     organisation_name = forms.CharField(
         label=_("Your organisation, if any"), max_length=300, required=False
+    )
+    birth_year = forms.IntegerField(
+        label=_("Year of birth"),
+        required=False,
+        help_text=_("Only if you wish to say so."),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "bday-year", "maxlength": 4}
+        ),
+        error_messages={"invalid": _("Give the year as four digits, e.g. 1990.")},
     )
     is_youth = forms.BooleanField(
         label=_("I am a young person"),
@@ -93,6 +103,16 @@ class ApplicationForm(CleanForm):
 
     def clean(self):
         cleaned = super().clean()
+        try:
+            # The service checks it again; asked here, a mistyped year costs no attempt.
+            check_birth_year(
+                programme=self.programme,
+                birth_year=cleaned.get("birth_year"),
+                is_youth=bool(cleaned.get("is_youth")),
+                year=clock.today().year,
+            )
+        except forms.ValidationError as error:
+            self.add_error(None, error)
         if not cleaned.get("phone") and not cleaned.get("email") and not self.errors.get("email"):
             raise forms.ValidationError(
                 _("Give a phone number or an email address, so we can answer.")
@@ -122,15 +142,22 @@ class AcceptForm(CleanForm):
             "community"
         )
         choices = [("new", _("A new person"))]
-        choices += [
-            (str(p.pk), _("%(name)s, already on record") % {"name": _describe(p)}) for p in matches
-        ]
+        choices += [(str(p.pk), _on_record(p, application)) for p in matches]
         self.fields["person"].choices = choices
         self.matches = {str(p.pk): p for p in matches}
         self.initial.setdefault("person", str(matches[0].pk) if matches else "new")
 
     def chosen_person(self) -> Person | None:
         return self.matches.get(self.cleaned_data["person"])
+
+
+def _on_record(person: Person, application: Application) -> str:
+    label = _("%(name)s, already on record") % {"name": _describe(person)}
+    said = application.birth_year
+    if said and person.birth_year and person.birth_year != said:
+        # Accepting keeps the record's year: the coordinator sees the difference before.
+        label += " · " + _("the application gives %(year)s as the year of birth") % {"year": said}
+    return label
 
 
 def _describe(person: Person) -> str:

@@ -55,7 +55,10 @@ class Application(models.Model):
         verbose_name=_("how you would take part"),
     )
     organisation_name = models.CharField(_("organisation"), max_length=300, blank=True)
-    # Only if the applicant wishes to say so.
+    # Only if the applicant wishes to say so. Youth is computed from the year of birth against
+    # the programme's age limit; the tick is what they said, kept so that the coordinator can
+    # ask for the year when none came with it.
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     is_youth = models.BooleanField(_("young person"), default=False)
     is_veteran = models.BooleanField(_("veteran or serviceperson"), default=False)
     motivation = models.TextField(_("why you want to take part"), blank=True)

@@ -23,6 +23,38 @@ from participation.models import Application
 from workinggroups.models import Membership, Person, WorkingGroup
 from workinggroups.services import membership_add, person_create
 
+# The ages an applicant can plausibly have: a check on mistyped years ("1099", "2099"), not a
+# rule on who may take part.
+APPLICANT_AGES = (10, 100)
+
+
+def check_birth_year(
+    *, programme: Programme, birth_year: int | None, is_youth: bool, year: int
+) -> None:
+    """A year of birth an applicant can have, agreeing with their "young person" tick by the
+    programme's one measure of youth: age in a year is that year minus the year of birth (as
+    the composition, the summaries and the dashboards count it), up to the programme's limit."""
+    if birth_year is None:
+        return
+    first, last = year - APPLICANT_AGES[1], year - APPLICANT_AGES[0]
+    if not first <= birth_year <= last:
+        raise ValidationError(
+            {
+                "birth_year": _("Give the year you were born, between %(first)s and %(last)s.")
+                % {"first": first, "last": last}
+            }
+        )
+    if is_youth and year - birth_year > programme.youth_max_age:
+        raise ValidationError(
+            {
+                "birth_year": _(
+                    "You ticked “I am a young person”, but someone born in %(year)s is older "
+                    "than %(age)s this year. Check the year, or untick the box."
+                )
+                % {"year": birth_year, "age": programme.youth_max_age}
+            }
+        )
+
 
 def programme_open(programme: Programme) -> bool:
     """A programme takes applications while it is public and has not ended."""
@@ -39,6 +71,7 @@ def application_submit(
     email: str,
     category: StakeholderCategory,
     organisation_name: str = "",
+    birth_year: int | None = None,
     is_youth: bool = False,
     is_veteran: bool = False,
     motivation: str = "",
@@ -56,6 +89,9 @@ def application_submit(
         raise ValidationError({"full_name": _("Give your name.")})
     if not phone and not email:
         raise ValidationError(_("Give a phone number or an email address, so we can answer."))
+    check_birth_year(
+        programme=programme, birth_year=birth_year, is_youth=is_youth, year=clock.today().year
+    )
     application = Application.objects.create(
         programme=programme,
         community=community,
@@ -64,6 +100,7 @@ def application_submit(
         email=email,
         category=category,
         organisation_name=clean_line(organisation_name)[:300],
+        birth_year=birth_year,
         is_youth=is_youth,
         is_veteran=is_veteran,
         motivation=clean_text(motivation)[:2000],
@@ -92,7 +129,9 @@ def application_accept(
     by: User | None = None,
 ) -> Membership:
     """Seats the applicant in the group: as `person` if the coordinator matched them to someone
-    on record, else as a new person. Pressed twice, it returns the same membership."""
+    on record (whose year of birth, if known, is kept even where the application gives
+    another: the review says so), else as a new person. Pressed twice, it returns the same
+    membership."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status == Application.Status.ACCEPTED:
         if application.membership_id:
@@ -106,6 +145,7 @@ def application_accept(
             fields={
                 "full_name": application.full_name,
                 "sex": Person.Sex.NOT_STATED,
+                "birth_year": application.birth_year,
                 "phone": application.phone,
                 "email": application.email,
                 "community": application.community,
@@ -145,6 +185,7 @@ def application_accept(
     taken = Application.objects.filter(membership=membership).exclude(pk=application.pk)
     application.membership = None if taken.exists() else membership
     application.full_name = application.phone = application.email = ""
+    application.birth_year = None
     application.organisation_name = application.motivation = ""
     application.save()
     from participation.tasks import notify_leader
@@ -197,10 +238,10 @@ def plan_application_digests(now=None) -> int:
 
 
 def _complete(person: Person, application: Application, *, by: User | None) -> None:
-    """The contact details an applicant matched to someone on record just gave, where the
-    record has none; and their consent, if the record has none yet."""
+    """The contact details and year of birth an applicant matched to someone on record just
+    gave, where the record has none; and their consent, if the record has none yet."""
     changed = []
-    for field in ("phone", "email"):
+    for field in ("phone", "email", "birth_year"):
         value = getattr(application, field)
         if value and not getattr(person, field):
             setattr(person, field, value)

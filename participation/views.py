@@ -142,6 +142,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
                     email=data["email"],
                     category=data["category"],
                     organisation_name=data["organisation_name"],
+                    birth_year=data["birth_year"],
                     is_youth=data["is_youth"],
                     is_veteran=data["is_veteran"],
                     motivation=data["motivation"],
@@ -237,6 +238,7 @@ def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
     form = AcceptForm(
         request.POST, application=application, matches=_matches(request.user, application)
     )
+    said_year, said_youth = application.birth_year, application.is_youth  # cleared on accepting
     if form.is_valid():
         try:
             membership = services.application_accept(
@@ -253,6 +255,7 @@ def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
                 _("%(name)s has joined %(group)s.")
                 % {"name": membership.person.full_name, "group": membership.group.name},
             )
+            _birth_year_notice(request, membership.person, said_year, said_youth)
             return redirect("participation:queue", pk=application.programme_id)
     context = {
         "application": application,
@@ -261,6 +264,28 @@ def application_accept(request: HttpRequest, pk: int) -> HttpResponse:
         "decline_form": DeclineForm(),
     }
     return render(request, "participation/application.html", context, status=400)
+
+
+def _birth_year_notice(request, person: Person, said_year: int | None, said_youth: bool) -> None:
+    """What the coordinator should check with the new member about their year of birth."""
+    if said_year and person.birth_year != said_year:
+        messages.warning(
+            request,
+            _(
+                "The application gives %(said)s as the year of birth, %(name)s's record "
+                "%(year)s: the record was left as it was. Check with them which is right."
+            )
+            % {"said": said_year, "name": person.full_name, "year": person.birth_year},
+        )
+    elif said_youth and not person.birth_year:
+        messages.warning(
+            request,
+            _(
+                "%(name)s said they are a young person but gave no year of birth: ask them "
+                "for it, so that the group's age balance counts them."
+            )
+            % {"name": person.full_name},
+        )
 
 
 @require_POST

@@ -322,7 +322,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     memberships = (
         Membership.objects.visible_to(request.user)
         .filter(person=person)
-        .select_related("group__programme", "category", "organisation")
+        # The application a membership came from: what the applicant said of themselves.
+        .select_related("group__programme", "category", "organisation", "application")
         .order_by("-joined_on")
     )
     coordinator = coordinates_any(request.user, [m.group for m in memberships])

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from cohesion import clock
 from communities.models import Programme
 from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
@@ -31,6 +32,7 @@ def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
     browser, page: Page, live_server, demo
 ):
     programme = Programme.objects.get(title_en__startswith="Demo programme")
+    born = clock.today().year - 22  # a young person by any programme's limit
     group = programme.working_groups.select_related("community").order_by("pk").first()
 
     # A visitor, not signed in, in Ukrainian (the default).
@@ -48,6 +50,8 @@ def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
     form.locator("select[name=community]").select_option(str(group.community_id))
     form.locator("select[name=category]").select_option(label="Громадські організації")
     form.locator("input[name=organisation_name]").fill("ГО «Світанок»")
+    form.get_by_label("Рік народження").fill(str(born))
+    form.locator("input[name=is_youth]").check()
     form.locator("textarea[name=motivation]").fill("Хочу, щоб біля школи було безпечно.")
     form.locator("input[name=consent]").check()
     visitor.wait_for_timeout(3200)  # a person takes a few seconds; faster looks like a robot
@@ -55,6 +59,7 @@ def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
     expect(visitor).to_have_url(f"{live_server.url}/p/{programme.pk}/thanks/")
     application = Application.objects.get(full_name=NAME)
     assert application.language == "uk"
+    assert (application.birth_year, application.is_youth) == (born, True)
     visitor.context.close()
 
     # The coordinator, signed in with TOTP, accepts it into the community's group.
@@ -75,6 +80,7 @@ def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(
     person = Person.objects.get(full_name=NAME)
     membership = Membership.objects.get(person=person, group=group, left_on__isnull=True)
     assert person.phone == "+380 67 765 43 21"
+    assert person.birth_year == born  # youth is counted from it
     assert membership.category.code == "cso"
     page.goto(f"{live_server.url}{group.get_absolute_url()}")
     expect(page.locator("main").get_by_text(NAME)).to_be_visible()

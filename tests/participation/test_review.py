@@ -539,3 +539,160 @@ def test_purge_runs_every_day_from_the_beat_schedule(programme):
 
     assert purge_applications.delay().get() == 1
     assert not Application.objects.exists()
+
+
+# --- year of birth, youth and consent carried into the records --------------------------------
+# Youth is computed from the year of birth (the programme's age limit): the year the applicant
+# gave goes into the person's record; a tick without a year is shown, for the coordinator to ask.
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_the_year_of_birth_goes_into_the_new_person_and_leaves_the_application(
+    as_user, coordinator, programme, group
+):
+    year = timezone.localdate().year - 25
+    application = ApplicationFactory(programme=programme, birth_year=year, is_youth=True)
+
+    response = accept(as_user(coordinator), application, group)
+
+    assert response.status_code == 302
+    assert Person.objects.get().birth_year == year
+    application.refresh_from_db()
+    assert application.birth_year is None  # scrubbed with the other personal data
+    assert application.is_youth is True  # what they said, kept with the link to the member
+
+
+def test_the_new_member_counts_as_young_in_the_groups_composition(
+    as_user, coordinator, programme, group
+):
+    from workinggroups.selectors import composition_rules, scorecards
+
+    year = timezone.localdate().year - programme.youth_max_age
+    accept(as_user(coordinator), ApplicationFactory(programme=programme, birth_year=year), group)
+
+    card = scorecards([group], composition_rules(programme))[group.pk]
+    assert (card.members, card.youth, card.unknown_age) == (1, 1, 0)
+
+
+def test_a_person_on_record_without_a_year_gets_the_one_the_application_gives(
+    as_user, coordinator, programme, group, on_record
+):
+    on_record.birth_year = None
+    on_record.save()
+    application = ApplicationFactory(
+        programme=programme, full_name="Марія Коваленко", birth_year=1999
+    )
+
+    response = accept(as_user(coordinator), application, group, person=on_record.pk)
+
+    assert response.status_code == 302
+    on_record.refresh_from_db()
+    assert on_record.birth_year == 1999
+    assert on_record.history.first().history_user == coordinator
+
+
+def test_a_different_year_on_record_is_kept_and_the_coordinator_is_told_before_and_after(
+    as_user, coordinator, programme, group, on_record
+):
+    assert on_record.birth_year == 1990
+    application = ApplicationFactory(
+        programme=programme, full_name="Марія Коваленко", birth_year=1995
+    )
+    client = as_user(coordinator)
+    coordinator.language = "en"
+    coordinator.save()
+
+    form = client.get(application.get_absolute_url()).context["accept_form"]
+    label = dict(form.fields["person"].choices)[str(on_record.pk)]
+    assert "1990" in label and "the application gives 1995 as the year of birth" in label
+
+    response = client.post(
+        reverse("participation:accept", args=[application.pk]),
+        {"group": group.pk, "person": on_record.pk},
+        follow=True,
+    )
+
+    on_record.refresh_from_db()
+    assert on_record.birth_year == 1990
+    [notice] = [m for m in messages_of(response) if "year of birth" in m]
+    assert "1995" in notice and "1990" in notice and "Марія Коваленко" in notice
+
+
+def test_a_young_person_without_a_year_is_pointed_out_to_the_coordinator(
+    as_user, coordinator, programme, group
+):
+    coordinator.language = "en"
+    coordinator.save()
+    client = as_user(coordinator)
+    application = ApplicationFactory(programme=programme, is_youth=True, birth_year=None)
+
+    page = client.get(application.get_absolute_url())
+    assert "gave no year of birth" in page.text
+    assert "not given" in page.text
+
+    response = client.post(
+        reverse("participation:accept", args=[application.pk]),
+        {"group": group.pk, "person": "new"},
+        follow=True,
+    )
+    assert any("gave no year of birth" in m for m in messages_of(response))
+    person = Person.objects.get()
+    assert person.birth_year is None
+    # The answer stays in sight on the person's page until the year is on record.
+    person_page = client.get(person.get_absolute_url())
+    assert "In their application: a young person." in person_page.text
+    assert "No year of birth yet" in person_page.text
+    person.birth_year = timezone.localdate().year - 20
+    person.save()
+    person_page = client.get(person.get_absolute_url())
+    assert "In their application: a young person." in person_page.text
+    assert "No year of birth yet" not in person_page.text
+
+
+def test_the_review_page_says_nothing_of_youth_when_the_year_came_with_it(
+    as_user, coordinator, programme
+):
+    coordinator.language = "en"
+    coordinator.save()
+    application = ApplicationFactory(programme=programme, is_youth=True, birth_year=2000)
+    page = as_user(coordinator).get(application.get_absolute_url())
+    assert "gave no year of birth" not in page.text
+    assert "2000" in page.text
+
+
+def test_consent_goes_into_the_new_person_with_who_recorded_it(
+    as_user, coordinator, programme, group
+):
+    application = ApplicationFactory(programme=programme)
+    accept(as_user(coordinator), application, group)
+    person = Person.objects.get()
+    assert person.consent_given_on == timezone.localdate(application.consent_at)
+    assert timezone.localdate(application.consent_at).strftime("%d.%m.%Y") in person.consent_purpose
+    assert person.consent_recorded_by == coordinator
+
+
+def test_consent_goes_into_a_person_on_record_who_had_none_and_an_earlier_one_is_kept(
+    as_user, coordinator, programme, group, other_group, on_record
+):
+    application = ApplicationFactory(programme=programme, full_name="Марія Коваленко")
+    accept(as_user(coordinator), application, group, person=on_record.pk)
+    on_record.refresh_from_db()
+    assert on_record.consent_given_on == timezone.localdate(application.consent_at)
+    assert on_record.consent_recorded_by == coordinator
+
+    earlier = datetime.date(2024, 3, 1)
+    other = PersonFactory(
+        full_name="Ігор Бондар", consent_given_on=earlier, consent_purpose="Паперова згода"
+    )
+    MembershipFactory(person=other, group=other_group)
+    again = ApplicationFactory(programme=programme, full_name="Ігор Бондар")
+    accept(as_user(coordinator), again, group, person=other.pk)
+    other.refresh_from_db()
+    assert (other.consent_given_on, other.consent_purpose) == (earlier, "Паперова згода")
+    # The application's own time of consent stays with the membership it became.
+    assert (
+        Membership.objects.get(person=other, group=group).application.consent_at == again.consent_at
+    )
