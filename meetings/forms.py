@@ -3,8 +3,10 @@ import re
 from html import unescape
 
 from django import forms
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cohesion import clock
 from cohesion.forms import CleanForm, CleanModelForm
@@ -34,9 +36,15 @@ class MeetingForm(CleanModelForm):
         widgets = {"starts_at": DateTimeInput()}
         help_texts = {"starts_at": _("Kyiv time")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, held: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        if held:
+            # A meeting that took place: its date is in the past, and the browser says so.
+            self.fields["starts_at"].widget.attrs["max"] = timezone.localtime(clock.now()).strftime(
+                "%Y-%m-%dT%H:%M"
+            )
+            self.fields["agenda"].help_text = _("One item per line, as it was discussed.")
         if self.instance.pk:
             del self.fields["agenda"]
 
@@ -65,20 +73,39 @@ class PreReadForm(CleanForm):
 
 
 def minutes_as_text(html: str) -> str:
-    """Saved minutes back as the text a leader typed: paragraphs and line breaks kept, tags
-    gone, so that correcting a record on a phone shows no raw HTML."""
-    text = re.sub(r"</p>\s*", "\n\n", html or "")
+    """Saved minutes back as the text a leader typed: paragraphs, line breaks and lists kept
+    (a list item as "- " or its number), tags gone, so that correcting a record on a phone
+    shows no raw HTML and saving it again changes nothing."""
+
+    def numbered(match):
+        items = re.findall(r"<li[^>]*>(.*?)</li>", match.group(1), flags=re.S)
+        return "".join(f"{n}. {item}\n" for n, item in enumerate(items, start=1)) + "\n"
+
+    text = re.sub(r"<ol[^>]*>(.*?)</ol>\s*", numbered, html or "", flags=re.S)
+    text = re.sub(r"<li[^>]*>", "- ", text)
+    text = re.sub(r"</(ul)>\s*", "\n", text)
+    text = re.sub(r"</p>\s*", "\n\n", text)
     text = re.sub(r"<br\s*/?>", "\n", text)
     text = re.sub(r"</li>\s*", "\n", text)
     return unescape(strip_tags(text)).strip()
 
 
+# A record may carry many actions (rows added on the phone), within reason.
+MAX_ACTIONS = 50
+ACTION_ROW = re.compile(r"^action_(\d{1,3})_(?:description|owner|due_on)$")
+
+
 class LogMeetingForm(CleanForm):
-    """The whole record of a held meeting on one screen: one radio group per member, a number
-    per guest category, minutes, decisions and up to three new actions."""
+    """The whole record of a held meeting on one screen: one radio group per member (none
+    marked until the leader marks them: a hurried save must not count absent people as
+    present), a number per guest category, an outcome per agenda item, minutes, decisions,
+    and as many new actions as were agreed."""
 
     minutes = forms.CharField(
-        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Minutes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Blank lines start paragraphs; lines starting with “-” or “1.” make lists."),
     )
     decisions = forms.CharField(
         label=_("Decisions"),
@@ -86,18 +113,20 @@ class LogMeetingForm(CleanForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One decision per line."),
     )
-    NEW_ACTIONS = 3
+    NEW_ACTIONS = 2
 
-    def __init__(self, *args, members, categories, meeting, **kwargs):
+    def __init__(self, *args, members, categories, meeting, agenda=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.members, self.categories = list(members), list(categories)
+        self.agenda = list(agenda)
         recorded = {a.membership_id: a.status for a in meeting.attendance.all()}
         for membership in self.members:
             self.fields[f"attendance_{membership.pk}"] = forms.ChoiceField(
                 label=membership.person.full_name,
                 choices=Attendance.Status.choices,
                 widget=forms.RadioSelect(attrs={"class": "btn-check"}),
-                initial=recorded.get(membership.pk, Attendance.Status.PRESENT),
+                initial=recorded.get(membership.pk),
+                error_messages={"required": _("Mark present, absent or excused.")},
             )
         guests = {g.category_id: g.count for g in meeting.guests.all()}
         for category in self.categories:
@@ -108,9 +137,18 @@ class LogMeetingForm(CleanForm):
                 max_value=500,
                 initial=guests.get(category.pk) or None,
             )
+        for item in self.agenda:
+            self.fields[f"outcome_{item.pk}"] = forms.CharField(
+                label=item.title,
+                required=False,
+                max_length=20_000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=minutes_as_text(item.outcome),
+            )
         owners = [(m.pk, m.person.full_name) for m in self.members if m.is_current]
         due = clock.today() + datetime.timedelta(days=30)
-        for index in range(self.NEW_ACTIONS):
+        self.action_count = self._action_count()
+        for index in range(self.action_count):
             self.fields[f"action_{index}_description"] = forms.CharField(
                 label=_("New action"), max_length=500, required=False
             )
@@ -124,11 +162,29 @@ class LogMeetingForm(CleanForm):
             self.fields["minutes"].initial = minutes_as_text(meeting.minutes)
             self.fields["decisions"].initial = "\n".join(d.text for d in meeting.decisions.all())
 
+    def _action_count(self) -> int:
+        """As many rows as the page sent (rows added on the phone), else NEW_ACTIONS; one more
+        when the leader asked for another row without a script."""
+        if not self.is_bound:
+            return self.NEW_ACTIONS
+        indexes = [int(m.group(1)) for key in self.data if (m := ACTION_ROW.match(key))]
+        count = max(indexes, default=-1) + 1
+        if "add_action" in self.data:
+            count += 1
+        return max(1, min(count, MAX_ACTIONS))
+
     def attendance_fields(self):
         return [self[f"attendance_{m.pk}"] for m in self.members]
 
+    def unmarked(self) -> int:
+        """Members not marked yet, as the page stands (the count that blocks saving)."""
+        return sum(1 for field in self.attendance_fields() if not field.value())
+
     def guest_fields(self):
         return [self[f"guests_{c.pk}"] for c in self.categories]
+
+    def outcome_fields(self):
+        return [(item, self[f"outcome_{item.pk}"]) for item in self.agenda]
 
     def action_rows(self):
         return [
@@ -137,14 +193,25 @@ class LogMeetingForm(CleanForm):
                 self[f"action_{i}_owner"],
                 self[f"action_{i}_due_on"],
             )
-            for i in range(self.NEW_ACTIONS)
+            for i in range(self.action_count)
         ]
 
     def clean(self):
         cleaned = super().clean()
+        missing = self.unmarked()
+        if missing:
+            self.add_error(
+                None,
+                ngettext(
+                    "%(count)s member is not marked yet: mark each present, absent or excused.",
+                    "%(count)s members are not marked yet: mark each present, absent or excused.",
+                    missing,
+                )
+                % {"count": missing},
+            )
         by_pk = {m.pk: m for m in self.members}
         self.new_actions = []
-        for index in range(self.NEW_ACTIONS):
+        for index in range(self.action_count):
             description = cleaned.get(f"action_{index}_description", "").strip()
             owner = cleaned.get(f"action_{index}_owner")
             due_on = cleaned.get(f"action_{index}_due_on")
@@ -169,6 +236,9 @@ class LogMeetingForm(CleanForm):
             for c in self.categories
             if self.cleaned_data.get(f"guests_{c.pk}")
         }
+
+    def outcomes(self) -> dict[int, str]:
+        return {item.pk: self.cleaned_data.get(f"outcome_{item.pk}", "") for item in self.agenda}
 
     def decision_lines(self) -> list[str]:
         return [line for line in self.cleaned_data["decisions"].splitlines() if line.strip()]

@@ -140,6 +140,8 @@ class AgendaItem(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     title = models.CharField(_("item"), max_length=300)
+    # What was said and agreed on this item, recorded with the meeting (structured minutes).
+    outcome = models.TextField(_("outcome"), blank=True)
     # An open action carried over from an earlier meeting.
     action_item = models.ForeignKey(
         "meetings.ActionItem",

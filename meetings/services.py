@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.html import escape, linebreaks
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -44,12 +44,16 @@ LOOKS_LIKE_HTML = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 def sanitise_minutes(text: str) -> str:
-    """Minutes as safe HTML: plain text keeps its paragraphs; HTML keeps its structure but
-    loses scripts, styles, event handlers and javascript: links (nh3)."""
+    """Minutes as safe HTML: plain text keeps its paragraphs, line breaks and lists (lines
+    starting with "-", "•", "*" or "1."); HTML keeps its structure but loses scripts, styles,
+    event handlers and javascript: links (nh3)."""
     text = clean_text(text)
     # "Прийшло <5 людей" is plain text: only something that looks like a tag makes it HTML.
     if not LOOKS_LIKE_HTML.search(text):
-        return linebreaks(escape(text)) if text else ""
+        return plain_to_html(text)
+    if "\n" in text and not BLOCK_TAG.search(text):
+        # Text with a <b> here and there, typed with line breaks: the breaks are kept.
+        text = "".join(f"<p>{part.replace(chr(10), '<br>')}</p>" for part in _paragraphs(text))
     return nh3.clean(
         text,
         tags=MINUTES_TAGS,
@@ -57,6 +61,50 @@ def sanitise_minutes(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+BLOCK_TAG = re.compile(r"<(p|br|ul|ol|li|h3|h4|blockquote|table)\b", re.IGNORECASE)
+BULLET = re.compile(r"^\s*(?:[-–•*]|\d{1,2}[.)])\s+")
+NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+")
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [part.strip("\n") for part in re.split(r"\n\s*\n", text) if part.strip()]
+
+
+def plain_to_html(text: str) -> str:
+    """Plain text as HTML: paragraphs at blank lines, line breaks kept, runs of lines starting
+    with a bullet or a number made a list, everything escaped."""
+    html = []
+    for paragraph in _paragraphs(text):
+        lines = paragraph.split("\n")
+        block: list[str] = []
+        for line in lines:
+            if BULLET.match(line):
+                kind = "ol" if NUMBERED.match(line) else "ul"
+                if block and block[0] != kind:
+                    html.append(_block(block))
+                    block = []
+                if not block:
+                    block = [kind]
+                block.append(BULLET.sub("", line, count=1))
+            else:
+                if block and block[0] in ("ul", "ol"):
+                    html.append(_block(block))
+                    block = []
+                if not block:
+                    block = ["p"]
+                block.append(line)
+        if block:
+            html.append(_block(block))
+    return "\n\n".join(html)
+
+
+def _block(block: list[str]) -> str:
+    kind, lines = block[0], block[1:]
+    if kind == "p":
+        return "<p>" + "<br>".join(escape(line) for line in lines) + "</p>"
+    return f"<{kind}>" + "".join(f"<li>{escape(line)}</li>" for line in lines) + f"</{kind}>"
 
 
 def _operating(group: WorkingGroup) -> None:
@@ -94,12 +142,26 @@ def meeting_schedule(
     place: str = "",
     online_link: str = "",
     agenda: list[str] | None = None,
+    held: bool = False,
     by: User | None = None,
 ) -> Meeting:
-    """Plans a meeting; its agenda starts with the group's open actions, carried over."""
+    """Plans a meeting; its agenda starts with the group's open actions, carried over.
+    `held`: a meeting that already took place without being planned here, to be recorded
+    next (its date is in the past, within the group's life)."""
     _operating(group)
-    if starts_at < clock.now() - datetime.timedelta(hours=1):
-        raise ValidationError({"starts_at": _("A planned meeting cannot be in the past.")})
+    if held and starts_at > clock.now():
+        raise ValidationError(
+            {"starts_at": _("A meeting that took place is in the past: plan a future one.")}
+        )
+    if not held and starts_at < clock.now() - datetime.timedelta(hours=1):
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "A planned meeting cannot be in the past: record a meeting that already "
+                    "took place instead."
+                )
+            }
+        )
     _check_when_and_where(
         group=group, starts_at=starts_at, format=format, place=place, online_link=online_link
     )
@@ -234,6 +296,7 @@ def meeting_log(
     minutes: str,
     decisions: list[str],
     new_actions: list[dict],
+    outcomes: dict[int, str] | None = None,
     by: User | None = None,
 ) -> Meeting:
     """Records a held meeting in one go: attendance of each current member, guests by
@@ -247,7 +310,7 @@ def meeting_log(
     unknown = set(attendance) - members
     if unknown:
         raise ValidationError(_("Attendance can only be given for the group's members."))
-    if set(attendance.values()) - set(Attendance.Status.values):
+    if set(attendance.values()) - set(Attendance.Status.values) or set(attendance) != members:
         raise ValidationError(_("Mark each member present, absent or excused."))
     if not any(status == Attendance.Status.PRESENT for status in attendance.values()) and not any(
         guests.values()
@@ -285,6 +348,14 @@ def meeting_log(
             owner=owner,
             due_on=action["due_on"],
         )
+    items = {item.pk: item for item in meeting.agenda_items.all()}
+    if set(outcomes or {}) - set(items):
+        raise ValidationError(_("Outcomes can only be given for the meeting's agenda items."))
+    changed = []
+    for pk, text in (outcomes or {}).items():
+        items[pk].outcome = sanitise_minutes(text)
+        changed.append(items[pk])
+    AgendaItem.objects.bulk_update(changed, ["outcome"])
     meeting.minutes = sanitise_minutes(minutes)
     meeting.status = Meeting.Status.HELD
     meeting.status_reason = ""

@@ -7,6 +7,7 @@ app_name = "meetings"
 urlpatterns = [
     path("groups/<int:pk>/meetings/", views.group_meetings, name="group_meetings"),
     path("groups/<int:pk>/meetings/new/", views.meeting_create, name="create"),
+    path("groups/<int:pk>/meetings/record/", views.meeting_record_past, name="record_past"),
     path("groups/<int:pk>/calendar/renew/", views.feed_renew, name="feed_renew"),
     path("groups/<int:pk>/attendance-sheet/", views.attendance_sheet, name="attendance_sheet"),
     path("programmes/<int:pk>/compliance/", views.programme_compliance, name="compliance"),

@@ -153,7 +153,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "meeting": meeting,
         "manages": may_manage,
-        "agenda": meeting.agenda_items.all(),
+        "agenda": meeting.agenda_items.select_related("action_item__owner__person"),
         "decisions": meeting.decisions.all(),
         "attendance_counts": dict(
             meeting.attendance.values_list("status").annotate(n=Count("pk")).order_by()
@@ -189,15 +189,28 @@ def meeting_call_off_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """One screen for a phone: attendance checklist, guests, minutes, decisions, actions."""
+    """One screen for a phone: attendance checklist, guests, an outcome per agenda item,
+    minutes, decisions, actions. "Everyone present" and "another action" work without a
+    script too: they show the form again, changed, and save nothing."""
     meeting = access_meeting(request.user, pk, manage=True)
+    data = request.POST or None
+    if data is not None and "all_present" in data:
+        data = data.copy()
+        for key in [k for k in data if k.startswith("attendance_")] + [
+            f"attendance_{m.pk}" for m in members_on(meeting)
+        ]:
+            data.setdefault(key, Attendance.Status.PRESENT)
+            if not data.get(key):
+                data[key] = Attendance.Status.PRESENT
     form = LogMeetingForm(
-        request.POST or None,
+        data,
         members=members_on(meeting),
         categories=StakeholderCategory.objects.visible_to(request.user),
         meeting=meeting,
+        agenda=meeting.agenda_items.select_related("action_item__owner__person"),
     )
-    if request.method == "POST" and form.is_valid():
+    only_showing = data is not None and ("all_present" in data or "add_action" in data)
+    if data is not None and not only_showing and form.is_valid():
         try:
             meeting_log(
                 meeting=meeting,
@@ -206,6 +219,7 @@ def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
                 minutes=form.cleaned_data["minutes"],
                 decisions=form.decision_lines(),
                 new_actions=form.new_actions,
+                outcomes=form.outcomes(),
                 by=request.user,
             )
         except ValidationError as error:
@@ -213,7 +227,32 @@ def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The meeting record has been saved."))
             return redirect(meeting)
+    if only_showing:
+        form.errors.clear()  # shown again to go on filling in, not judged yet
     return render(request, "meetings/log.html", {"form": form, "meeting": meeting})
+
+
+def meeting_record_past(request: HttpRequest, pk: int) -> HttpResponse:
+    """A meeting that took place without being planned here: when and where, then the same
+    record form as any meeting."""
+    group = access_group(request.user, pk, manage=True)
+    initial = {"format": "in_person"}
+    last = group.meetings.exclude(place="").order_by("-starts_at").first()
+    if last:
+        initial.update(place=last.place, duration_minutes=last.duration_minutes)
+    form = MeetingForm(request.POST or None, initial=initial, held=True)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "agenda"}
+        try:
+            meeting = meeting_schedule(
+                group=group, agenda=form.agenda_items(), held=True, by=request.user, **data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("meetings:log", pk=meeting.pk)
+    context = {"form": form, "group": group, "held": True}
+    return render(request, "meetings/meeting_form.html", context)
 
 
 @require_POST

@@ -118,6 +118,7 @@ def pages(w):
     return {
         "group_meetings": reverse("meetings:group_meetings", args=[w.group.pk]),
         "create": reverse("meetings:create", args=[w.group.pk]),
+        "record_past": reverse("meetings:record_past", args=[w.group.pk]),
         "detail_held": reverse("meetings:detail", args=[w.held.pk]),
         "detail_planned": reverse("meetings:detail", args=[w.planned.pk]),
         "edit": reverse("meetings:edit", args=[w.planned.pk]),
@@ -150,6 +151,7 @@ def log_data(meeting, **changes):
 
 WRITES = [
     "create",
+    "record_past",
     "edit",
     "call_off",
     "log",
@@ -178,6 +180,17 @@ def writes(w):
                 "place": "Школа №2",
                 "online_link": "",
                 "agenda": "Безпека\nОсвітлення",
+            },
+        ),
+        "record_past": (
+            reverse("meetings:record_past", args=[w.group.pk]),
+            lambda: {
+                "starts_at": local_input(timezone.now() - datetime.timedelta(days=3)),
+                "duration_minutes": "60",
+                "format": "in_person",
+                "place": "Бібліотека",
+                "online_link": "",
+                "agenda": "Укриття",
             },
         ),
         "edit": (
@@ -381,7 +394,7 @@ def test_writes_list_covers_every_meetings_url():
     from meetings.urls import urlpatterns
 
     reads = {"group_meetings", "detail", "compliance", "reminders", "feed", "preread_download"}
-    posts = {"create", "edit", "call_off", "log", "agenda_add", "agenda_remove"}
+    posts = {"create", "record_past", "edit", "call_off", "log", "agenda_add", "agenda_remove"}
     posts |= {"preread_upload", "preread_delete", "action_status", "action_redate"}
     posts |= {"feed_renew", "send_agenda"}
     elsewhere = {"unsubscribe"}  # reached from reminder emails: tested with the reminders

@@ -385,12 +385,13 @@ def test_log_refuses_an_unknown_attendance_status(met):
 
 
 def test_log_refuses_a_meeting_without_participants(met):
-    olena, petro, _leaving = met.members
+    olena, petro, leaving = met.members
+    nobody = {olena.pk: "absent", petro.pk: "excused", leaving.pk: "absent"}
     with pytest.raises(ValidationError):
-        log(met, attendance={olena.pk: "absent", petro.pk: "excused"}, guests={})
+        log(met, attendance=nobody, guests={})
     assert_nothing_logged(met)
     # Guests alone are participants.
-    log(met, attendance={olena.pk: "absent"}, guests={category_by_code("police").pk: 3})
+    log(met, attendance=nobody, guests={category_by_code("police").pk: 3})
     assert met.guests.get().count == 3
 
 
@@ -411,12 +412,20 @@ def test_an_actions_owner_must_be_a_member_on_the_day(met, when):
     assert_nothing_logged(met)
 
 
-def test_logging_again_replaces_the_record(met):
+def test_a_record_leaving_a_member_unmarked_is_refused_on_every_path(met):
+    # The form says so on the page; the service refuses too, whoever calls it.
     olena, petro, _leaving = met.members
+    with pytest.raises(ValidationError):
+        log(met, attendance={olena.pk: "present", petro.pk: "present"})
+    assert_nothing_logged(met)
+
+
+def test_logging_again_replaces_the_record(met):
+    olena, petro, leaving = met.members
     log(met)
     log(
         met,
-        attendance={olena.pk: "absent", petro.pk: "present"},
+        attendance={olena.pk: "absent", petro.pk: "present", leaving.pk: "excused"},
         guests={category_by_code("youth").pk: 4},
         minutes="Виправлено",
         decisions=["Лише одне рішення"],
@@ -425,13 +434,13 @@ def test_logging_again_replaces_the_record(met):
     met.refresh_from_db()
     assert met.minutes == "<p>Виправлено</p>"
     assert record(met) == (
-        [("Олена", "absent"), ("Петро", "present")],
+        [("Олена", "absent"), ("Петро", "present"), ("Ярина", "excused")],
         [("youth", 4)],
         ["Лише одне рішення"],
         # Actions already agreed stay: they may be carried into agendas by now.
         [("Написати лист", "Петро")],
     )
-    assert Attendance.objects.count() == 2
+    assert Attendance.objects.count() == 3
 
 
 def test_log_refuses_a_meeting_that_has_not_started(active, travel):
