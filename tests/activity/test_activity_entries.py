@@ -176,3 +176,13 @@ def test_another_programmes_activity_is_not_shown(
     response = activity_page(coordinator, programme)
     assert "Чужа Людина" not in response.text
     assert all(entry.kind != "Meeting" for entry in response.context["entries"])
+
+
+def test_a_ukrainian_reader_reads_the_labels_in_ukrainian(
+    as_user, activity_page, programme, coordinator, leader, membership
+):
+    edit_person(as_user(leader), membership.person, sex="male")
+    response = activity_page(coordinator, programme, language="uk", area="people")
+    latest = response.context["entries"][0]
+    assert (latest.kind, latest.action) == ("Особа", "змінено")
+    assert "Стать: Жінка → Чоловік" in page_text(response)
