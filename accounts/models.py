@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cohesion import clock
 from cohesion.collation import UKRAINIAN
@@ -92,7 +93,10 @@ class RoleAssignment(models.Model):
     group (the programme is then the group's own, kept for programme-level reads)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     programme = models.ForeignKey(
@@ -119,6 +123,8 @@ class RoleAssignment(models.Model):
         verbose_name=_("assigned by"),
     )
 
+    # Who granted or withdrew access, for the programme's activity page.
+    history = HistoricalRecords(excluded_fields=["created_at"])
     objects = ProgrammeStaffQuerySet.as_manager()
 
     class Meta:
@@ -219,6 +225,8 @@ class Invitation(models.Model):
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
+    # The token's hash and nonce never leave the table, not even into its history.
+    history = HistoricalRecords(excluded_fields=["token_hash", "token_nonce", "created_at"])
     objects = InvitationQuerySet.as_manager()
 
     class Meta:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "engagement",
     "dashboards",
     "participation",
+    "activity",
     "demo",
 ]
 

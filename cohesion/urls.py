@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("engagement.urls")),
     path("", include("dashboards.urls")),
     path("", include("participation.urls")),
+    path("", include("activity.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cohesion import clock
 
@@ -87,6 +88,9 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
+    # Who changed what, for the programme's activity page. Left out: the calendar's sequence
+    # and the moments of logging, which change on every save and say nothing to a reader.
+    history = HistoricalRecords(excluded_fields=["sequence", "recorded_at", "created_at"])
     objects = MeetingQuerySet.as_manager()
 
     class Meta:
@@ -329,6 +333,8 @@ class ActionItem(models.Model):
     # The day a digest listed it as stale; cleared when it is re-dated.
     stale_reported_on = models.DateField(_("reported as stale on"), null=True, blank=True)
 
+    # The digest's bookkeeping (stale_reported_on) is no one's change.
+    history = HistoricalRecords(excluded_fields=["stale_reported_on"])
     objects = ActionItemQuerySet.as_manager()
 
     class Meta:

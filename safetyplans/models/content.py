@@ -9,6 +9,7 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from safetyplans.models.plans import FrozenPlanError, PlanVersion
 
@@ -84,6 +85,9 @@ class Priority(FrozenGuardMixin, models.Model):
         verbose_name=_("meeting decision"),
     )
     revision = models.PositiveIntegerField(default=0, editable=False)
+
+    # The key ties versions together, the revision checks conflicts, the position is order.
+    history = HistoricalRecords(excluded_fields=["key", "revision", "position"])
 
     class Meta:
         verbose_name = _("priority")
@@ -179,6 +183,8 @@ class Action(FrozenGuardMixin, models.Model):
         verbose_name=_("from meeting decisions"),
     )
     revision = models.PositiveIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["key", "revision", "position"])
 
     class Meta:
         verbose_name = pgettext_lazy("safety plan", "action")

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cohesion import clock
 from cohesion.storage import private_storage
@@ -83,6 +84,9 @@ class SafetyPlan(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
+    # The status and the version in force are copies of the versions' own, whose history
+    # says who moved them.
+    history = HistoricalRecords(excluded_fields=["status", "approved_version", "created_at"])
     objects = SafetyPlanQuerySet.as_manager()
 
     class Meta:
@@ -183,6 +187,10 @@ class PlanVersion(models.Model):
     )
     decision_file_name = models.CharField(_("file name"), max_length=255, blank=True)
     superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+
+    # The revision counter is the conflict check's, and the decision's storage path is no
+    # reader's business (its file name is kept).
+    history = HistoricalRecords(excluded_fields=["revision", "created_at", "decision_file"])
 
     class Meta:
         verbose_name = _("plan version")

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from cohesion import clock
 from safetyplans.models.content import Action
@@ -47,6 +48,9 @@ class ActionTracking(models.Model):
         _("progress, %"), default=0, validators=[MaxValueValidator(100)]
     )
     updated_on = models.DateField(_("updated on"), null=True, blank=True)
+
+    # The date of the latest update is in the update itself (ActionUpdate).
+    history = HistoricalRecords(excluded_fields=["key", "updated_on"])
 
     class Meta:
         verbose_name = _("action progress")

@@ -19,6 +19,7 @@ from accounts.access import (
 )
 from accounts.models import Role
 from accounts.services import InvitationUnusable, invitation_create
+from activity.access import access_activity
 from cohesion.access import REGISTRY
 from communities.access import (
     access_community,
@@ -178,6 +179,12 @@ CASES = {
         access_programme,
         lambda w: (w.programme.pk,),
         {(): row("ok ok 404 ok ok 404 ok"), ("manage",): row("ok 403 404 403 403 404 ok")},
+    ),
+    # Who changed what names people: the programme's coordinators only.
+    "access_activity": (
+        access_activity,
+        lambda w: (w.programme.pk,),
+        {(): row("ok 403 404 403 403 404 ok")},
     ),
     "access_enrolment": (
         access_enrolment,
