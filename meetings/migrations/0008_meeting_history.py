@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0005_sheet_exports'),
+        ('meetings', '0007_agenda_outcomes'),
         ('workinggroups', '0008_import_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
