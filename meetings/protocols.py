@@ -328,11 +328,13 @@ def signed_protocol_attach(
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     scan = SignedProtocol.objects.filter(meeting=meeting).first()
     old_file = scan.file.name if scan else None
+    fields = ["file", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    replacing = scan is not None
     scan = scan or SignedProtocol(meeting=meeting)
     scan.file = upload
     scan.original_name, scan.content_type, scan.size = original, content_type, upload.size
     scan.uploaded_by, scan.uploaded_at = by, clock.now()
-    scan.save()
+    scan.save(update_fields=fields if replacing else None)
     if old_file:
         storage = scan.file.storage
         transaction.on_commit(lambda: storage.delete(old_file))
