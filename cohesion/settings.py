@@ -169,9 +169,9 @@ JOB_KEEP_FAILED_DAYS = env.int("JOB_KEEP_FAILED_DAYS", default=30)
 # tried REMINDER_QUEUE_GRACE seconds after it was planned lost its queue message; a row
 # waiting for a retry for REMINDER_RETRY_LOST_AFTER seconds (longer than the retry chain)
 # lost its retry message. The sweep (deliver-reminders below) runs every 2 minutes.
-# Plan PDFs and exports: claimed longer ago than this, the worker died (a rendering is killed
-# after 150 s, an export's build after 660 s); queued ones the broker never got are swept
-# JOB_QUEUE_GRACE seconds after they were asked for.
+# Plan PDFs, meeting protocols and exports: claimed longer ago than this, the worker died (a
+# rendering is killed after 150 s, an export's build after 660 s); queued ones the broker never
+# got are swept JOB_QUEUE_GRACE seconds after they were asked for.
 PLAN_PDF_CLAIM_TIMEOUT = env.int("PLAN_PDF_CLAIM_TIMEOUT", default=300)
 EXPORT_CLAIM_TIMEOUT = env.int("EXPORT_CLAIM_TIMEOUT", default=900)
 # An export that fails is tried again this many times in all, after 1, then 4 minutes (the
@@ -269,6 +269,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/2"),
         "options": {"expires": 100},
     },
+    "render-waiting-protocols": {
+        "task": "meetings.tasks.render_waiting_protocols",
+        "schedule": crontab(minute="*/2"),
+        "options": {"expires": 100},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -358,6 +363,8 @@ APPLICATION_LIMIT_PER_CONTACT = env.int("APPLICATION_LIMIT_PER_CONTACT", default
 APPLICATION_TRUST_FORWARDED_FOR = env.bool("APPLICATION_TRUST_FORWARDED_FOR", default=False)
 # The scan of a council's signed decision approving a safety plan.
 PLAN_DECISION_MAX_BYTES = env.int("PLAN_DECISION_MAX_BYTES", default=10 * 1024 * 1024)
+# The scan of a meeting's protocol as signed by its chair and secretary.
+PROTOCOL_SCAN_MAX_BYTES = env.int("PROTOCOL_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

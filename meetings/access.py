@@ -1,5 +1,5 @@
-"""Who may load or change meetings, their agenda, pre-reads and actions, and the two ways in
-without an account: a group's private calendar address and the signed unsubscribe link.
+"""Who may load or change meetings, their agenda, pre-reads, actions and protocols, and the two
+ways in without an account: a group's private calendar address and the signed unsubscribe link.
 
 Everyone who sees a group sees that its meetings happen (donors follow whether they are held,
 never who came); its leader and the coordinators of its programme plan and record them."""
@@ -10,7 +10,15 @@ from django.shortcuts import get_object_or_404
 
 from accounts.roles import user_roles
 from cohesion.access import access_function
-from meetings.models import ActionItem, AgendaItem, CalendarFeed, Meeting, PreRead
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    CalendarFeed,
+    Meeting,
+    PreRead,
+    Protocol,
+    SignedProtocol,
+)
 from meetings.reminders import email_for_token
 from workinggroups.models import WorkingGroup
 
@@ -87,3 +95,26 @@ def access_unsubscribe(token: str) -> str:
 def follows_reminders(user, programme) -> bool:
     """What the reminders did is for the programme's coordinators."""
     return user_roles(user).coordinates(programme.pk)
+
+
+@access_function
+def access_protocol(user, pk: int) -> Protocol:
+    """A protocol's version, for those who manage its meeting only (404 for everyone else: it
+    names the members present and absent)."""
+    return get_object_or_404(
+        Protocol.objects.filter(meeting__in=Meeting.objects.managed_by(user)).select_related(
+            "meeting"
+        ),
+        pk=pk,
+    )
+
+
+@access_function
+def access_signed_protocol(user, pk: int) -> SignedProtocol:
+    """The scan of a signed protocol, for those who manage its meeting only (404 otherwise)."""
+    return get_object_or_404(
+        SignedProtocol.objects.filter(meeting__in=Meeting.objects.managed_by(user)).select_related(
+            "meeting"
+        ),
+        pk=pk,
+    )

@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from cohesion import clock
 from cohesion.forms import CleanForm, CleanModelForm
 from communities.forms import DateInput
-from meetings.models import ActionItem, Attendance, Meeting
+from meetings.models import ActionItem, Attendance, Meeting, Protocol
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -250,3 +250,16 @@ class ActionStatusForm(CleanForm):
 
 class ActionRedateForm(CleanForm):
     due_on = forms.DateField(label=_("New due date"), widget=DateInput())
+
+
+class ProtocolForm(CleanForm):
+    languages = forms.ChoiceField(
+        label=_("Language"),
+        choices=Protocol.Languages.choices,
+        initial=Protocol.Languages.UK,
+        widget=forms.RadioSelect,
+    )
+
+
+class SignedProtocolForm(CleanForm):
+    file = forms.FileField(label=_("Signed protocol (scan)"))

@@ -548,3 +548,103 @@ class SheetExport(models.Model):
 
     def __str__(self):
         return f"{self.group_id} · {self.exported_at:%Y-%m-%d %H:%M}"
+
+
+class Protocol(models.Model):
+    """One version of a held meeting's protocol as a PDF, in the form a council expects,
+    rendered on a worker. A new request makes a new version; `record_logged_at` is the
+    meeting's record it was made from, so the page can say when the record changed since."""
+
+    class Languages(models.TextChoices):
+        UK = "uk", _("Ukrainian")
+        UK_EN = "uk_en", _("Ukrainian and English side by side")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RENDERING = "rendering", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be made")
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="protocols", verbose_name=_("meeting")
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    # The protocol's number in the group's series: its held meetings up to this one.
+    number = models.PositiveIntegerField(_("protocol number"))
+    languages = models.CharField(
+        _("language"), max_length=8, choices=Languages.choices, default=Languages.UK
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    file = models.FileField(
+        _("file"), upload_to="protocols/%Y/", storage=private_storage, blank=True, editable=False
+    )
+    size = models.PositiveIntegerField(_("size"), null=True, blank=True)
+    # The meeting's recorded_at when the worker read the record (at the request until then).
+    record_logged_at = models.DateTimeField(_("record logged at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=clock.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting protocol")
+        verbose_name_plural = _("meeting protocols")
+        ordering = ["meeting", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "version"], name="protocol_version_once"),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self):
+        return f"{self.meeting_id} · {self.version}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RENDERING)
+
+    def record_changed(self, meeting: Meeting) -> bool:
+        """The meeting's record was logged again after this version read it."""
+        return meeting.recorded_at != self.record_logged_at
+
+
+class SignedProtocol(models.Model):
+    """The scan of the protocol as signed by the chair and the secretary, attached back to the
+    meeting; one per meeting, replaced by the next upload."""
+
+    meeting = models.OneToOneField(
+        Meeting, on_delete=models.CASCADE, related_name="signed_protocol", verbose_name=_("meeting")
+    )
+    file = models.FileField(_("file"), upload_to="protocols/signed/%Y/", storage=private_storage)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("signed protocol")
+        verbose_name_plural = _("signed protocols")
+
+    def __str__(self):
+        return self.original_name

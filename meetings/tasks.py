@@ -1,14 +1,18 @@
 """Reminder tasks: the beat tasks plan rows and queue their delivery after commit, one task
 per batch of rows; a row whose send failed for a transient reason is retried alone. All of them
 may run twice or at once without sending twice, and deliver_pending_reminders queues what a
-broker outage or a dead worker left (windows: REMINDER_* in cohesion/settings.py)."""
+broker outage or a dead worker left (windows: REMINDER_* in cohesion/settings.py).
+Below them, the rendering of meeting protocols, claimed and swept as the plan PDFs are."""
 
+import datetime
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import get_connection
+from django.db.models import F
 
-from cohesion import clock
+from cohesion import clock, jobs
 from cohesion.broker import dispatch, dispatch_on_commit
 from meetings import reminders
 
@@ -150,3 +154,74 @@ def deliver_reminder(self, reminder_id: int) -> bool:
         if self.request.retries >= self.max_retries:
             reminders.reminder_give_up(reminder_id=reminder_id, error=exc)
         raise
+
+
+# --- protocols ---------------------------------------------------------------------------------
+
+# A rendering claimed longer ago than this belongs to a dead worker (one is killed after 150 s).
+PROTOCOL_STALE_AFTER = datetime.timedelta(seconds=settings.PLAN_PDF_CLAIM_TIMEOUT)
+PROTOCOL_ATTEMPTS = 3
+
+
+@shared_task(bind=True, acks_late=True, soft_time_limit=120, time_limit=150, max_retries=2)
+def render_protocol(self, protocol_id: int) -> str:
+    """Renders one version of a protocol once: of two workers given it, one claims it; a
+    failure is tried again with backoff up to PROTOCOL_ATTEMPTS times, then marked failed."""
+    from meetings import protocols
+    from meetings.models import Protocol
+    from safetyplans.pdf import html_to_pdf
+
+    if not jobs.claim(
+        Protocol, protocol_id,
+        waiting=Protocol.Status.QUEUED, running=Protocol.Status.RENDERING,
+        now=clock.now(), timeout=PROTOCOL_STALE_AFTER, progress=10, attempts=F("attempts") + 1,
+    ):  # fmt: skip
+        return "not claimed"
+    protocol = Protocol.objects.filter(pk=protocol_id).first()
+    if protocol is None:  # deleted with its meeting meanwhile
+        return "gone"
+    if protocol.attempts > PROTOCOL_ATTEMPTS:
+        # Its workers died every time (killed for memory, say): no endless loop of tries.
+        Protocol.objects.filter(pk=protocol_id).update(
+            status=Protocol.Status.FAILED, progress=0, error="no worker finished it"
+        )
+        return "failed"
+    try:
+        html, recorded_at = protocols.protocol_html(protocol)
+        _protocol_progress(protocol_id, 50)
+        data = html_to_pdf(html)
+        _protocol_progress(protocol_id, 90)
+        protocols.protocol_store(protocol, data, record_logged_at=recorded_at)
+    except Exception as error:
+        logger.exception("rendering protocol %s failed", protocol_id)
+        failed = protocol.attempts >= PROTOCOL_ATTEMPTS
+        Protocol.objects.filter(pk=protocol_id, status=Protocol.Status.RENDERING).update(
+            status=Protocol.Status.FAILED if failed else Protocol.Status.QUEUED,
+            progress=0,
+            error=f"{type(error).__name__}: {error}"[:500],
+        )
+        if not failed and not self.request.is_eager:
+            raise self.retry(exc=error, countdown=30 * 2 ** (protocol.attempts - 1)) from error
+        # Eager (no broker): it stays queued and the sweep tries it again.
+        return "failed"
+    return "ready"
+
+
+def _protocol_progress(protocol_id: int, value: int) -> None:
+    from meetings.models import Protocol
+
+    Protocol.objects.filter(pk=protocol_id, status=Protocol.Status.RENDERING).update(progress=value)
+
+
+@shared_task
+def render_waiting_protocols() -> int:
+    """Queues protocols left waiting (a broker that was down) or claimed by a dead worker."""
+    from meetings.models import Protocol
+
+    ids = jobs.left_waiting(
+        Protocol, waiting=Protocol.Status.QUEUED, running=Protocol.Status.RENDERING,
+        now=clock.now(), timeout=PROTOCOL_STALE_AFTER,
+    )  # fmt: skip
+    for protocol_id in ids:
+        dispatch(render_protocol, protocol_id)
+    return len(ids)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import unsubscribe, views
+from meetings import protocol_views, unsubscribe, views
 
 app_name = "meetings"
 
@@ -23,6 +23,23 @@ urlpatterns = [
     path("prereads/<int:pk>/remove/", views.preread_delete, name="preread_delete"),
     path("actions/<int:pk>/status/", views.action_status, name="action_status"),
     path("actions/<int:pk>/redate/", views.action_redate, name="action_redate"),
+    path(
+        "meetings/<int:pk>/protocol/",
+        protocol_views.protocol_request_view,
+        name="protocol_request",
+    ),
+    path("protocols/<int:pk>/", protocol_views.protocol_download, name="protocol_download"),
+    path("protocols/<int:pk>/status/", protocol_views.protocol_status, name="protocol_status"),
+    path(
+        "meetings/<int:pk>/signed-protocol/",
+        protocol_views.signed_protocol_upload,
+        name="signed_protocol_upload",
+    ),
+    path(
+        "signed-protocols/<int:pk>/",
+        protocol_views.signed_protocol_download,
+        name="signed_protocol_download",
+    ),
     path("calendar/<slug:token>.ics", views.feed, name="feed"),
     path("meetings/<int:pk>/send-agenda/", views.send_agenda, name="send_agenda"),
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),

@@ -45,6 +45,7 @@ from meetings.models import (
     Meeting,
     Reminder,
 )
+from meetings.protocol_views import protocol_panel
 from meetings.reminders import meeting_send_agenda
 from meetings.selectors import (
     LABELS,
@@ -171,6 +172,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             preread_form=PreReadForm(),
             preread_limit=settings.PREREAD_MAX_BYTES,
         )
+        if meeting.status == Meeting.Status.HELD:
+            context.update(protocol_panel(meeting))
     return render(request, "meetings/meeting_detail.html", context)
 
 

@@ -196,8 +196,9 @@ def private_media(settings, tmp_path, monkeypatch):
     """PRIVATE_MEDIA_ROOT in a temporary directory. The pre-read field built its storage from
     the setting at import time, so the storage is rebuilt (by the app's own factory) as well."""
     from cohesion.storage import private_storage
-    from meetings.models import PreRead
+    from meetings.models import PreRead, Protocol, SignedProtocol
 
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    monkeypatch.setattr(PreRead._meta.get_field("file"), "storage", private_storage())
+    for model in (PreRead, Protocol, SignedProtocol):
+        monkeypatch.setattr(model._meta.get_field("file"), "storage", private_storage())
     return settings.PRIVATE_MEDIA_ROOT

@@ -1,8 +1,8 @@
 """Every meetings page against every role. Anonymous visitors go to sign-in (the calendar feed
 excepted: its token is the key); a leader of another group and a coordinator of another
 programme get 404; a donor follows whether meetings happen and what was decided, but sees no
-names, minutes or pre-reads and may change nothing; the group's leader and the programme's
-coordinators do everything. No refused write changes anything."""
+names, minutes, pre-reads or protocols and may change nothing; the group's leader and the
+programme's coordinators do everything. No refused write changes anything."""
 
 import datetime
 from types import SimpleNamespace
@@ -22,8 +22,11 @@ from meetings.models import (
     GuestCount,
     Meeting,
     PreRead,
+    Protocol,
     Reminder,
+    SignedProtocol,
 )
+from meetings.protocols import protocol_request, protocol_store, signed_protocol_attach
 from meetings.services import (
     calendar_feed_renew,
     meeting_log,
@@ -92,6 +95,9 @@ def world(programme, group, private_media):
             }
         ],
     )
+    held.refresh_from_db()
+    protocol = protocol_request(meeting=held, languages="uk")
+    protocol_store(protocol, PDF, record_logged_at=held.recorded_at)
     planned = meeting_schedule(
         group=group,
         starts_at=now + datetime.timedelta(days=7),
@@ -104,6 +110,8 @@ def world(programme, group, private_media):
         members=[leading, member, third],
         held=held,
         action=held.action_items.get(),
+        protocol=protocol,
+        signed=signed_protocol_attach(meeting=held, upload=pdf("pidpysanyi-protokol.pdf")),
         planned=planned,
         agenda_item=planned.agenda_items.get(action_item__isnull=True),
         preread=preread_add(meeting=planned, upload=pdf()),
@@ -125,6 +133,11 @@ def pages(w):
         "call_off": reverse("meetings:call_off", args=[w.planned.pk]),
         "log": reverse("meetings:log", args=[w.unlogged.pk]),
         "preread_download": reverse("meetings:preread_download", args=[w.preread.pk]),
+        "protocol_download": reverse("meetings:protocol_download", args=[w.protocol.pk]),
+        "protocol_status": reverse("meetings:protocol_status", args=[w.protocol.pk]),
+        "signed_protocol_download": reverse(
+            "meetings:signed_protocol_download", args=[w.signed.pk]
+        ),
     }
 
 
@@ -163,6 +176,8 @@ WRITES = [
     "action_redate",
     "feed_renew",
     "send_agenda",
+    "protocol_request",
+    "signed_protocol_upload",
 ]
 
 
@@ -228,6 +243,14 @@ def writes(w):
             lambda: {"due_on": (timezone.localdate() + datetime.timedelta(days=40)).isoformat()},
         ),
         "feed_renew": (reverse("meetings:feed_renew", args=[w.group.pk]), dict),
+        "protocol_request": (
+            reverse("meetings:protocol_request", args=[w.held.pk]),
+            lambda: {"languages": "uk_en"},
+        ),
+        "signed_protocol_upload": (
+            reverse("meetings:signed_protocol_upload", args=[w.held.pk]),
+            lambda: {"file": pdf("skan.pdf")},
+        ),
     }
 
 
@@ -244,6 +267,8 @@ def snapshot(w):
             ActionItem,
             CalendarFeed,
             Reminder,
+            Protocol,
+            SignedProtocol,
         )
     ]
     files = sorted(str(path) for path in w.root.rglob("*") if path.is_file())
@@ -315,6 +340,7 @@ def test_donor_follows_meetings_without_names_minutes_or_prereads(as_user, donor
     client = as_user(donor)
     urls = pages(world)
     secret = [*NAMES, MINUTES, PREREAD_NAME, world.feed.token, urls["preread_download"]]
+    secret += [urls["protocol_download"], world.signed.original_name]
     for name in ("group_meetings", "detail_held", "detail_planned"):
         page = client.get(urls[name])
         assert page.status_code == 200, name
@@ -348,9 +374,11 @@ def test_donor_cannot_open_write_pages_or_download_prereads(as_user, donor, worl
         response = client.get(urls[name])
         assert response.status_code == 403, name
         assert not any(person.encode() in response.content for person in NAMES), name
-    download = client.get(urls["preread_download"])
-    assert download.status_code == 404
-    assert PDF not in download.content
+    for name in ("preread_download", "protocol_download", "protocol_status"):
+        download = client.get(urls[name])
+        assert download.status_code == 404, name
+        assert PDF not in download.content, name
+    assert client.get(urls["signed_protocol_download"]).status_code == 404
 
 
 def test_donor_writes_are_refused_and_change_nothing(as_user, donor, world):
@@ -367,8 +395,8 @@ def test_managers_reach_every_meetings_page(request, as_user, world, role):
     for name, url in pages(world).items():
         response = client.get(url)
         assert response.status_code == 200, name
-        if name == "preread_download":
-            assert b"".join(response.streaming_content) == PDF
+        if name.endswith("_download"):
+            assert b"".join(response.streaming_content) == PDF, name
     held = client.get(pages(world)["detail_held"])
     for person in NAMES:
         assert person in held.text
@@ -394,9 +422,10 @@ def test_writes_list_covers_every_meetings_url():
     from meetings.urls import urlpatterns
 
     reads = {"group_meetings", "detail", "compliance", "reminders", "feed", "preread_download"}
+    reads |= {"protocol_download", "protocol_status", "signed_protocol_download"}
     posts = {"create", "record_past", "edit", "call_off", "log", "agenda_add", "agenda_remove"}
     posts |= {"preread_upload", "preread_delete", "action_status", "action_redate"}
-    posts |= {"feed_renew", "send_agenda"}
+    posts |= {"feed_renew", "send_agenda", "protocol_request", "signed_protocol_upload"}
     elsewhere = {"unsubscribe"}  # reached from reminder emails: tested with the reminders
     elsewhere |= {"attendance_sheet"}  # who may take it: test_attendance_sheet
     assert {pattern.name for pattern in urlpatterns} - elsewhere == reads | posts

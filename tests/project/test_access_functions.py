@@ -46,9 +46,11 @@ from meetings.access import (
     access_feed,
     access_meeting,
     access_preread,
+    access_protocol,
+    access_signed_protocol,
     access_unsubscribe,
 )
-from meetings.models import PreRead
+from meetings.models import PreRead, Protocol, SignedProtocol
 from meetings.reminders import unsubscribe_token
 from meetings.services import calendar_feed_renew
 from participation.access import (
@@ -150,6 +152,20 @@ def make_preread(w):
     return (preread.pk,)
 
 
+def make_protocol(w):
+    meeting = MeetingFactory(group=w.group, status="held")
+    return (Protocol.objects.create(meeting=meeting, version=1, number=1).pk,)
+
+
+def make_signed_protocol(w):
+    meeting = MeetingFactory(group=w.group, status="held")
+    scan = SignedProtocol.objects.create(
+        meeting=meeting, file="protocols/signed/x.pdf", original_name="x.pdf", size=10,
+        content_type="application/pdf",
+    )  # fmt: skip
+    return (scan.pk,)
+
+
 def make_action(w):
     return (ActionItemFactory(group=w.group, owner=MembershipFactory(group=w.group)).pk,)
 
@@ -249,6 +265,17 @@ CASES = {
         access_preread,
         make_preread,
         # Pre-reads are for the people who plan the meeting: donors do not learn of them.
+        {(): row("ok ok 404 404 404 404 ok")},
+    ),
+    "access_protocol": (
+        access_protocol,
+        make_protocol,
+        # It names the members present and absent: for those who manage the meeting.
+        {(): row("ok ok 404 404 404 404 ok")},
+    ),
+    "access_signed_protocol": (
+        access_signed_protocol,
+        make_signed_protocol,
         {(): row("ok ok 404 404 404 404 ok")},
     ),
     "access_action": (
