@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
 .PHONY: run test lint fmt install lock lock-upgrade audit messages compilemessages \
-	migrations-check clean bench
+	migrations-check clean bench icons weight
 
 # Everything is installed from the lock files, every file checked against its hash: the
 # versions CI passed with, whatever has been released since. requirements.lock is what
@@ -72,6 +72,17 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The icon font holds only the icons the templates, Python and scripts name (cohesion/icons.py):
+# after using a new `bi-*` icon, run this and commit the two files it writes.
+icons: $(STAMP)
+	DEBUG=true $(BIN)/python manage.py build_icons
+
+# A leader's first load of the group page as production serves it (hashed, compressed static
+# files, collected into a temporary directory), file by file; part of `make test`, which holds
+# it under 150 KB.
+weight: $(STAMP)
+	$(BIN)/pytest tests/project/test_page_weight.py -q -s
 
 migrations-check: $(STAMP)
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
