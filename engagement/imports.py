@@ -361,6 +361,21 @@ def save_participants(job, event, by, outcomes, progress=None) -> dict:
     return summary
 
 
+def _lock(event):
+    """The event locked for the save (two lists saved into it wait for each other)."""
+    return (
+        Event.objects.select_for_update()
+        .select_related("programme", "host_community")
+        .get(pk=event.pk)
+    )
+
+
 TARGETS[ImportJob.Kind.PARTICIPANTS] = Target(
-    PARTICIPANTS, _load, check_participants, participant_words, save_participants, _coordinates
+    PARTICIPANTS,
+    _load,
+    check_participants,
+    participant_words,
+    save_participants,
+    _coordinates,
+    _lock,
 )

@@ -114,6 +114,7 @@ class LogMeetingForm(CleanForm):
         help_text=_("One decision per line."),
     )
     NEW_ACTIONS = 2
+    max_actions = MAX_ACTIONS
 
     def __init__(self, *args, members, categories, meeting, agenda=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,12 +166,15 @@ class LogMeetingForm(CleanForm):
     def _action_count(self) -> int:
         """As many rows as the page sent (rows added on the phone), else NEW_ACTIONS; one more
         when the leader asked for another row without a script."""
+        self.too_many = False
         if not self.is_bound:
             return self.NEW_ACTIONS
         indexes = [int(m.group(1)) for key in self.data if (m := ACTION_ROW.match(key))]
         count = max(indexes, default=-1) + 1
         if "add_action" in self.data:
             count += 1
+        # More rows than a record takes are refused (clean), never dropped without a word.
+        self.too_many = count > MAX_ACTIONS
         return max(1, min(count, MAX_ACTIONS))
 
     def attendance_fields(self):
@@ -208,6 +212,15 @@ class LogMeetingForm(CleanForm):
                     missing,
                 )
                 % {"count": missing},
+            )
+        if self.too_many:
+            self.add_error(
+                None,
+                _(
+                    "At most %(max)s new actions at a time: save these, then correct the record "
+                    "to add the rest."
+                )
+                % {"max": MAX_ACTIONS},
             )
         by_pk = {m.pk: m for m in self.members}
         self.new_actions = []

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import escape
@@ -177,7 +178,9 @@ def meeting_schedule(
     for position, title in enumerate(clean_text(item) for item in agenda or []):
         if title:
             AgendaItem.objects.create(meeting=meeting, position=position, title=title[:300])
-    meeting_carry_open_actions(meeting=meeting)
+    # A meeting recorded after the fact carries only what was open before it: not actions
+    # agreed at a meeting since.
+    meeting_carry_open_actions(meeting=meeting, agreed_before=starts_at if held else None)
     return meeting
 
 
@@ -201,7 +204,9 @@ def agenda_item_remove(*, item: AgendaItem, by: User | None = None) -> None:
 
 
 @transaction.atomic
-def meeting_carry_open_actions(*, meeting: Meeting) -> int:
+def meeting_carry_open_actions(
+    *, meeting: Meeting, agreed_before: datetime.datetime | None = None
+) -> int:
     """Adds the group's open actions to a planned meeting's agenda, each once. The meeting row
     is locked so that two callers at once (a worker and the leader's button) cannot both add."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -212,7 +217,10 @@ def meeting_carry_open_actions(*, meeting: Meeting) -> int:
     )
     position = meeting.agenda_items.count()
     added = 0
-    for action in meeting.group.action_items.open().exclude(pk__in=carried).order_by("due_on"):
+    actions = meeting.group.action_items.open().exclude(pk__in=carried)
+    if agreed_before is not None:
+        actions = actions.filter(Q(meeting__starts_at__lt=agreed_before) | Q(meeting__isnull=True))
+    for action in actions.order_by("due_on"):
         position += 1
         AgendaItem.objects.create(
             meeting=meeting,

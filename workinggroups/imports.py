@@ -212,7 +212,7 @@ class ImportRow(CleanForm):
     def __init__(self, *args, categories, organisations, values=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.categories = categories  # code -> category
-        self.organisations = organisations  # word -> organisation pk, "new" or ""
+        self.organisations = organisations  # word -> organisation pk, "new" or "" (a callable)
         self.values = values or {}
 
     def _meaning(self, key: str, default):
@@ -235,7 +235,7 @@ class ImportRow(CleanForm):
         name = clean_line(self.cleaned_data["organisation"])
         if not name:
             return None
-        choice = self.organisations.get(_word(name), "")
+        choice = self.organisations(_word(name))
         return (choice, name) if choice else None
 
     def clean_sex(self):
@@ -341,12 +341,20 @@ def csv_delimiter(text: str) -> str:
 
 
 def read_upload(
-    name: str, content: bytes, *, encoding: str = "", delimiter: str = "", spec=None
+    name: str,
+    content: bytes,
+    *,
+    encoding: str = "",
+    delimiter: str = "",
+    spec=None,
+    header_row: int | None = None,
 ) -> Table:
     """The uploaded file as a table, or ValidationError saying what is wrong with it. The
     file is judged on what it would expand to and read as a stream within MAX_ROWS and
     MAX_COLUMNS (cohesion.uploads), so that no file can hold a worker's memory or time.
-    `encoding` and `delimiter` override what is detected in a CSV."""
+    `encoding` and `delimiter` override what is detected in a CSV, `header_row` (counted from
+    1; 0 for a file without headers, its columns then numbered) the row found to hold the
+    headers."""
     import io
 
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -373,7 +381,15 @@ def read_upload(
     width = max(len(row) for row in rows)
     rows = [[_cell(value) for value in row] + [""] * (width - len(row)) for row in rows]
     known = _header_keys(spec)
-    at = header_row(rows, known=known)
+    if header_row == 0:
+        headers = [_("Column %(number)s") % {"number": i + 1} for i in range(width)]
+        return Table(headers=headers, rows=rows, first_row=1, encoding=encoding,
+                     delimiter=delimiter)  # fmt: skip
+    if header_row is not None:
+        at = min(header_row, len(rows)) - 1
+        return Table(headers=combined_headers(rows, at), rows=rows[at + 1 :], first_row=at + 2,
+                     encoding=encoding, delimiter=delimiter)  # fmt: skip
+    at = find_header_row(rows, known=known)
     headers = combined_headers(rows, at)
     if _continues_headers(rows[at + 1] if at + 1 < len(rows) else [], known):
         # Headers over two rows ("Контакти" above "Телефон" and "Email"): the lower row's
@@ -389,7 +405,7 @@ def read_upload(
     )
 
 
-def header_row(rows, *, known=None, within: int = 10) -> int:
+def find_header_row(rows, *, known=None, within: int = 10) -> int:
     """Which of the first rows holds the headers: lists as people keep them start with a title
     ("Список членів робочої групи", merged across the sheet) or a blank line. The row naming
     the most known fields, else the first with two cells filled, else the first."""
@@ -474,13 +490,27 @@ def remember_mapping(programme, headers, mapping, spec=None) -> None:
     for the programme's next file (a known header is always read as it says)."""
     spec = spec or MEMBERS
     known = _header_keys(spec)
+    if not any(_word(str(header or "")) in known for header in headers):
+        # No header the importer knows: likely no header row at all, its "headers" a person.
+        return
     for header, key in zip(headers, mapping, strict=True):
         word = _word(str(header or ""))
-        if word and word not in known:
+        if word and word not in known and _header_like(word):
             ImportColumn.objects.update_or_create(
                 programme=programme, kind=spec.kind, header=word[:200],
                 defaults={"field": key or ""},
             )  # fmt: skip
+
+
+def _header_like(word: str) -> bool:
+    """Whether a header may be remembered for the programme: a short label, not a value (a
+    file read without its header row gives a person's name, phone or email as "headers", and
+    those must not outlive the upload)."""
+    return (
+        len(word) <= 60
+        and not any(ch.isdigit() or ch == "@" for ch in word)
+        and (len(word.split()) <= 6)
+    )
 
 
 @transaction.atomic
@@ -579,6 +609,16 @@ def _category_words(categories) -> dict:
     return words
 
 
+def organisation_proposal(candidates, group, may_create: bool) -> str:
+    """What an organisation's name in a file is proposed to mean: the directory's one of that
+    name (the group's community's first), else a new organisation (for those who may add
+    one); a name several organisations share is not guessed ("": the coordinator picks)."""
+    the_one = Organisation.objects.the_one(candidates, group.community)
+    if the_one:
+        return str(the_one.pk)
+    return "new" if may_create and not candidates else ""
+
+
 def _organisation_words(words, group, may_create: bool) -> CodedColumn:
     named = Organisation.objects.by_name()
     proposed, choices = [], {}
@@ -586,10 +626,7 @@ def _organisation_words(words, group, may_create: bool) -> CodedColumn:
         candidates = named.get(word, [])
         for candidate in candidates:
             choices[str(candidate.pk)] = candidate.name
-        the_one = Organisation.objects.the_one(candidates, group.community)
-        # A name several organisations share is not guessed: the coordinator picks one.
-        value = str(the_one.pk) if the_one else "new" if may_create and not candidates else ""
-        proposed.append((word, text, value))
+        proposed.append((word, text, organisation_proposal(candidates, group, may_create)))
     options = [("", _("Do not link"))]
     if may_create:
         options.append(("new", _("Add to the directory as a new organisation")))
@@ -615,9 +652,20 @@ def check_members(job, group, by, progress=None) -> tuple[list[dict], str]:
     missing = MEMBERS.missing(job.mapping)
     if missing:
         return [], _("Choose the column that holds “%(field)s”.") % {"field": missing[0].label}
+    from communities.access import may_create_organisation
+
     categories = {c.code: c for c in StakeholderCategory.objects.all()}
     values = job.values or {}
-    organisations = values.get("organisation", {})
+    chosen = values.get("organisation", {})
+    named = Organisation.objects.by_name() if "organisation" in job.mapping else {}
+    may_create = may_create_organisation(by)
+
+    def organisations(word: str) -> str:
+        # As chosen in the words step; a name it did not offer (past MAX_WORDS) as proposed.
+        if word in chosen:
+            return chosen[word]
+        return organisation_proposal(named.get(word, []), group, may_create)
+
     rows = [(job.first_row + i, _pick(raw, job.mapping)) for i, raw in enumerate(job.rows)]
     rows = [(number, data) for number, data in rows if any(v.strip() for v in data.values())]
     if not rows:
@@ -770,6 +818,22 @@ PERSON_FIELDS = (
 )
 
 
+def _organisation_added(name: str, candidates, group) -> Organisation:
+    """The organisation a "new" name becomes at saving: the directory's of that name if it has
+    one by now (another import, or a colleague, added it since the check), else added, once
+    even when two saves add it at the same moment. `.added` says which."""
+    found = Organisation.objects.the_one(candidates or [], group.community)
+    if found is None:
+        found, added = Organisation.objects.get_or_create(
+            name_uk=name[:300], kind=Organisation.Kind.OTHER,
+            defaults={"name_en": name[:300], "community": group.community},
+        )  # fmt: skip
+    else:
+        added = False
+    found.added = added
+    return found
+
+
 def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
     """Saves checked rows in the caller's transaction: new people and their memberships in
     bulk (with their history), people on record updated, organisations to add added once.
@@ -781,6 +845,9 @@ def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
     chosen = [(o.get("fields") or {}).get("organisation") for o in outcomes]
     organisation_ids = {int(c[0]) for c in chosen if c and c[0] != "new"}
     existing = Organisation.objects.in_bulk(organisation_ids)
+    named = (
+        Organisation.objects.by_name() if chosen and any(c[0] == "new" for c in chosen if c) else {}
+    )
     summary = {"created": 0, "matched": 0, "updated": 0, "added": 0, "already": 0,
                "organisations": 0}  # fmt: skip
     new_people, updated, seats = [], [], []
@@ -798,10 +865,7 @@ def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
             if choice == "new":
                 word = _word(name)
                 if word not in new_organisations:
-                    new_organisations[word] = Organisation(
-                        name_uk=name[:300], name_en=name[:300],
-                        kind=Organisation.Kind.OTHER, community=group.community,
-                    )  # fmt: skip
+                    new_organisations[word] = _organisation_added(name, named.get(word), group)
                 organisation = new_organisations[word]
             else:
                 organisation = existing.get(int(choice))
@@ -829,9 +893,7 @@ def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
             new_people.append(person)
             summary["created"] += 1
         seats.append((person, categories[fields["category"]], organisation, fields))
-    for organisation in new_organisations.values():
-        organisation.save()
-    summary["organisations"] = len(new_organisations)
+    summary["organisations"] = sum(1 for o in new_organisations.values() if o.added)
     if progress:
         progress(30)
     people_save_many(created=new_people, updated=updated, by=by)

@@ -37,10 +37,22 @@ class UploadForm(CleanForm):
 
 
 class ReadForm(CleanForm):
-    """How a CSV is read: as detected, or as the coordinator says."""
+    """How the file is read: as detected, or as the coordinator says (a CSV's encoding and
+    separator; for any file, which row holds the headers, or none)."""
 
-    encoding = forms.ChoiceField(label=gettext_lazy("Encoding"), choices=ENCODINGS.items())
-    delimiter = forms.ChoiceField(label=gettext_lazy("Separator"), choices=DELIMITERS.items())
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Encoding"), choices=ENCODINGS.items(), required=False
+    )
+    delimiter = forms.ChoiceField(
+        label=gettext_lazy("Separator"), choices=DELIMITERS.items(), required=False
+    )
+    header_row = forms.IntegerField(
+        label=gettext_lazy("Headers in row"),
+        required=False,
+        min_value=0,
+        max_value=10,
+        help_text=gettext_lazy("0: the file has no header row; its first row is a person."),
+    )
 
 
 class MappingForm(CleanForm):
@@ -186,17 +198,28 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {"job": job, "target": target, "spec": spec, "steps": STEPS, "current": current}
     if action == "discard":
-        job.delete()
-        messages.info(request, _("The upload was discarded: nothing was saved."))
+        saved = job.status == Status.SAVED
+        if not wizard.discard(job):
+            messages.error(request, _("The file is being checked or saved: wait until it is done."))
+            return redirect(job)
+        if saved:
+            messages.info(request, _("The saved list's upload has been removed."))
+        else:
+            messages.info(request, _("The upload was discarded: nothing was saved."))
         return redirect(target)
-    if action == "back" and not job.is_working and job.status != Status.SAVED:
+    if action == "back":
         to_values = request.POST.get("to") == "values"
-        wizard.back_to(job, Status.VALUES if to_values else Status.COLUMNS)
+        if not wizard.back_to(job, Status.VALUES if to_values else Status.COLUMNS):
+            messages.error(request, _("The file is being checked or saved: wait until it is done."))
         return redirect(job)
     if job.status == Status.COLUMNS:
         read_form = ReadForm(
             request.POST if action == "read" else None,
-            initial={"encoding": job.encoding, "delimiter": job.delimiter},
+            initial={
+                "encoding": job.encoding,
+                "delimiter": job.delimiter,
+                "header_row": job.first_row - 1,
+            },
         )
         mapping_form = MappingForm(
             request.POST if action == "columns" else None,
@@ -213,9 +236,12 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 return redirect(job)
         if action == "columns" and mapping_form.is_valid():
-            wizard.set_columns(job, mapping_form.mapping(), request.user)
-            if not wizard.words(job, target, request.user):
-                wizard.set_values(job, {}, request.user)  # no words to map: on to the check
+            try:
+                wizard.set_columns(job, mapping_form.mapping(), request.user)
+                if not wizard.words(job, target, request.user):
+                    wizard.set_values(job, {}, request.user)  # no words to map: on to the check
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
             return redirect(job)
         context.update(
             read_form=read_form,
@@ -228,7 +254,10 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         columns = wizard.words(job, target, request.user)
         form = WordsForm(request.POST if action == "values" else None, columns=columns)
         if action == "values" and form.is_valid():
-            wizard.set_values(job, form.values(), request.user)
+            try:
+                wizard.set_values(job, form.values(), request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
             return redirect(job)
         for column in columns:
             column.bound = [form[name] for name in column.fields]

@@ -9,6 +9,7 @@ of list is a Target: its columns, its check and its save.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -32,6 +33,7 @@ from workinggroups.imports import (
 )
 from workinggroups.models import ImportJob, ImportOutcome
 
+logger = logging.getLogger(__name__)
 Status = ImportJob.Status
 # A check or save claimed longer ago than this lost its worker; the sweep queues it again.
 STALE_AFTER = datetime.timedelta(minutes=15)
@@ -49,6 +51,7 @@ class Target:
     words: object  # (job, target, user) -> [CodedColumn]
     save: object  # (job, target, by, outcomes, progress) -> summary
     remembers: object  # (user, programme) -> bool: whose choices are kept for the programme
+    lock: object  # target -> the target locked for the saving transaction (select_for_update)
 
 
 def _member_group(job):
@@ -61,6 +64,20 @@ def _member_group(job):
     )
 
 
+def _lock_group(group):
+    """The group, and its community (people are matched within it), locked: two saves into
+    the group, or of the same people into the community's groups, check and write in turn."""
+    from communities.models import Community
+    from workinggroups.models import WorkingGroup
+
+    Community.objects.select_for_update().filter(pk=group.community_id).first()
+    return (
+        WorkingGroup.objects.select_for_update()
+        .select_related("programme", "community")
+        .get(pk=group.pk)
+    )
+
+
 def _coordinates(user, programme) -> bool:
     from communities.access import manages_programme
 
@@ -69,7 +86,13 @@ def _coordinates(user, programme) -> bool:
 
 TARGETS = {
     ImportJob.Kind.MEMBERS: Target(
-        MEMBERS, _member_group, check_members, member_words, save_members, _coordinates
+        MEMBERS,
+        _member_group,
+        check_members,
+        member_words,
+        save_members,
+        _coordinates,
+        _lock_group,
     ),
 }
 
@@ -113,21 +136,48 @@ def _take(job, table, spec) -> None:
     job.status = Status.COLUMNS
 
 
-def reread(job, *, encoding: str, delimiter: str) -> None:
-    """Reads the file again with the encoding and separator the coordinator chose."""
+def reread(job, *, encoding: str, delimiter: str, header_row: int | None = None) -> None:
+    """Reads the file again with the encoding, separator and header row (0: none) the
+    coordinator chose."""
     spec = target_of(job.kind).spec
     table = read_upload(
-        job.file_name, bytes(job.content), encoding=encoding, delimiter=delimiter, spec=spec
-    )
+        job.file_name, bytes(job.content), encoding=encoding, delimiter=delimiter, spec=spec,
+        header_row=header_row,
+    )  # fmt: skip
     _take(job, table, spec)
-    job.save()
+    if not _move(job, [Status.COLUMNS], Status.COLUMNS, **_fields(job, READ_FIELDS)):
+        raise ValidationError(_("This file has moved on to another step: reload the page."))
+
+
+READ_FIELDS = ("encoding", "delimiter", "first_row", "headers", "rows", "mapping", "values")
+
+
+def _fields(job, names) -> dict:
+    return {name: getattr(job, name) for name in names}
+
+
+def _move(job, from_statuses, to, **changes) -> bool:
+    """Moves the upload on only from where the page saw it: a double click, or two tabs,
+    cannot queue the same check or save twice nor pull a job from under its worker."""
+    moved = ImportJob.objects.filter(pk=job.pk, status__in=from_statuses).update(
+        status=to, **changes
+    )
+    if moved:
+        job.status = to
+        for name, value in changes.items():
+            setattr(job, name, value)
+    return bool(moved)
+
+
+# Where an upload may be sent back to the columns or words, or discarded: not while a worker
+# has it (a check or save queued or running).
+AT_REST = (Status.COLUMNS, Status.VALUES, Status.CHECKED)
 
 
 def set_columns(job, mapping: list, by) -> None:
     target = target_of(job.kind)
-    job.mapping = mapping
-    job.status = Status.VALUES
-    job.save(update_fields=["mapping", "status"])
+    if not _move(job, [Status.COLUMNS], Status.VALUES, mapping=mapping):
+        raise ValidationError(_("This file has moved on to another step: reload the page."))
     if target.remembers(by, job.programme):
         # The programme's coordinators' choices are proposed for its next files.
         remember_mapping(job.programme, job.headers, mapping, target.spec)
@@ -141,25 +191,33 @@ def words(job, target, user):
 def set_values(job, values: dict, by) -> None:
     """Keeps what the words mean and queues the check."""
     target = target_of(job.kind)
-    job.values = values
-    job.save(update_fields=["values"])
+    if not queue(job, [Status.VALUES], Status.CHECK_QUEUED, values=values):
+        raise ValidationError(_("This file has moved on to another step: reload the page."))
     if target.remembers(by, job.programme):
         remember_values(job.programme, target.spec, values)
-    queue(job, Status.CHECK_QUEUED)
 
 
-def back_to(job, status) -> None:
-    job.status = status
-    job.problem = ""
-    job.save(update_fields=["status", "problem"])
+def back_to(job, status) -> bool:
+    return _move(job, AT_REST, status, problem="")
 
 
-def queue(job, status) -> None:
+def discard(job) -> bool:
+    """Deletes the upload unless a worker has it (a check or save under way)."""
+    deleted, _by_model = ImportJob.objects.filter(
+        pk=job.pk, status__in=[*AT_REST, Status.CHECK_QUEUED, Status.SAVED]
+    ).delete()
+    return bool(deleted)
+
+
+def queue(job, from_statuses, status, **changes) -> bool:
+    """Queues the check or the save, once: False if the job was not where the page saw it."""
     from workinggroups.tasks import check_import, save_import
 
-    job.status, job.progress, job.queued_at, job.problem = status, 0, clock.now(), ""
-    job.save(update_fields=["status", "progress", "queued_at", "problem"])
+    changes = {"progress": 0, "queued_at": clock.now(), "problem": "", **changes}
+    if not _move(job, from_statuses, status, **changes):
+        return False
     dispatch_on_commit(check_import if status == Status.CHECK_QUEUED else save_import, job.pk)
+    return True
 
 
 def upload_url(job) -> str:
@@ -183,7 +241,8 @@ def request_save(job) -> None:
     if not may_save(job):
         raise ValidationError(_("Only a checked file without refused rows can be saved."))
     with transaction.atomic():
-        queue(job, Status.SAVE_QUEUED)
+        if not queue(job, [Status.CHECKED], Status.SAVE_QUEUED):
+            raise ValidationError(_("This file is being saved already."))
 
 
 def _progress(job_id: int, status, value: int) -> None:
@@ -205,18 +264,33 @@ def run_check(job_id: int) -> str:
     job, target, by = _load(job_id)
     obj = target.load(job)
     with translation.override(job.language):
-        if obj is None:
-            outcomes, problem = [], _("Where this list was going no longer exists.")
-        else:
-            outcomes, problem = target.check(
-                job, obj, by,
-                lambda done, total: _progress(job_id, Status.CHECKING, 100 * done // total),
-            )  # fmt: skip
-        _keep_outcomes(job, outcomes, problem)
+        try:
+            if obj is None:
+                outcomes, problem = [], _("Where this list was going no longer exists.")
+            else:
+                outcomes, problem = target.check(
+                    job, obj, by,
+                    lambda done, total: _progress(job_id, Status.CHECKING, 100 * done // total),
+                )  # fmt: skip
+            _keep_outcomes(job, outcomes, problem)
+        except Exception:
+            # Said on the page, not left "being checked" until the sweep tries again.
+            logger.exception("import %s: the check failed", job_id)
+            ImportJob.objects.filter(pk=job_id, status=Status.CHECKING).update(
+                status=Status.CHECKED, progress=100, problem=_failed()
+            )
+            return "failed"
     ImportJob.objects.filter(pk=job_id, status=Status.CHECKING).update(
         status=Status.CHECKED, progress=100
     )
     return "checked"
+
+
+def _failed() -> str:
+    return _(
+        "Something went wrong on our side and nothing was saved. Try again; if it fails "
+        "again, tell the administrator."
+    )
 
 
 def _keep_outcomes(job, outcomes, problem) -> None:
@@ -259,6 +333,9 @@ def run_save(job_id: int) -> str:
             with transaction.atomic():
                 if obj is None:
                     raise _Stale([], _("Where this list was going no longer exists."))
+                # Locked before the check: a second save into the same place waits, then
+                # finds the people of the first on record.
+                obj = target.lock(obj)
                 outcomes, problem = target.check(
                     job, obj, by,
                     lambda done, total: _progress(job_id, Status.SAVING, 40 * done // total),
@@ -278,6 +355,12 @@ def run_save(job_id: int) -> str:
                 status=Status.CHECKED, progress=100, problem=" ".join(error.messages)[:500]
             )
             return "refused"
+        except Exception:
+            logger.exception("import %s: the save failed", job_id)
+            ImportJob.objects.filter(pk=job_id).update(
+                status=Status.CHECKED, progress=100, problem=_failed()
+            )
+            return "failed"
     # Saved: the file and its rows are not needed any more (people's data kept only once).
     job.outcomes.all().delete()
     ImportJob.objects.filter(pk=job_id).update(

@@ -30,6 +30,11 @@ document.addEventListener("DOMContentLoaded", () => {
     const rows = form.querySelector("[data-action-rows]");
     const template = form.querySelector("template[data-action-row]");
     const index = rows.querySelectorAll("[data-action]").length;
+    // The form takes at most data-max rows; past it the server would refuse the record.
+    if (index >= Number(rows.dataset.max || 50)) {
+      event.target.disabled = true;
+      return;
+    }
     const html = template.innerHTML.replaceAll("__i__", String(index));
     rows.insertAdjacentHTML("beforeend", html);
     rows.lastElementChild.querySelector("input")?.focus();

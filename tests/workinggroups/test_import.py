@@ -1071,3 +1071,50 @@ def test_ten_thousand_rows_go_through_the_preview_and_save_on_a_worker_with_prog
     # Saved: the file and its rows are not kept.
     job.refresh_from_db()
     assert job.rows == [] and bytes(job.content) == b""
+
+
+def test_a_file_without_a_header_row_is_read_with_numbered_columns_when_told(
+    imp, as_user, coordinator, group
+):
+    body = "\n".join(csv_bytes(ROWS).decode("utf-8").splitlines()[1:]).encode("utf-8")
+    client = as_user(coordinator)
+    client.post(import_url(group), {"file": SimpleUploadedFile("m.csv", body)})
+    job = latest_job()
+    assert len(job.rows) == 2  # its first person read as the headers
+    response = client.post(
+        job.get_absolute_url(),
+        {"action": "read", "encoding": "", "delimiter": "", "header_row": "0"},
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.headers[:2] == ["Стовпець 1", "Стовпець 2"] and len(job.rows) == 3
+    assert job.first_row == 1
+    page = client.get(job.get_absolute_url())
+    assert "У файлі немає рядка заголовків" in page.text
+
+
+def test_a_save_that_fails_on_our_side_saves_nothing_and_says_so(
+    imp, as_user, coordinator, group, monkeypatch
+):
+    from workinggroups import services
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "members_add_many", broken)
+    job, response = imp(as_user(coordinator), group, csv_upload())
+    assert job.status == ImportJob.Status.CHECKED
+    assert "щось пішло не так" in job.problem and job.problem in response.text
+    assert counts() == (0, 0)
+
+
+def test_an_upload_being_checked_is_not_discarded_or_sent_back(as_user, coordinator, group):
+    client = as_user(coordinator)
+    client.post(import_url(group), {"file": csv_upload()})
+    job = latest_job()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.CHECKING)
+    for action in ("discard", "back"):
+        response = client.post(job.get_absolute_url(), {"action": action}, follow=True)
+        assert "зачекайте" in response.text
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.CHECKING
