@@ -48,7 +48,9 @@ def _event(meeting: Meeting, *, description: str = "") -> Event:
         event.add("url", meeting.online_link)
     if description:
         event.add("description", description)
-    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
+    # A postponed meeting does not take place at its time either (a new one is planned).
+    called_off = meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED)
+    event.add("status", "CANCELLED" if called_off else "CONFIRMED")
     event.add("sequence", meeting.sequence)
     return event
 
