@@ -23,17 +23,19 @@ def broker_down() -> bool:
     return time.monotonic() < _down_until
 
 
-def dispatch(task, *args) -> bool:
-    """Queues `task(*args)`; False if the broker is down (the work stays recorded as waiting).
-    Eager tasks (no broker configured, and the tests) run at once, their errors their own."""
+def dispatch(task, *args, countdown: float | None = None) -> bool:
+    """Queues `task(*args)`, to run `countdown` seconds from now if given; False if the broker
+    is down (the work stays recorded as waiting). Eager tasks (no broker configured, and the
+    tests) run at once whatever the countdown, their errors their own."""
     global _down_until
     if task.app.conf.task_always_eager:
         task.apply_async(args=args)
         return True
     if broker_down():
         return False
+    later = {"countdown": countdown} if countdown else {}
     try:
-        task.apply_async(args=args, retry=False)
+        task.apply_async(args=args, retry=False, **later)
     except Exception as error:  # kombu, redis and socket errors alike: the broker did not take it
         _down_until = time.monotonic() + settings.BROKER_RETRY_AFTER
         logger.warning(
@@ -47,13 +49,13 @@ def dispatch(task, *args) -> bool:
     return True
 
 
-def dispatch_on_commit(task, *args) -> None:
+def dispatch_on_commit(task, *args, countdown: float | None = None) -> None:
     """dispatch(task, *args) once the current transaction commits (a worker must see the rows
     it is given), or at once outside a transaction."""
 
     # A named function, not a lambda: Django logs a robust callback's failure by its name.
     def queue_after_commit():
-        dispatch(task, *args)
+        dispatch(task, *args, countdown=countdown)
 
     queue_after_commit.task = task  # which work it hands over, for whoever inspects callbacks
     transaction.on_commit(queue_after_commit, robust=True)

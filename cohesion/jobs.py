@@ -27,17 +27,19 @@ def claim(
     now: datetime.datetime,
     timeout: datetime.timedelta,
     claimed_at: str = "started_at",
+    not_before: str | None = None,
     **changes,
 ) -> bool:
     """Marks the row `pk` as `running`, claimed at `now`, if it is `waiting` or its claim is
     older than `timeout`; True if this call won it. `changes` are written in the same UPDATE
-    (a progress, an attempt counted with F())."""
-    return (
-        model.objects.filter(pk=pk)
-        .filter(Q(status=waiting) | claimed_before(running, now - timeout, claimed_at=claimed_at))
-        .update(status=running, **{claimed_at: now}, **changes)
-        == 1
+    (a progress, an attempt counted with F()). A row whose `not_before` field is still ahead
+    is not claimed: its work is held back until then."""
+    rows = model.objects.filter(pk=pk).filter(
+        Q(status=waiting) | claimed_before(running, now - timeout, claimed_at=claimed_at)
     )
+    if not_before:
+        rows = rows.filter(Q(**{f"{not_before}__isnull": True}) | Q(**{f"{not_before}__lte": now}))
+    return rows.update(status=running, **{claimed_at: now}, **changes) == 1
 
 
 def claim_many(
@@ -50,15 +52,21 @@ def claim_many(
     timeout: datetime.timedelta,
     claimed_at: str = "claimed_at",
     attempts: str = "attempts",
+    not_before: str | None = None,
 ) -> list[int]:
     """`claim` for a batch of rows in one statement: the ids of those this call won (the
-    others are done, gone or another worker's), each with its `attempts` counted."""
+    others are done, gone, another worker's or held back by `not_before`), each with its
+    `attempts` counted."""
+    condition = "({status} = %s OR ({status} = %s AND {claimed} < %s))"
+    where = [waiting, running, now - timeout]
+    if not_before:
+        condition += " AND ({not_before} IS NULL OR {not_before} <= %s)"
+        where.append(now)
     return _update_returning(
         model, pks,
-        "{status} = %s, {claimed} = %s, {tries} = {tries} + 1",
-        "({status} = %s OR ({status} = %s AND {claimed} < %s))",
-        [running, now], [waiting, running, now - timeout],
-        claimed_at=claimed_at, attempts=attempts,
+        "{status} = %s, {claimed} = %s, {tries} = {tries} + 1", condition,
+        [running, now], where,
+        claimed_at=claimed_at, attempts=attempts, not_before=not_before,
     )  # fmt: skip
 
 
@@ -84,7 +92,7 @@ def _update_returning(model, pks, assignments, condition, set_params, where_para
     """UPDATE the rows `pks` that meet `condition`, returning the ids this very statement
     changed (PostgreSQL, and SQLite since 3.35); the ORM's update() only says how many.
     {status}, {claimed} and {tries} in the SQL name the model's columns; datetimes in the
-    parameters are adapted as the ORM would."""
+    parameters are adapted as the ORM would; {not_before} names that field when one is given."""
     from django.db import connection
 
     if not pks:
@@ -95,6 +103,8 @@ def _update_returning(model, pks, assignments, condition, set_params, where_para
         "claimed": quote(field(fields["claimed_at"]).column),
         "tries": quote(field(fields.get("attempts", "attempts")).column),
     }
+    if fields.get("not_before"):
+        names["not_before"] = quote(field(fields["not_before"]).column)
     pk = quote(model._meta.pk.column)
 
     def adapt(values):

@@ -191,6 +191,9 @@ CELERY_TIMEZONE = "Europe/Kyiv"
 # Reminders (meetings/tasks.py). Each run is idempotent: reminders are rows, unique per kind,
 # subject and recipient, so a run that repeats or overlaps sends nothing twice.
 MEETING_ANNOUNCE_DAYS_BEFORE = env.int("MEETING_ANNOUNCE_DAYS_BEFORE", default=3)
+# Members are told of a change to an announced meeting this many seconds after it, so that a
+# meeting moved twice in a minute (a typo put right) is told once, as it then stands.
+CHANGE_NOTICE_DELAY = env.int("CHANGE_NOTICE_DELAY", default=120)
 NO_MEETING_REMINDER_DAY = env.int("NO_MEETING_REMINDER_DAY", default=10)
 # An open action overdue for longer than this is stale: the weekly digest lists it once, and
 # the leader's page offers to close or re-date it.

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from cohesion import admin as base
 from meetings.models import (
@@ -40,6 +41,17 @@ class MeetingAdmin(base.ModelAdmin):
     raw_id_fields = ["group"]
     list_select_related = ["group"]
     inlines = [AgendaItemInline, DecisionInline, PreReadInline]
+    # As the meeting form does: a link typed without a scheme is https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # When, where and whether a meeting takes place change only through the meeting's pages
+    # (meetings.services): they raise its calendar SEQUENCE and tell the members once it is
+    # announced, which a save here would not. A new meeting is entered here in full.
+    PLANNING_FIELDS = ["starts_at", "duration_minutes", "format", "place", "online_link",
+                       "status", "status_reason", "agenda_sent_at"]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, *self.PLANNING_FIELDS] if obj is not None else fields
 
 
 @admin.register(ActionItem)

@@ -381,13 +381,22 @@ class CalendarFeed(models.Model):
 class Reminder(models.Model):
     """One email to one person for one reason. The unique constraint on kind, subject and
     recipient is what makes every reminder go out exactly once, however often or however
-    concurrently the tasks run."""
+    concurrently the tasks run.
+
+    A change notice (a planned meeting moved, its place or link changed, or called off after
+    its announcement) is a row of this model too, not one of its own: it goes to the same
+    members, is claimed, batched, retried, swept, unsubscribed from and listed for
+    coordinators exactly as the reminders are. Its subject is the meeting and its calendar
+    SEQUENCE, so each member is told of each change once; the two fields only it uses say
+    what the member had been told before (`previous`) and hold it back a moment
+    (`not_before`), so that a second change soon after supersedes it."""
 
     class Kind(models.TextChoices):
         ANNOUNCEMENT = "announcement", _("Meeting announcement")
         RECORD_MISSING = "record_missing", _("Meeting record missing")
         NO_MEETING_PLANNED = "no_meeting", _("No meeting planned this month")
         OVERDUE_DIGEST = "overdue_digest", _("Weekly digest of overdue actions")
+        CHANGE_NOTICE = "change_notice", _("Meeting changed or called off")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -397,7 +406,8 @@ class Reminder(models.Model):
         SKIPPED = "skipped", _("Not sent (unsubscribed or no longer needed)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    # What the reminder is about, e.g. "meeting:42", "group:7:2026-11", "group:7:2026-W47".
+    # What the reminder is about, e.g. "meeting:42", "group:7:2026-11", "group:7:2026-W47";
+    # for a change notice the meeting and its SEQUENCE, "meeting:42:seq:3".
     subject_key = models.CharField(_("subject"), max_length=100)
     email = models.EmailField(_("recipient"))
     group = models.ForeignKey(
@@ -431,6 +441,11 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Not claimed before this moment (a change notice waits CHANGE_NOTICE_DELAY seconds).
+    not_before = models.DateTimeField(_("not sent before"), null=True, blank=True)
+    # A change notice's "before": the meeting as the member had last been told of it
+    # (meetings.reminders.told), with its start as an ISO 8601 string.
+    previous = models.JSONField(_("as told before"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("reminder")

@@ -13,6 +13,7 @@ meeting is still ahead, claims and their timeouts, and when the row was sent.
 
 import calendar
 import datetime
+import json
 import smtplib
 
 from django.conf import settings
@@ -47,6 +48,7 @@ RETRYABLE = (OSError, smtplib.SMTPException)
 Kind = Reminder.Kind
 Status = Reminder.Status
 PAUSED = WorkingGroup.PAUSED
+CALLED_OFF = (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED)
 
 
 def _quiet(today: datetime.date, prefix: str = "group__") -> Q:
@@ -122,6 +124,78 @@ def _announce(meeting_id: int, now: datetime.datetime) -> list[int]:
             agenda_sent_at=now
         )
     return ids
+
+
+# Change notices ----------------------------------------------------------------------------
+#
+# A change to an announced meeting is told to its members once per calendar SEQUENCE, after
+# CHANGE_NOTICE_DELAY: a notice still waiting when the meeting changes again is superseded (not
+# sent), and the new one tells what the member had been told before the first of them, so a
+# meeting moved twice in a minute is told once, from where it was to where it now is.
+
+
+def told(meeting: Meeting) -> dict:
+    """When and where the meeting is, as its members are told it: what a change notice
+    compares and keeps (JSON) as the "before"."""
+    return {
+        "starts_at": meeting.starts_at.astimezone(datetime.UTC).isoformat(),
+        "duration_minutes": meeting.duration_minutes,
+        "format": meeting.format,
+        "place": meeting.place,
+        "online_link": meeting.online_link,
+    }
+
+
+def notify_change(*, meeting: Meeting, before: dict, now: datetime.datetime) -> list[int]:
+    """Plans one notice per current member with an address of a change just made to an
+    announced meeting (locked by the caller, its SEQUENCE raised; `before` is told() of it
+    before the change) and queues them for CHANGE_NOTICE_DELAY after the commit; returns
+    their ids. A meeting never announced, or whose time has passed, is nobody's news."""
+    from meetings.tasks import queue_deliveries
+
+    if meeting.agenda_sent_at is None:
+        return []  # its announcement, when it goes, tells the meeting as it then stands
+    if max(meeting.starts_at, _start(before)) <= now:
+        return []
+    key = f"meeting:{meeting.pk}:seq:{meeting.sequence}"
+    # Notices of earlier changes still waiting are superseded. Locked, so that a worker cannot
+    # claim one meanwhile (its claim waits for this commit, then finds it skipped).
+    waiting = list(
+        Reminder.objects.select_for_update()
+        .filter(kind=Kind.CHANGE_NOTICE, meeting_id=meeting.pk, status=Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", "email", "previous")
+    )
+    Reminder.objects.filter(pk__in=[pk for pk, _email, _previous in waiting]).update(
+        status=Status.SKIPPED, last_error="Not sent: superseded by a later change."
+    )
+    # The member was never told what a superseded notice said: they still know the meeting as
+    # the earliest of them found it.
+    knew: dict[str, dict] = {}
+    for _pk, email, previous in waiting:
+        knew.setdefault(email, previous)
+    called_off, now_told = meeting.status in CALLED_OFF, told(meeting)
+    not_before = now + datetime.timedelta(seconds=settings.CHANGE_NOTICE_DELAY)
+    rows = []
+    for member in _members(meeting.group_id):
+        row = _row(Kind.CHANGE_NOTICE, key, member.person, meeting.group_id,
+                   meeting_id=meeting.pk, now=now)  # fmt: skip
+        if row is None:
+            continue
+        row.previous, row.not_before = knew.get(row.email, before), not_before
+        if called_off or row.previous != now_told:  # moved and moved back: nothing to tell
+            rows.append(row)
+    ids = _plan(Kind.CHANGE_NOTICE, rows)
+    queue_deliveries(ids, countdown=settings.CHANGE_NOTICE_DELAY)
+    return ids
+
+
+def _start(told_state: dict) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(told_state["starts_at"])
+
+
+def _sequence(reminder: Reminder) -> int:
+    return int(reminder.subject_key.rsplit(":", 1)[1])
 
 
 def _members(group_id: int):
@@ -226,7 +300,9 @@ def reminders_requeue_stalled() -> list[int]:
     retry_lost = now - datetime.timedelta(seconds=settings.REMINDER_RETRY_LOST_AFTER)
     dead = now - _claim_timeout()
     stalled = Reminder.objects.filter(
-        Q(status=Status.PENDING, attempts=0, created_at__lt=lost)
+        # A row held back (a change notice) is lost the grace after it was due, not planned.
+        Q(status=Status.PENDING, attempts=0, not_before__isnull=True, created_at__lt=lost)
+        | Q(status=Status.PENDING, attempts=0, not_before__lt=lost)
         | Q(status=Status.PENDING, attempts__gt=0, claimed_at__lt=retry_lost)
         | jobs.claimed_before(Status.SENDING, dead, claimed_at="claimed_at")
     )
@@ -351,9 +427,10 @@ def deliver(reminder_id: int, *, connection=None, memo: dict | None = None) -> b
     now = clock.now()
     if not jobs.claim(
         Reminder, reminder_id, waiting=Status.PENDING, running=Status.SENDING,
-        now=now, timeout=_claim_timeout(), claimed_at="claimed_at", attempts=F("attempts") + 1,
+        now=now, timeout=_claim_timeout(), claimed_at="claimed_at", not_before="not_before",
+        attempts=F("attempts") + 1,
     ):  # fmt: skip
-        return False  # gone, done, or being sent by another worker right now
+        return False  # gone, done, not due yet, or being sent by another worker right now
     reminder = _claimed([reminder_id]).first()
     if reminder is None:
         return False  # deleted (with its meeting, say) since the claim
@@ -369,7 +446,7 @@ def claim_batch(reminder_ids: list[int], *, now) -> tuple[list[Reminder], set[st
     took three a reminder."""
     won = jobs.claim_many(
         Reminder, reminder_ids, waiting=Status.PENDING, running=Status.SENDING, now=now,
-        timeout=_claim_timeout(),
+        timeout=_claim_timeout(), not_before="not_before",
     )  # fmt: skip
     rows = list(_claimed(won).order_by("pk")) if won else []
     return rows, opted_out_among({row.email for row in rows})
@@ -493,17 +570,35 @@ def _not_needed(reminder: Reminder, now: datetime.datetime) -> str:
         and not group.action_items.to_digest(planned_on).exists()
     ):
         return "Not sent: no overdue actions left."
+    elif reminder.kind == Kind.CHANGE_NOTICE:
+        # A notice claimed before the change that superseded it committed.
+        if meeting is None or _sequence(reminder) != meeting.sequence:
+            return "Not sent: superseded by a later change."
+        if meeting.status == Meeting.Status.HELD:
+            return "Not sent: the meeting has been held."
+        if max(meeting.starts_at, _start(reminder.previous or told(meeting))) <= now:
+            return "Not sent: the meeting's time has passed."
     return ""
 
 
 # What a reminder's email says of its meeting is the same for every member: kept in a batch.
-PER_MEETING = {Kind.ANNOUNCEMENT, Kind.RECORD_MISSING}
+PER_MEETING = {Kind.ANNOUNCEMENT, Kind.RECORD_MISSING, Kind.CHANGE_NOTICE}
+
+
+def _alike(reminder: Reminder) -> tuple:
+    """What makes the emails of two members say the same: their meeting, and for a change
+    notice the change and what the member had been told before it (the same for all of them
+    but in a race with a send)."""
+    if reminder.kind == Kind.CHANGE_NOTICE:
+        previous = json.dumps(reminder.previous, sort_keys=True)
+        return (reminder.meeting_id, reminder.subject_key, previous)
+    return (reminder.meeting_id,)
 
 
 def _context(reminder: Reminder, memo: dict | None) -> dict:
     if memo is None or reminder.kind not in PER_MEETING:
         return CONTEXTS[reminder.kind](reminder)
-    key = ("context", reminder.kind, reminder.meeting_id)
+    key = ("context", reminder.kind, *_alike(reminder))
     if key not in memo:
         memo[key] = CONTEXTS[reminder.kind](reminder)
     return memo[key]
@@ -528,12 +623,7 @@ def _message(
     }
     if memo is None or reminder.kind not in PER_MEETING:
         return _build(reminder, kind_context, link=link, to=[reminder.email], headers=headers)
-    key = (
-        "message",
-        reminder.kind,
-        reminder.meeting_id,
-        mail.recipient_language(reminder.language),
-    )
+    key = ("message", reminder.kind, *_alike(reminder), mail.recipient_language(reminder.language))
     if key not in memo:
         memo[key] = _build(reminder, kind_context, link=RECIPIENT_LINK, to=[], headers={})
     return mail.copy_for(
@@ -551,14 +641,16 @@ def _build(reminder: Reminder, kind_context: dict, *, link: str, to, headers):
     }
 
     def attachments() -> list[mail.Attachment]:
-        if reminder.kind != Kind.ANNOUNCEMENT:
+        if reminder.kind not in (Kind.ANNOUNCEMENT, Kind.CHANGE_NOTICE):
             return []
-        # Called with the recipient's language active: the invitation's text is theirs.
+        # Called with the recipient's language active: the invitation's text is theirs. A
+        # change notice's is the same event (UID) with the feed's higher SEQUENCE, so that
+        # calendar apps move it or mark it cancelled; it keeps the agenda as its description.
         invitation = ical.invitation(reminder.meeting, description=_agenda_text(context["agenda"]))
-        return [
-            ("meeting.ics", invitation, "text/calendar; method=PUBLISH; charset=utf-8"),
-            *_prereads(reminder.meeting),
-        ]
+        files = [("meeting.ics", invitation, "text/calendar; method=PUBLISH; charset=utf-8")]
+        if reminder.kind == Kind.ANNOUNCEMENT:
+            files += _prereads(reminder.meeting)
+        return files
 
     return mail.build(
         f"meeting_{reminder.kind}",
@@ -603,6 +695,39 @@ def _announcement_context(reminder: Reminder) -> dict:
         "ends_at": timezone.localtime(meeting.ends_at),
         "agenda": list(meeting.agenda_items.values_list("title", flat=True)),
         "prereads": list(meeting.prereads.values_list("original_name", flat=True)),
+    }
+
+
+def _change_context(reminder: Reminder) -> dict:
+    """The meeting as the member knew it and as it is now, and what of it changed; nobody's
+    names or contacts."""
+    meeting = reminder.meeting
+
+    def shown(state: dict) -> dict:
+        starts_at = timezone.localtime(_start(state))
+        return {
+            "starts_at": starts_at,
+            "ends_at": timezone.localtime(
+                starts_at + datetime.timedelta(minutes=state["duration_minutes"])
+            ),
+            "format": Meeting.Format(state["format"]).label,
+            "place": state["place"],
+            "online_link": state["online_link"],
+        }
+
+    before, after = reminder.previous or told(meeting), told(meeting)
+    when = ("starts_at", "duration_minutes")
+    return {
+        "meeting": meeting,
+        "called_off": meeting.status in CALLED_OFF,
+        "cancelled": meeting.status == Meeting.Status.CANCELLED,
+        "was": shown(before),
+        "now": shown(after),
+        "time_changed": [before[f] for f in when] != [after[f] for f in when],
+        "format_changed": before["format"] != after["format"],
+        "place_changed": before["place"] != after["place"],
+        "link_changed": before["online_link"] != after["online_link"],
+        "agenda": list(meeting.agenda_items.values_list("title", flat=True)),
     }
 
 
@@ -662,4 +787,5 @@ CONTEXTS = {
     Kind.RECORD_MISSING: _record_missing_context,
     Kind.NO_MEETING_PLANNED: _no_meeting_context,
     Kind.OVERDUE_DIGEST: _overdue_digest_context,
+    Kind.CHANGE_NOTICE: _change_context,
 }

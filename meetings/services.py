@@ -258,12 +258,22 @@ def propose_next(group: WorkingGroup, today: datetime.date | None = None) -> dat
 
 @transaction.atomic
 def meeting_update(*, meeting: Meeting, by: User | None = None, **fields) -> Meeting:
-    """Changes when or where a planned meeting takes place."""
+    """Changes when or where a planned meeting takes place; a change raises its calendar
+    SEQUENCE and, once it is announced, is told to its members (meetings.reminders)."""
+    from meetings import reminders  # which imports this module
+
+    now = clock.now()
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != Meeting.Status.PLANNED:
         raise ValidationError(_("Only a planned meeting can be changed."))
-    for name, value in fields.items():
-        setattr(meeting, name, value)
+    # Saving the form unchanged changes nothing: no new SEQUENCE, which would supersede a
+    # change notice still waiting, and nothing to tell.
+    changed = [name for name, value in fields.items() if getattr(meeting, name) != value]
+    if not changed:
+        return meeting
+    before = reminders.told(meeting)
+    for name in changed:
+        setattr(meeting, name, fields[name])
     _check_when_and_where(
         group=meeting.group,
         starts_at=meeting.starts_at,
@@ -273,7 +283,8 @@ def meeting_update(*, meeting: Meeting, by: User | None = None, **fields) -> Mee
     )
     meeting.full_clean(exclude=["group", "created_by", "minutes"])
     meeting.sequence += 1
-    meeting.save(update_fields=[*fields, "sequence"])
+    meeting.save(update_fields=[*changed, "sequence"])
+    reminders.notify_change(meeting=meeting, before=before, now=now)
     return meeting
 
 
@@ -281,7 +292,11 @@ def meeting_update(*, meeting: Meeting, by: User | None = None, **fields) -> Mee
 def meeting_call_off(
     *, meeting: Meeting, status: str, reason: str, note: str = "", by: User | None = None
 ) -> Meeting:
-    """Cancels or postpones a planned meeting, with the reason (an air-raid alert, say)."""
+    """Cancels or postpones a planned meeting, with the reason (an air-raid alert, say); once
+    it is announced, its members are told (meetings.reminders)."""
+    from meetings import reminders  # which imports this module
+
+    now = clock.now()
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != Meeting.Status.PLANNED:
         raise ValidationError(_("Only a planned meeting can be cancelled or postponed."))
@@ -289,9 +304,11 @@ def meeting_call_off(
         raise ValidationError(_("Choose “cancelled” or “postponed”."))
     if reason not in Meeting.Reason.values:
         raise ValidationError({"reason": _("Choose a reason.")})
+    before = reminders.told(meeting)
     meeting.status, meeting.status_reason, meeting.status_note = status, reason, clean_text(note)
     meeting.sequence += 1
     meeting.save(update_fields=["status", "status_reason", "status_note", "sequence"])
+    reminders.notify_change(meeting=meeting, before=before, now=now)
     return meeting
 
 

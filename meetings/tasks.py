@@ -23,14 +23,14 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 
 
-def queue_deliveries(reminder_ids: list[int]) -> None:
+def queue_deliveries(reminder_ids: list[int], *, countdown: float | None = None) -> None:
     """Queues the delivery of the rows, one task for all of them, once they are committed (a
-    worker must see them). If the broker does not answer within its short timeouts the rows
-    stay pending and deliver_pending_reminders queues them later: the caller's request never
-    waits on it."""
+    worker must see them), `countdown` seconds later for rows held back that long. If the
+    broker does not answer within its short timeouts the rows stay pending and
+    deliver_pending_reminders queues them later: the caller's request never waits on it."""
     ids = list(reminder_ids)
     for start in range(0, len(ids), BATCH):
-        dispatch_on_commit(deliver_reminders, ids[start : start + BATCH])
+        dispatch_on_commit(deliver_reminders, ids[start : start + BATCH], countdown=countdown)
 
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)

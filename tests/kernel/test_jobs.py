@@ -78,3 +78,25 @@ def test_the_claim_time_field_and_a_counter_can_be_named():
     for cutoff, rows in [(now, []), (now + second, [reminder])]:
         dead = jobs.claimed_before(Reminder.Status.SENDING, cutoff, claimed_at="claimed_at")
         assert list(Reminder.objects.filter(dead)) == rows
+
+
+def test_a_row_held_back_is_not_claimed_before_its_time_alone_or_in_a_batch():
+    now = clock.now()
+    later = now + datetime.timedelta(minutes=2)
+    held, free = ReminderFactory(not_before=later), ReminderFactory()
+    waiting, running = Reminder.Status.PENDING, Reminder.Status.SENDING
+
+    def claim_batch(at):
+        return jobs.claim_many(
+            Reminder, [held.pk, free.pk], waiting=waiting, running=running, now=at,
+            timeout=TIMEOUT, not_before="not_before",
+        )  # fmt: skip
+
+    assert claim_batch(now) == [free.pk]
+    assert jobs.claim(
+        Reminder, held.pk, waiting=waiting, running=running, now=now, timeout=TIMEOUT,
+        claimed_at="claimed_at", not_before="not_before",
+    ) is False  # fmt: skip
+    held.refresh_from_db()
+    assert (held.status, held.attempts) == (waiting, 0)  # nothing counted against it
+    assert claim_batch(later) == [held.pk]

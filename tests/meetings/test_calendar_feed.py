@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from meetings import ical
 from meetings.models import CalendarFeed
 from meetings.services import calendar_feed_renew
 from tests.factories import MeetingFactory, MembershipFactory, PersonFactory
@@ -131,11 +132,25 @@ def test_the_feed_names_nobody_and_is_not_cached(client, group, meetings):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
-def test_an_empty_feed_is_still_valid(client, group):
+def test_an_empty_feed_is_still_valid_and_carries_the_kyiv_timezone(client, group):
+    # RFC 5545 wants at least one component in a calendar: the VTIMEZONE is there before any
+    # meeting is, and clients subscribed early learn the zone.
     response = fetch(client, calendar_feed_renew(group=group).token)
     found, calendar = events(response)
     assert found == {}
     assert str(calendar["PRODID"])
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Kyiv"]
+    assert [component.name for component in calendar.subcomponents] == ["VTIMEZONE"]
+    offsets = {sub.decoded("TZOFFSETTO") for sub in calendar.walk("VTIMEZONE")[0].subcomponents}
+    assert {datetime.timedelta(hours=2), datetime.timedelta(hours=3)} <= offsets
+
+
+def test_each_calendar_carries_the_timezone_once_before_its_events(client, group, meetings):
+    calendar = events(fetch(client, calendar_feed_renew(group=group).token))[1]
+    names = [component.name for component in calendar.subcomponents]
+    assert names == ["VTIMEZONE", "VEVENT", "VEVENT", "VEVENT"]
+    invitation = Calendar.from_ical(ical.invitation(meetings["winter"]))
+    assert [component.name for component in invitation.subcomponents] == ["VTIMEZONE", "VEVENT"]
 
 
 def test_after_renewal_the_old_address_is_404(as_user, client, coordinator, group, meetings):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from meetings import reminders
 from meetings.models import Reminder
+from meetings.services import meeting_update
 from tests.factories import (
     ActionItemFactory,
     MeetingFactory,
@@ -97,6 +98,7 @@ def _in_flight(redis_client, queue: str) -> int:
 
 
 def _plan_one_of_each_kind() -> list[int]:
+    """Plans a reminder of each kind; the change notices fall due CHANGE_NOTICE_DELAY later."""
     # The workers are other processes on the wall clock: plan with it, in a running programme.
     now = timezone.now()
     today = timezone.localdate(now)
@@ -110,7 +112,7 @@ def _plan_one_of_each_kind() -> list[int]:
     )
     for n in range(3):
         MembershipFactory(group=group, person__email=f"member{n}@example.org")
-    MeetingFactory(group=group, starts_at=now + datetime.timedelta(days=2))
+    upcoming = MeetingFactory(group=group, starts_at=now + datetime.timedelta(days=2))
     start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     MeetingFactory(group=group, starts_at=start_of_today - datetime.timedelta(hours=12))
     ActionItemFactory(group=group, owner=leader, due_on=today - datetime.timedelta(days=1))
@@ -120,20 +122,32 @@ def _plan_one_of_each_kind() -> list[int]:
     # Late in the month, when leaders with no meeting are reminded.
     with time_machine.travel(timezone.localtime(now).replace(day=28, hour=9), tick=False):
         no_meeting = reminders.plan_no_meeting()
+    announcements = reminders.plan_announcements()
+    # Moved after its announcement: its delivery task, run at once here (eager), finds the
+    # notices not yet due and leaves them to the workers.
+    meeting_update(meeting=upcoming, place="Бібліотека, зала 2")
     return (
-        reminders.plan_announcements()
+        announcements
+        + list(
+            Reminder.objects.filter(kind=Reminder.Kind.CHANGE_NOTICE).values_list("pk", flat=True)
+        )
         + reminders.plan_record_missing()
         + no_meeting
         + reminders.plan_overdue_digests()
     )
 
 
-def test_real_workers_deliver_each_reminder_exactly_once(smtp_server, redis_client, workers):
+def test_real_workers_deliver_each_reminder_exactly_once(
+    smtp_server, redis_client, workers, settings
+):
     inbox, _port = smtp_server
     queue, stop, output = workers
+    settings.CHANGE_NOTICE_DELAY = 2
     ids = _plan_one_of_each_kind()
-    assert len(ids) >= 7
+    assert len(ids) >= 11
     assert set(Reminder.objects.values_list("kind", flat=True)) == set(Reminder.Kind.values)
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Reminder.Status.PENDING}
+    time.sleep(settings.CHANGE_NOTICE_DELAY + 0.2)  # a sleep, not a timed wait: faketime-safe
 
     # The producer is not eager: a plain app on the same broker sends to the workers' queue.
     producer = Celery("reminders-producer", broker=BROKER_URL, set_as_current=False)
