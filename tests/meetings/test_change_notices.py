@@ -17,7 +17,7 @@ from icalendar import Calendar
 
 from meetings import reminders, tasks
 from meetings.models import EmailOptOut, Meeting, Reminder
-from meetings.services import meeting_call_off, meeting_log, meeting_update
+from meetings.services import meeting_call_off, meeting_log, meeting_update, members_on
 from tests.factories import (
     AgendaItemFactory,
     MeetingFactory,
@@ -134,7 +134,7 @@ def test_a_meeting_moved_twice_in_a_minute_is_told_once_per_member_at_its_latest
     announced.refresh_from_db()
     assert announced.sequence == 2
     for message in mailoutbox:
-        assert message.subject == "Мар'янівська група: the meeting is moved to 19 листопада, 17:00"
+        assert message.subject == "Мар'янівська група: засідання перенесено на 19 листопада, 17:00"
         # From what the members were told (the 18th at 15:00) to the latest time; the time in
         # between was never told, so it is not mentioned.
         assert "18 листопада 2026, 15:00" in message.body
@@ -184,8 +184,8 @@ def test_a_cancellation_after_the_announcement_is_told_once_with_the_calendar_up
     fire(queued, due(NOW))  # its task run twice
     assert sorted(m.to[0] for m in mailoutbox) == TEAM_EMAILS
     message = mailoutbox[0]
-    assert message.subject == "Мар'янівська група: the meeting on 18 листопада, 15:00 is cancelled"
-    assert "is cancelled" in message.body
+    assert message.subject == "Мар'янівська група: засідання 18 листопада, 15:00 скасовано"
+    assert "скасовано" in message.body
     assert "Тривога" in message.body
     name, content, mimetype = message.attachments[0]
     assert (name, mimetype) == ("meeting.ics", "text/calendar; method=PUBLISH; charset=utf-8")
@@ -210,7 +210,7 @@ def test_a_postponement_is_told_and_its_calendar_update_cancels_the_event(
     )  # fmt: skip
     fire(queued, due(NOW))
     assert len(mailoutbox) == 4
-    assert "is postponed" in mailoutbox[0].subject
+    assert "перенесено" in mailoutbox[0].subject
     event = Calendar.from_ical(mailoutbox[0].attachments[0][1]).walk("VEVENT")[0]
     assert str(event["STATUS"]) == "CANCELLED"
 
@@ -227,7 +227,7 @@ def test_a_move_then_a_cancellation_in_a_minute_is_told_once_as_the_cancellation
     fire(first + second, due(NOW + 30 * SECOND))
     assert len(mailoutbox) == 4
     # Members knew of the 18th: that is the meeting they are told is off.
-    assert all("18 листопада, 15:00 is cancelled" in m.subject for m in mailoutbox)
+    assert all("18 листопада, 15:00 скасовано" in m.subject for m in mailoutbox)
 
 
 def test_a_change_after_a_notice_went_out_is_told_from_what_that_notice_said(
@@ -268,10 +268,10 @@ def test_a_place_and_link_change_says_what_changed(
     )  # fmt: skip
     fire(queued, due(NOW))
     message = mailoutbox[0]
-    assert message.subject == "Мар'янівська група: the meeting on 18 листопада, 15:00 has changed"
+    assert message.subject == "Мар'янівська група: засідання 18 листопада, 15:00 змінено"
     assert "Бібліотека → Школа № 2" in message.body
     assert "— → https://meet.example.org/x" in message.body
-    assert "has changed" in message.body
+    assert "змінилося" in message.body
     event = Calendar.from_ical(message.attachments[0][1]).walk("VEVENT")[0]
     assert (str(event["LOCATION"]), str(event["URL"])) == (
         "Школа № 2",
@@ -321,8 +321,8 @@ def test_a_notice_for_a_meeting_logged_as_held_meanwhile_is_not_sent(
     # Moved an hour earlier, to right now, and logged at once, before the notice went.
     queued = changed(NOW, move, django_capture_on_commit_callbacks, meeting=announced,
                      starts_at=NOW)  # fmt: skip
-    member = Membership.objects.get(person__email="leader@example.org")
-    at(NOW + SECOND, meeting_log, meeting=announced, attendance={member.pk: "present"},
+    attendance = {m.pk: "present" for m in members_on(announced)}
+    at(NOW + SECOND, meeting_log, meeting=announced, attendance=attendance,
        guests={}, minutes="", decisions=[], new_actions=[])  # fmt: skip
     fire(queued, due(NOW))
     assert mailoutbox == []
@@ -398,7 +398,7 @@ def test_a_change_through_the_edit_page_is_told(
     assert response.status_code == 302
     fire(queued, due(NOW))
     assert [m.to for m in mailoutbox] == [["member@example.org"]]
-    assert "moved to 19 листопада, 15:00" in mailoutbox[0].subject
+    assert "перенесено на 19 листопада, 15:00" in mailoutbox[0].subject
 
 
 # Delivery: batches, claims, workers ------------------------------------------------------------

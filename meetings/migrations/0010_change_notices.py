@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0006_sheet_pdf'),
+        ('meetings', '0009_protocols'),
     ]
 
     operations = [
