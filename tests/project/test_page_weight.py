@@ -24,6 +24,8 @@ import brotli
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -76,7 +78,13 @@ def decoded(body: bytes, encoding: str) -> bytes:
 def fetch(client: Client, url: str, accept_encoding: str = CHROMIUM) -> tuple[Sent, bytes]:
     response = client.get(url, HTTP_ACCEPT_ENCODING=accept_encoding)
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
+    # Closing a response sends request_finished, whose close_old_connections would close the
+    # test's database connection on PostgreSQL: the test client keeps it off the same way.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     header_lines = [f"HTTP/1.1 {response.status_code} {response.reason_phrase}"]
     header_lines += [f"{name}: {value}" for name, value in response.items()]
     header_lines += [morsel.output() for morsel in response.cookies.values()]
