@@ -243,7 +243,8 @@ def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
             # Saving this form again is a choice made having seen the message: it replaces
             # the record saved meanwhile.
             form.data = form.data.copy()
-            form.data["record_basis"] = record_basis(Meeting.objects.get(pk=meeting.pk))
+            meeting.refresh_from_db(fields=["recorded_at"])
+            form.data["record_basis"] = record_basis(meeting)
             if outbox:
                 return JsonResponse(
                     {"status": "conflict", "message": error.messages[0]}, status=409

@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from offline.scope import offline_urls
+from offline.access import access_offline_pages
 
 # What a page kept offline needs to work: styles, scripts and icons. Files another change
 # removes are left out rather than break the service worker's installation (its install
@@ -126,13 +126,13 @@ def read_static(path: str) -> str:
 
 @never_cache
 def scope(request: HttpRequest) -> JsonResponse:
-    """The pages the worker may keep for the signed-in user (offline/scope.py), and for how
+    """The pages the worker may keep for the signed-in user (offline/access.py), and for how
     long; the user's id, so that a phone passed to someone else forgets the first one's."""
     return JsonResponse(
         {
             "user": request.user.pk,
             "days": settings.OFFLINE_CACHE_DAYS,
-            "urls": offline_urls(request.user),
+            "urls": access_offline_pages(request.user),
         }
     )
 

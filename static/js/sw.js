@@ -2,7 +2,7 @@
 // front of this file). Workbox is vendored (static/vendor/workbox), never from a CDN.
 //
 // - Styles, scripts and icons are precached, so a page kept offline looks and works as online.
-// - Pages: only those the server lists for the signed-in user (offline/scope.py: their own
+// - Pages: only those the server lists for the signed-in user (offline/access.py: their own
 //   groups' pages, next meeting and record forms), network first, kept CONFIG.pageDays days.
 //   Every other page goes to the network untouched: nothing of other groups, no coordinator's
 //   or donor's page, no POST is ever kept.
