@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 
 .PHONY: run test lint fmt install lock lock-upgrade audit messages compilemessages \
-	migrations-check clean bench icons weight
+	migrations-check clean bench icons weight vendor-workbox
 
 # Everything is installed from the lock files, every file checked against its hash: the
 # versions CI passed with, whatever has been released since. requirements.lock is what
@@ -93,6 +93,20 @@ migrations-check: $(STAMP)
 BENCH_ARGS ?= --seed
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The service worker's Workbox modules (static/vendor/workbox, committed): the IIFE builds each
+# package ships in build/, loaded by importScripts in that order. Run by hand to update, then
+# change the version in static/vendor/README.md; `make test` never needs npm.
+WORKBOX_VERSION ?= 7.4.1
+WORKBOX_MODULES := core routing strategies expiration precaching
+vendor-workbox:
+	rm -rf .workbox && mkdir .workbox
+	cd .workbox && for m in $(WORKBOX_MODULES); do npm pack --silent workbox-$$m@$(WORKBOX_VERSION) \
+	  && mkdir $$m && tar xzf workbox-$$m-$(WORKBOX_VERSION).tgz -C $$m; done
+	for m in $(WORKBOX_MODULES); do cp .workbox/$$m/package/build/workbox-$$m.prod.js \
+	  .workbox/$$m/package/build/workbox-$$m.prod.js.map static/vendor/workbox/; done
+	cp .workbox/core/package/LICENSE static/vendor/workbox/LICENSE
+	rm -rf .workbox
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dashboards",
     "participation",
     "activity",
+    "offline",
     "demo",
 ]
 
@@ -364,6 +365,11 @@ APPLICATION_RETENTION_DAYS = env.int("APPLICATION_RETENTION_DAYS", default=60)
 APPLICATION_LIMIT_PER_ADDRESS = env.int("APPLICATION_LIMIT_PER_ADDRESS", default=5)
 APPLICATION_LIMIT_PER_CONTACT = env.int("APPLICATION_LIMIT_PER_CONTACT", default=3)
 APPLICATION_TRUST_FORWARDED_FOR = env.bool("APPLICATION_TRUST_FORWARDED_FOR", default=False)
+# The leader's pages kept on the phone by the service worker (offline/) are dropped this many
+# days after they were last fetched: a lost phone holds a member list this long at most.
+OFFLINE_CACHE_DAYS = env.int("OFFLINE_CACHE_DAYS", default=7)
+if OFFLINE_CACHE_DAYS < 1:
+    raise ImproperlyConfigured("OFFLINE_CACHE_DAYS must be a positive number of days.")
 # The scan of a council's signed decision approving a safety plan.
 PLAN_DECISION_MAX_BYTES = env.int("PLAN_DECISION_MAX_BYTES", default=10 * 1024 * 1024)
 # The scan of a meeting's protocol as signed by its chair and secretary.

@@ -1,8 +1,10 @@
 from allauth.account.decorators import secure_admin_login
+from allauth.account.views import logout
 from django.contrib import admin
 from django.urls import include, path
 
 from cohesion import views
+from offline import views as offline_views
 
 # The admin signs in through allauth, so its rate limits and MFA apply there too.
 admin.autodiscover()
@@ -14,7 +16,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("health/live/", views.live, name="live"),
+    # Before allauth's own: the same view, saying Clear-Site-Data on the way out.
+    path("accounts/logout/", offline_views.clearing_site_data(logout), name="account_logout"),
     path("accounts/", include("allauth.urls")),
+    path("manifest.webmanifest", offline_views.manifest, name="manifest"),
+    path("sw.js", offline_views.service_worker, name="service_worker"),
+    path("", include("offline.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("communities.urls")),

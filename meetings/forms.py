@@ -1,5 +1,6 @@
 import datetime
 import re
+import uuid
 from html import unescape
 
 from django import forms
@@ -12,6 +13,7 @@ from cohesion import clock
 from cohesion.forms import CleanForm, CleanModelForm
 from communities.forms import DateInput
 from meetings.models import ActionItem, Attendance, Meeting, Protocol
+from meetings.services import UNCHECKED
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -113,11 +115,19 @@ class LogMeetingForm(CleanForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One decision per line."),
     )
+    # Made when the form is opened (by the page's script on the phone, which replaces this
+    # server-made default each time the form is opened afresh): a record sent twice is saved once.
+    record_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The record the form was opened on ("" for none): one saved meanwhile is not replaced
+    # unseen (meeting_log's conflict).
+    record_basis = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
     NEW_ACTIONS = 2
     max_actions = MAX_ACTIONS
 
     def __init__(self, *args, members, categories, meeting, agenda=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["record_key"].initial = uuid.uuid4()
+        self.fields["record_basis"].initial = record_basis(meeting)
         self.members, self.categories = list(members), list(categories)
         self.agenda = list(agenda)
         recorded = {a.membership_id: a.status for a in meeting.attendance.all()}
@@ -202,6 +212,10 @@ class LogMeetingForm(CleanForm):
 
     def clean(self):
         cleaned = super().clean()
+        basis = cleaned.get("record_basis")
+        if basis and not is_aware_iso(basis):
+            # A hidden field: said at the top of the form, where it is seen.
+            self.add_error(None, _("The form is damaged: open it again."))
         missing = self.unmarked()
         if missing:
             self.add_error(
@@ -255,6 +269,27 @@ class LogMeetingForm(CleanForm):
 
     def decision_lines(self) -> list[str]:
         return [line for line in self.cleaned_data["decisions"].splitlines() if line.strip()]
+
+    def seen_recorded_at(self):
+        """What meeting_log compares with the meeting's record: UNCHECKED for a post without
+        the field (a script, a page from before this field), else the record the form was
+        opened on."""
+        if "record_basis" not in self.data:
+            return UNCHECKED
+        basis = self.cleaned_data["record_basis"]
+        return datetime.datetime.fromisoformat(basis) if basis else None
+
+
+def is_aware_iso(text: str) -> bool:
+    try:
+        return timezone.is_aware(datetime.datetime.fromisoformat(text))
+    except ValueError:
+        return False
+
+
+def record_basis(meeting: Meeting) -> str:
+    """The meeting's record as a form carries it: when it was logged, "" when never."""
+    return meeting.recorded_at.isoformat() if meeting.recorded_at else ""
 
 
 class ActionStatusForm(CleanForm):

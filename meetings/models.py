@@ -78,6 +78,12 @@ class Meeting(models.Model):
     # iCalendar SEQUENCE: raised on every change so calendar apps take the new time or place.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     recorded_at = models.DateTimeField(_("record logged at"), null=True, blank=True)
+    # The key of the record form that saved the record, made on the phone when the form was
+    # opened: a record sent again (a phone that lost the answer, Background Sync retrying) is
+    # recognised and nothing is saved twice.
+    record_key = models.UUIDField(
+        _("record key"), null=True, blank=True, unique=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -90,7 +96,9 @@ class Meeting(models.Model):
 
     # Who changed what, for the programme's activity page. Left out: the calendar's sequence
     # and the moments of logging, which change on every save and say nothing to a reader.
-    history = HistoricalRecords(excluded_fields=["sequence", "recorded_at", "created_at"])
+    history = HistoricalRecords(
+        excluded_fields=["sequence", "recorded_at", "record_key", "created_at"]
+    )
     objects = MeetingQuerySet.as_manager()
 
     class Meta:

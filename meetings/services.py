@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -312,6 +312,20 @@ def meeting_call_off(
     return meeting
 
 
+class RecordAlreadySaved(Exception):
+    """The record with this key was saved before (a phone sending it again): nothing to do."""
+
+
+class RecordConflict(ValidationError):
+    """The meeting was recorded after the form was opened: saving would silently replace a
+    record its author never saw."""
+
+
+# `seen_recorded_at` not given: the caller does not know what the form was opened on (a
+# script or an old page), so the record replaces whatever is there, as before.
+UNCHECKED = object()
+
+
 @transaction.atomic
 def meeting_log(
     *,
@@ -322,11 +336,27 @@ def meeting_log(
     decisions: list[str],
     new_actions: list[dict],
     outcomes: dict[int, str] | None = None,
+    record_key: uuid.UUID | None = None,
+    seen_recorded_at: datetime.datetime | object | None = UNCHECKED,
     by: User | None = None,
 ) -> Meeting:
     """Records a held meeting in one go: attendance of each current member, guests by
-    category, sanitised minutes, decisions and new actions. Logging again replaces the record."""
+    category, sanitised minutes, decisions and new actions. Logging again replaces the record,
+    but only the record the form was opened on (`seen_recorded_at`, None for none yet), and a
+    record whose key was saved already is not saved again."""
     meeting = Meeting.objects.select_for_update().select_related("group").get(pk=meeting.pk)
+    # Both checks under the row lock: two sends of one record at once save it once.
+    if record_key is not None and meeting.record_key == record_key:
+        raise RecordAlreadySaved
+    if seen_recorded_at is not UNCHECKED and meeting.recorded_at != seen_recorded_at:
+        raise RecordConflict(
+            _(
+                "This meeting was recorded meanwhile (%(when)s), after this form was opened. "
+                "Your text is kept: compare it with the saved record; saving it again "
+                "replaces that record."
+            )
+            % {"when": formats.date_format(timezone.localtime(meeting.recorded_at), "j E, H:i")}
+        )
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.POSTPONED):
         raise ValidationError(_("This meeting was called off; schedule a new one instead."))
     if meeting.starts_at > clock.now():
@@ -385,7 +415,8 @@ def meeting_log(
     meeting.status = Meeting.Status.HELD
     meeting.status_reason = ""
     meeting.recorded_at = clock.now()
-    meeting.save(update_fields=["minutes", "status", "status_reason", "recorded_at"])
+    meeting.record_key = record_key
+    meeting.save(update_fields=["minutes", "status", "status_reason", "recorded_at", "record_key"])
     return meeting
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from meetings.forms import (
     LogMeetingForm,
     MeetingForm,
     PreReadForm,
+    record_basis,
 )
 from meetings.models import (
     Attendance,
@@ -56,6 +57,8 @@ from meetings.selectors import (
     reminders_of,
 )
 from meetings.services import (
+    RecordAlreadySaved,
+    RecordConflict,
     action_item_redate,
     action_item_set_status,
     agenda_item_add,
@@ -194,9 +197,13 @@ def meeting_call_off_view(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
     """One screen for a phone: attendance checklist, guests, an outcome per agenda item,
     minutes, decisions, actions. "Everyone present" and "another action" work without a
-    script too: they show the form again, changed, and save nothing."""
+    script too: they show the form again, changed, and save nothing. A record kept on the
+    phone while offline (static/js/outbox.js) is posted here with `X-Cohesion-Outbox: 1` and
+    answered in JSON: saved, already saved (its key), or refused (409 for a record saved
+    meanwhile, 400 for one the server cannot take), the phone keeping the text."""
     meeting = access_meeting(request.user, pk, manage=True)
     data = request.POST or None
+    outbox = data is not None and request.headers.get("X-Cohesion-Outbox") == "1"
     if data is not None and "all_present" in data:
         data = data.copy()
         for key in [k for k in data if k.startswith("attendance_")] + [
@@ -213,26 +220,57 @@ def meeting_log_view(request: HttpRequest, pk: int) -> HttpResponse:
         agenda=meeting.agenda_items.select_related("action_item__owner__person"),
     )
     only_showing = data is not None and ("all_present" in data or "add_action" in data)
-    if data is not None and not only_showing and form.is_valid():
+    if data is not None and not only_showing:
         try:
-            meeting_log(
-                meeting=meeting,
-                attendance=form.attendance(),
-                guests=form.guests(),
-                minutes=form.cleaned_data["minutes"],
-                decisions=form.decision_lines(),
-                new_actions=form.new_actions,
-                outcomes=form.outcomes(),
-                by=request.user,
-            )
+            # Sent again after the members changed, say: still the record already saved.
+            if meeting.record_key and str(meeting.record_key) == data.get("record_key", ""):
+                raise RecordAlreadySaved
+            if form.is_valid():
+                meeting_log(
+                    meeting=meeting,
+                    attendance=form.attendance(),
+                    guests=form.guests(),
+                    minutes=form.cleaned_data["minutes"],
+                    decisions=form.decision_lines(),
+                    new_actions=form.new_actions,
+                    outcomes=form.outcomes(),
+                    record_key=form.cleaned_data["record_key"],
+                    seen_recorded_at=form.seen_recorded_at(),
+                    by=request.user,
+                )
+                return _record_saved(request, meeting, outbox, again=False)
+        except RecordAlreadySaved:
+            return _record_saved(request, meeting, outbox, again=True)
+        except RecordConflict as error:
+            form.add_error(None, error)
+            # Saving this form again is a choice made having seen the message: it replaces
+            # the record saved meanwhile.
+            form.data = form.data.copy()
+            meeting.refresh_from_db(fields=["recorded_at"])
+            form.data["record_basis"] = record_basis(meeting)
+            if outbox:
+                return JsonResponse(
+                    {"status": "conflict", "message": error.messages[0]}, status=409
+                )
         except ValidationError as error:
             form.add_error(None, error)
-        else:
-            messages.success(request, _("The meeting record has been saved."))
-            return redirect(meeting)
+        if outbox:
+            errors = [e for field in form.errors.values() for e in field]
+            return JsonResponse({"status": "invalid", "message": " ".join(errors)}, status=400)
     if only_showing:
         form.errors.clear()  # shown again to go on filling in, not judged yet
     return render(request, "meetings/log.html", {"form": form, "meeting": meeting})
+
+
+def _record_saved(request: HttpRequest, meeting: Meeting, outbox: bool, *, again: bool):
+    if again:
+        message, status = _("This record had already been saved."), "already_saved"
+    else:
+        message, status = _("The meeting record has been saved."), "saved"
+    if outbox:
+        return JsonResponse({"status": status, "message": message})
+    messages.success(request, message)
+    return redirect(meeting)
 
 
 def meeting_record_past(request: HttpRequest, pk: int) -> HttpResponse:

@@ -53,6 +53,7 @@ from meetings.access import (
 from meetings.models import PreRead, Protocol, SignedProtocol
 from meetings.reminders import unsubscribe_token
 from meetings.services import calendar_feed_renew
+from offline.access import access_offline_pages
 from participation.access import (
     access_application,
     access_public_programme,
@@ -466,6 +467,12 @@ CASES = {
         {(): row("ok 404 404 404 404 404 ok")},
     ),
 }
+CASES["access_offline_pages"] = (
+    access_offline_pages,
+    lambda w: (),
+    # Only leaders' phones keep pages, each their own group's (tests/offline).
+    {(): row("404 ok 404 ok 404 404 404")},
+)
 # Access by a key anyone may hold (a public page, a private link): tested apart below.
 BY_KEY = {
     "access_public_programme",
