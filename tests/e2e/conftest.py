@@ -43,3 +43,19 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "uk-UA", "timezone_id": "Europe/Kyiv"}
+
+
+@pytest.fixture(autouse=True)
+def _service_workers_only_where_asked(browser):
+    """Browser contexts block service workers unless a test asks for them (the offline
+    journey): elsewhere the worker's background fetches of the leader's pages outlive the
+    test and, on SQLite, hold up the database's teardown."""
+    original = browser.new_context
+
+    def new_context(**kwargs):
+        kwargs.setdefault("service_workers", "block")
+        return original(**kwargs)
+
+    browser.new_context = new_context
+    yield
+    browser.new_context = original

@@ -39,8 +39,9 @@ OUTBOX = """() => new Promise((resolve) => {
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="uk-UA", has_touch=True, is_mobile=True
-    )
+        viewport={"width": 360, "height": 740}, locale="uk-UA", has_touch=True, is_mobile=True,
+        service_workers="allow",
+    )  # fmt: skip
     yield context
     context.close()
 

@@ -82,6 +82,9 @@ def test_coordinator_without_totp_sets_it_up_before_seeing_data(page: Page, live
     secret = page.locator("#authenticator_secret").input_value()
     page.get_by_label("Код", exact=False).last.fill(current_code(secret))
     page.get_by_role("button", name="Увімкнути").click()
+    # Wait for the setup to land before opening the next page (a goto while the post is in
+    # flight cancels it).
+    page.wait_for_url(lambda url: "/2fa/totp/activate/" not in url)
     page.goto(f"{live_server.url}/programmes/")
     expect(page.get_by_text("Херсонщина")).to_be_visible()
 
