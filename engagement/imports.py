@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cohesion import clock
-from cohesion.forms import CleanForm
 from cohesion.text import clean_line
 from communities.models import Community, search_key
 from engagement.models import Event, Participant
@@ -16,19 +15,26 @@ from workinggroups.access import people_visible_to
 from workinggroups.imports import (
     FLAGS,
     HEADER_WORDS,
-    PERSON_FIELDS,
     CodedColumn,
     Column,
+    PeopleToWrite,
+    PersonCells,
     Spec,
-    _changes,
-    _parse_date,
     _word,
     column_words,
+    decoded,
+    filled_rows,
     flag_choices,
     flag_of,
+    on_record,
+    people_named,
+    refuse,
+    refuse_form,
+    remembered_words,
+    serialised,
     sex_of,
 )
-from workinggroups.models import ImportJob, ImportOutcome, ImportValue, Person
+from workinggroups.models import ImportJob, ImportOutcome, Person
 from workinggroups.wizard import TARGETS, Target, _coordinates
 
 COLUMNS = [
@@ -80,46 +86,17 @@ def attendance_of(word: str) -> str | None:
     return None
 
 
-class ParticipantRow(CleanForm):
-    full_name = forms.CharField(max_length=200)
-    sex = forms.CharField(max_length=40)
-    birth_year = forms.IntegerField(required=False, min_value=1900)
-    phone = forms.CharField(max_length=40, required=False)
-    email = forms.EmailField(required=False, max_length=254)
+class ParticipantRow(PersonCells):
+    """One row of an event's list: the person, and how they took part."""
+
     community = forms.CharField(max_length=200, required=False)
     attendance = forms.CharField(max_length=40, required=False)
     score_before = forms.IntegerField(required=False, min_value=1, max_value=10)
     score_after = forms.IntegerField(required=False, min_value=1, max_value=10)
-    is_veteran = forms.CharField(max_length=40, required=False)
-    is_idp = forms.CharField(max_length=40, required=False)
-    has_disability = forms.CharField(max_length=40, required=False)
-    consent_given_on = forms.CharField(max_length=40, required=False)
-    consent_purpose = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, values, communities, started, **kwargs):
+    def __init__(self, *args, communities, started, **kwargs):
         super().__init__(*args, **kwargs)
-        self.values, self.communities, self.started = values, communities, started
-
-    def _meaning(self, key, default):
-        text = self.cleaned_data[key]
-        word = _word(text)
-        mapped = self.values.get(key, {})
-        value = mapped[word] if word in mapped else default(word)
-        if not value:
-            raise ValidationError(
-                _("“%(word)s” means none of the values: choose its meaning in the words step.")
-                % {"word": text.strip()}
-            )
-        return value
-
-    def clean_sex(self):
-        return self._meaning("sex", sex_of)
-
-    def clean_birth_year(self):
-        year = self.cleaned_data["birth_year"]
-        if year and year > clock.today().year:
-            raise ValidationError(_("The year of birth cannot be in the future."))
-        return year
+        self.communities, self.started = communities, started
 
     def clean_community(self):
         if not self.cleaned_data["community"].strip():
@@ -135,33 +112,11 @@ class ParticipantRow(CleanForm):
             raise ValidationError(_("Attendance is recorded once the event has started."))
         return value
 
-    def clean_consent_given_on(self):
-        value = self.cleaned_data["consent_given_on"]
-        return _parse_date(value) if value.strip() else None
-
-    def _clean_flag(self, name):
-        if not self.cleaned_data[name].strip():
-            return None
-        return self._meaning(name, flag_of) == "yes"
-
-    def clean_is_veteran(self):
-        return self._clean_flag("is_veteran")
-
-    def clean_is_idp(self):
-        return self._clean_flag("is_idp")
-
-    def clean_has_disability(self):
-        return self._clean_flag("has_disability")
-
 
 def _load(job):
     return (
         Event.objects.select_related("programme", "host_community").filter(pk=job.target_id).first()
     )
-
-
-def _refuse(outcome: dict, column: str, message: str) -> None:
-    outcome.update(outcome=ImportOutcome.Outcome.REFUSED, errors=[[column, message]])
 
 
 def _community_names(event, words) -> dict[str, str]:
@@ -182,11 +137,7 @@ def _community_names(event, words) -> dict[str, str]:
 
 
 def participant_words(job, event, user) -> list[CodedColumn]:
-    remembered: dict[str, dict[str, str]] = {}
-    for key, word, value in ImportValue.objects.filter(
-        programme_id=job.programme_id, kind=PARTICIPANTS.kind
-    ).values_list("field", "word", "value"):
-        remembered.setdefault(key, {})[word] = value
+    remembered = remembered_words(job)
     labels = PARTICIPANTS.labels()
     columns = []
     for key in PARTICIPANTS.coded:
@@ -212,10 +163,6 @@ def participant_words(job, event, user) -> list[CodedColumn]:
     return columns
 
 
-def _pick(row, mapping) -> dict:
-    return {key: (row[i] if i < len(row) else "") for i, key in enumerate(mapping) if key}
-
-
 def check_participants(job, event, by, progress=None) -> tuple[list[dict], str]:
     """Every row checked as it would be saved, in a fixed number of queries: a person on
     record is the one the importer sees with that name and year of birth (and community, when
@@ -228,15 +175,10 @@ def check_participants(job, event, by, progress=None) -> tuple[list[dict], str]:
         return [], _("Choose the column that holds “%(field)s”.") % {"field": missing[0].label}
     values = job.values or {}
     communities = _community_names(event, list(values.get("community", {})))
-    rows = [(job.first_row + i, _pick(raw, job.mapping)) for i, raw in enumerate(job.rows)]
-    rows = [(n, data) for n, data in rows if any(v.strip() for v in data.values())]
+    rows = filled_rows(job)
     if not rows:
         return [], _("The file has no rows below the header.")
-    keys = sorted({search_key(data.get("full_name", "")) for _n, data in rows})
-    people: dict[str, list] = {}
-    for start in range(0, len(keys), 500):
-        for person in people_visible_to(by).filter(name_key__in=keys[start : start + 500]):
-            people.setdefault(person.name_key, []).append(person)
+    people = people_named(people_visible_to(by), rows)
     registered = set(event.participants.values_list("person_id", flat=True))
     started = event.starts_on <= clock.today()
     outcomes, seen = [], {}
@@ -247,16 +189,13 @@ def check_participants(job, event, by, progress=None) -> tuple[list[dict], str]:
         outcomes.append(outcome)
         form = ParticipantRow(data, values=values, communities=communities, started=started)
         if not form.is_valid():
-            outcome.update(
-                outcome=ImportOutcome.Outcome.REFUSED,
-                errors=[[labels.get(k, ""), " ".join(e)] for k, e in form.errors.items()],
-            )
+            refuse_form(outcome, form, labels)
             continue
         row = form.cleaned_data
         identity = (search_key(row["full_name"]), row["birth_year"])
         if identity in seen:
             same_row = _("The same person is already in row %(row)s.") % {"row": seen[identity]}
-            _refuse(outcome, labels["full_name"], same_row)
+            refuse(outcome, labels["full_name"], same_row)
             continue
         seen[identity] = number
         same = [
@@ -269,79 +208,40 @@ def check_participants(job, event, by, progress=None) -> tuple[list[dict], str]:
                 "Several people on record have this name and year of birth: add this one by "
                 "hand from the event's list."
             )
-            _refuse(outcome, labels["full_name"], several)
+            refuse(outcome, labels["full_name"], several)
             continue
         person = same[0] if same else None
         if person is None and not row["consent_given_on"]:
             consent = _("Someone not on record is added with the date of their consent.")
-            _refuse(outcome, labels["consent_given_on"], consent)
+            refuse(outcome, labels["consent_given_on"], consent)
             continue
-        outcome["fields"] = {
-            k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
-        }
+        outcome["fields"] = serialised(row)
         if person is None:
             outcome["outcome"] = ImportOutcome.Outcome.NEW
             continue
-        outcome["person"] = person.pk
         if person.pk in registered:
             already = _("Already on the event's list.")
-            outcome.update(outcome=ImportOutcome.Outcome.ALREADY, detail=already)
+            outcome.update(outcome=ImportOutcome.Outcome.ALREADY, detail=already, person=person.pk)
             continue
-        reason = _("Same name and year of birth as the person on record.")
-        changed = _changes(person, row)
-        if changed:
-            outcome["outcome"] = ImportOutcome.Outcome.UPDATED
-            outcome["detail"] = f"{reason} " + _("To update: %(fields)s.") % {
-                "fields": ", ".join(str(Person._meta.get_field(f).verbose_name) for f in changed)
-            }
-        else:
-            outcome.update(outcome=ImportOutcome.Outcome.MATCHED, detail=reason)
+        on_record(outcome, person, row, _("Same name and year of birth as the person on record."))
     if progress:
         progress(len(rows), len(rows))
     return outcomes, ""
 
 
 def save_participants(job, event, by, outcomes, progress=None) -> dict:
-    import datetime
-
     from engagement.services import participants_register
-    from workinggroups.services import people_save_many
 
-    summary = {"created": 0, "matched": 0, "updated": 0, "added": 0, "already": 0}
-    summary["already"] = sum(o["outcome"] == "already" for o in outcomes)
     to_add = [o for o in outcomes if o["outcome"] not in ("refused", "already")]
-    on_record = Person.objects.in_bulk([o["person"] for o in to_add if o.get("person")])
-    new_people, updated, seats = [], [], []
+    people = PeopleToWrite(to_add, by)
+    seats = []
     for outcome in to_add:
-        fields = outcome["fields"]
-        if fields.get("consent_given_on"):
-            fields["consent_given_on"] = datetime.date.fromisoformat(fields["consent_given_on"])
-        if outcome.get("person"):
-            person = on_record[outcome["person"]]
-            summary["matched"] += 1
-            changed = _changes(person, fields)
-            if changed:
-                for name in changed:
-                    setattr(person, name, fields[name])
-                if "consent_given_on" in changed:
-                    person.consent_recorded_by = by
-                updated.append(person)
-                summary["updated"] += 1
-        else:
-            person = Person(community_id=fields.get("community") or event.host_community_id)
-            for name in PERSON_FIELDS:
-                value = fields.get(name)
-                setattr(person, name, bool(value) if name in FLAGS else (value or ""))
-            person.birth_year = fields.get("birth_year")
-            person.consent_given_on = fields.get("consent_given_on")
-            person.consent_recorded_by = by
-            person.full_name = clean_line(person.full_name)
-            new_people.append(person)
-            summary["created"] += 1
-        seats.append((person, fields))
+        fields = decoded(outcome["fields"], "consent_given_on")
+        community = fields.get("community") or event.host_community_id
+        seats.append((people.take(outcome, fields, community), fields))
     if progress:
         progress(30)
-    people_save_many(created=new_people, updated=updated, by=by)
+    summary = people.save()
     if progress:
         progress(60)
     participants_register(
@@ -357,8 +257,11 @@ def save_participants(job, event, by, outcomes, progress=None) -> dict:
         ],
         by=by,
     )
-    summary["added"] = len(seats)
-    return summary
+    return {
+        **summary,
+        "added": len(seats),
+        "already": sum(o["outcome"] == "already" for o in outcomes),
+    }
 
 
 def _lock(event):

@@ -180,13 +180,10 @@ class AgendaItem(models.Model):
         return self.title
 
 
-class PreRead(models.Model):
-    """A document for members to read before the meeting, stored privately."""
+class StoredFile(models.Model):
+    """A file a user uploaded to a meeting, kept privately: who, when, what it was called and
+    what it is (its content checked against its name)."""
 
-    meeting = models.ForeignKey(
-        Meeting, on_delete=models.CASCADE, related_name="prereads", verbose_name=_("meeting")
-    )
-    file = models.FileField(_("file"), upload_to="prereads/%Y/%m/", storage=private_storage)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
@@ -200,12 +197,24 @@ class PreRead(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
 
     class Meta:
-        verbose_name = _("pre-read")
-        verbose_name_plural = _("pre-reads")
-        ordering = ["meeting", "uploaded_at"]
+        abstract = True
 
     def __str__(self):
         return self.original_name
+
+
+class PreRead(StoredFile):
+    """A document for members to read before the meeting, stored privately."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="prereads", verbose_name=_("meeting")
+    )
+    file = models.FileField(_("file"), upload_to="prereads/%Y/%m/", storage=private_storage)
+
+    class Meta:
+        verbose_name = _("pre-read")
+        verbose_name_plural = _("pre-reads")
+        ordering = ["meeting", "uploaded_at"]
 
 
 class Attendance(models.Model):
@@ -645,7 +654,7 @@ class Protocol(models.Model):
         return meeting.recorded_at != self.record_logged_at
 
 
-class SignedProtocol(models.Model):
+class SignedProtocol(StoredFile):
     """The scan of the protocol as signed by the chair and the secretary, attached back to the
     meeting; one per meeting, replaced by the next upload."""
 
@@ -653,21 +662,7 @@ class SignedProtocol(models.Model):
         Meeting, on_delete=models.CASCADE, related_name="signed_protocol", verbose_name=_("meeting")
     )
     file = models.FileField(_("file"), upload_to="protocols/signed/%Y/", storage=private_storage)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("uploaded by"),
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
 
     class Meta:
         verbose_name = _("signed protocol")
         verbose_name_plural = _("signed protocols")
-
-    def __str__(self):
-        return self.original_name

@@ -28,7 +28,7 @@ from cohesion.broker import dispatch_on_commit
 from cohesion.i18n import pick
 from cohesion.uploads import check_size
 from meetings.models import Attendance, Meeting, Protocol, SignedProtocol
-from meetings.services import ALLOWED_TYPES, MINUTES_TAGS, members_on
+from meetings.services import ALLOWED_TYPES, MINUTES_TAGS, members_on, sniff
 from workinggroups.models import Membership
 
 # --- requesting and storing ------------------------------------------------------------------
@@ -301,20 +301,9 @@ SCAN_TYPES = {
 
 def check_scan(upload: UploadedFile) -> str:
     """The scan's content type, once its size and its first bytes show it is the PDF, JPEG or
-    PNG its name says (a renamed binary is refused)."""
+    PNG its name says (a renamed binary is refused), as pre-reads are checked."""
     check_size(upload, settings.PROTOCOL_SCAN_MAX_BYTES)
-    extension = os.path.splitext(upload.name or "")[1].lower()
-    if extension not in SCAN_TYPES:
-        raise ValidationError(_("Upload the signed protocol as PDF, JPEG or PNG."))
-    content_type, signatures = SCAN_TYPES[extension]
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(signatures):
-        raise ValidationError(
-            _("The file's content does not match its type (%(ext)s).") % {"ext": extension}
-        )
-    return content_type
+    return sniff(upload, SCAN_TYPES, _("Upload the signed protocol as PDF, JPEG or PNG."))
 
 
 @transaction.atomic

@@ -474,13 +474,17 @@ ALLOWED_TYPES = {
 }
 
 
-def _sniff(upload: UploadedFile) -> str:
+def sniff(upload: UploadedFile, types: dict | None = None, refusal: str | None = None) -> str:
+    """The upload's content type, once its first bytes show it is what its name says among
+    `types` (extension -> content type and signatures; the pre-reads' by default); else
+    ValidationError with `refusal`, or the pre-reads' message."""
+    types = types or ALLOWED_TYPES
     extension = os.path.splitext(upload.name or "")[1].lower()
-    if extension not in ALLOWED_TYPES:
+    if extension not in types:
         raise ValidationError(
-            _("Upload a PDF, Word, Excel, PowerPoint, OpenDocument, text or image file.")
+            refusal or _("Upload a PDF, Word, Excel, PowerPoint, OpenDocument, text or image file.")
         )
-    content_type, signatures = ALLOWED_TYPES[extension]
+    content_type, signatures = types[extension]
     upload.seek(0)
     head = upload.read(2048)
     upload.seek(0)
@@ -516,7 +520,7 @@ def preread_add(*, meeting: Meeting, upload: UploadedFile, by: User | None = Non
         )
     if upload.size == 0:
         raise ValidationError(_("The file is empty."))
-    content_type = _sniff(upload)
+    content_type = sniff(upload)
     original = os.path.basename(upload.name)[:255]
     upload.name = f"{uuid.uuid4().hex}{os.path.splitext(original)[1].lower()}"
     return PreRead.objects.create(

@@ -189,9 +189,9 @@ def flag_choices():
     return [("yes", _("yes")), ("no", _("no"))]
 
 
-class ImportRow(CleanForm):
-    """One row of the file, as text; cleaned into person and membership fields. The words of
-    coded columns mean what the coordinator confirmed in the values step (`values`), else
+class PersonCells(CleanForm):
+    """The person's cells of a row, as text, cleaned; shared by every kind of list. The words
+    of coded columns mean what the coordinator confirmed in the words step (`values`), else
     what the importer reads them as."""
 
     full_name = forms.CharField(max_length=200)
@@ -199,24 +199,18 @@ class ImportRow(CleanForm):
     birth_year = forms.IntegerField(required=False, min_value=1900)
     phone = forms.CharField(max_length=40, required=False)
     email = forms.EmailField(required=False, max_length=254)
-    category = forms.CharField(max_length=120)
-    organisation = forms.CharField(max_length=300, required=False)
-    role = forms.CharField(max_length=40, required=False)
-    joined_on = forms.CharField(max_length=40)
     is_veteran = forms.CharField(max_length=40, required=False)
     is_idp = forms.CharField(max_length=40, required=False)
     has_disability = forms.CharField(max_length=40, required=False)
     consent_given_on = forms.CharField(max_length=40, required=False)
     consent_purpose = forms.CharField(max_length=300, required=False)
 
-    def __init__(self, *args, categories, organisations, values=None, **kwargs):
+    def __init__(self, *args, values=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories = categories  # code -> category
-        self.organisations = organisations  # word -> organisation pk, "new" or "" (a callable)
         self.values = values or {}
 
     def _meaning(self, key: str, default):
-        """What the cell's word means: as mapped in the values step, else `default(word)`;
+        """What the cell's word means: as mapped in the words step, else `default(word)`;
         a word mapped to nothing, or that means nothing, is refused naming the word."""
         text = self.cleaned_data[key]
         word = _word(text)
@@ -229,15 +223,6 @@ class ImportRow(CleanForm):
             )
         return value
 
-    def clean_organisation(self):
-        """The directory's organisation (its pk), "new" for one to add under the name in the
-        file, or None (not linked)."""
-        name = clean_line(self.cleaned_data["organisation"])
-        if not name:
-            return None
-        choice = self.organisations(_word(name))
-        return (choice, name) if choice else None
-
     def clean_sex(self):
         return self._meaning("sex", sex_of)
 
@@ -246,24 +231,6 @@ class ImportRow(CleanForm):
         if year and year > clock.today().year:
             raise ValidationError(_("The year of birth cannot be in the future."))
         return year
-
-    def clean_category(self):
-        code = self._meaning("category", lambda word: self.categories.get(word) and word)
-        category = self.categories.get(code)
-        if category is None:
-            raise ValidationError(_("Unknown category: use one from the template's list."))
-        return category
-
-    def clean_role(self):
-        if not self.cleaned_data["role"].strip():
-            return Membership.Role.MEMBER
-        return self._meaning("role", role_of)
-
-    def clean_joined_on(self):
-        joined_on = _parse_date(self.cleaned_data["joined_on"])
-        if joined_on > clock.today():
-            raise ValidationError(_("The date cannot be in the future."))
-        return joined_on
 
     def clean_consent_given_on(self):
         value = self.cleaned_data["consent_given_on"]
@@ -282,6 +249,50 @@ class ImportRow(CleanForm):
 
     def clean_has_disability(self):
         return self._clean_flag("has_disability")
+
+
+class ImportRow(PersonCells):
+    """One row of a member list: the person, and their membership's fields."""
+
+    category = forms.CharField(max_length=120)
+    organisation = forms.CharField(max_length=300, required=False)
+    role = forms.CharField(max_length=40, required=False)
+    joined_on = forms.CharField(max_length=40)
+
+    def __init__(self, *args, categories, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = categories  # code -> category
+        self.by_word = _category_words(categories.values())
+        self.organisations = organisations  # word -> organisation pk, "new" or "" (a callable)
+
+    def clean_organisation(self):
+        """The directory's organisation (its pk), "new" for one to add under the name in the
+        file, or None (not linked)."""
+        name = clean_line(self.cleaned_data["organisation"])
+        if not name:
+            return None
+        choice = self.organisations(_word(name))
+        return (choice, name) if choice else None
+
+    def clean_category(self):
+        code = self._meaning(
+            "category", lambda word: word in self.by_word and self.by_word[word].code
+        )
+        category = self.categories.get(code)
+        if category is None:
+            raise ValidationError(_("Unknown category: use one from the template's list."))
+        return category
+
+    def clean_role(self):
+        if not self.cleaned_data["role"].strip():
+            return Membership.Role.MEMBER
+        return self._meaning("role", role_of)
+
+    def clean_joined_on(self):
+        joined_on = _parse_date(self.cleaned_data["joined_on"])
+        if joined_on > clock.today():
+            raise ValidationError(_("The date cannot be in the future."))
+        return joined_on
 
 
 ENCODINGS = {"utf-8": "UTF-8", "cp1251": "Windows-1251"}
@@ -480,10 +491,6 @@ def propose(headers, programme, spec=None) -> list[str | None]:
     return proposed
 
 
-def missing_fields(mapping, spec=None) -> list[Column]:
-    return (spec or MEMBERS).missing(mapping)
-
-
 @transaction.atomic
 def remember_mapping(programme, headers, mapping, spec=None) -> None:
     """Keeps the coordinator's choice for each header the importer does not know by itself,
@@ -568,11 +575,7 @@ def member_words(job, group, user) -> list[CodedColumn]:
     from communities.access import may_create_organisation
 
     spec = MEMBERS
-    remembered: dict[str, dict[str, str]] = {}
-    for key, word, value in ImportValue.objects.filter(
-        programme_id=job.programme_id, kind=spec.kind
-    ).values_list("field", "word", "value"):
-        remembered.setdefault(key, {})[word] = value
+    remembered = remembered_words(job)
     categories = list(StakeholderCategory.objects.all())
     by_word = _category_words(categories)
     labels = spec.labels()
@@ -635,8 +638,59 @@ def _organisation_words(words, group, may_create: bool) -> CodedColumn:
     return CodedColumn("organisation", label, options, proposed)
 
 
-def _pick(row: list, mapping: list) -> dict:
-    return {key: (row[i] if i < len(row) else "") for i, key in enumerate(mapping) if key}
+def remembered_words(job) -> dict[str, dict[str, str]]:
+    """What the programme's coordinators said the words of each coded column mean, for this
+    kind of list: {field: {word: value}}."""
+    remembered: dict[str, dict[str, str]] = {}
+    for key, word, value in ImportValue.objects.filter(
+        programme_id=job.programme_id, kind=job.kind
+    ).values_list("field", "word", "value"):
+        remembered.setdefault(key, {})[word] = value
+    return remembered
+
+
+def filled_rows(job) -> list[tuple[int, dict]]:
+    """The file's rows that hold anything, each as (its row number, {field: text})."""
+    rows = []
+    for index, raw in enumerate(job.rows):
+        data = {key: (raw[i] if i < len(raw) else "") for i, key in enumerate(job.mapping) if key}
+        if any(value.strip() for value in data.values()):
+            rows.append((job.first_row + index, data))
+    return rows
+
+
+def people_named(people, rows) -> dict[str, list]:
+    """The people of `people` (a queryset the importer may see) named as in the rows, by
+    their name key: one query per 500 names, whatever the file's length."""
+    keys = sorted({search_key(data.get("full_name", "")) for _number, data in rows})
+    named: dict[str, list] = {}
+    for start in range(0, len(keys), 500):
+        for person in people.filter(name_key__in=keys[start : start + 500]):
+            named.setdefault(person.name_key, []).append(person)
+    return named
+
+
+def refuse(outcome: dict, column: str, message: str) -> None:
+    outcome.update(outcome=ImportOutcome.Outcome.REFUSED, errors=[[column, message]])
+
+
+def refuse_form(outcome: dict, form, labels: dict) -> None:
+    errors = [[labels.get(key, ""), " ".join(messages)] for key, messages in form.errors.items()]
+    outcome.update(outcome=ImportOutcome.Outcome.REFUSED, errors=errors)
+
+
+def on_record(outcome: dict, person, row: dict, reason: str) -> None:
+    """A row that is a person on record: matched, with the reason, or to be updated, with the
+    fields the file changes."""
+    outcome["person"] = person.pk
+    changed = _changes(person, row)
+    if changed:
+        outcome["outcome"] = ImportOutcome.Outcome.UPDATED
+        outcome["detail"] = f"{reason} " + _("To update: %(fields)s.") % {
+            "fields": ", ".join(str(Person._meta.get_field(f).verbose_name) for f in changed)
+        }
+    else:
+        outcome.update(outcome=ImportOutcome.Outcome.MATCHED, detail=reason)
 
 
 def check_members(job, group, by, progress=None) -> tuple[list[dict], str]:
@@ -666,17 +720,10 @@ def check_members(job, group, by, progress=None) -> tuple[list[dict], str]:
             return chosen[word]
         return organisation_proposal(named.get(word, []), group, may_create)
 
-    rows = [(job.first_row + i, _pick(raw, job.mapping)) for i, raw in enumerate(job.rows)]
-    rows = [(number, data) for number, data in rows if any(v.strip() for v in data.values())]
+    rows = filled_rows(job)
     if not rows:
         return [], _("The file has no rows below the header.")
-    keys = {search_key(data.get("full_name", "")) for _number, data in rows}
-    people: dict[tuple, list] = {}
-    visible = people_visible_to(by).filter(community=group.community)
-    key_list = sorted(keys)
-    for start in range(0, len(key_list), 500):
-        for person in visible.filter(name_key__in=key_list[start : start + 500]):
-            people.setdefault(person.name_key, []).append(person)
+    people = people_named(people_visible_to(by).filter(community=group.community), rows)
     current = {
         m.person_id: m for m in group.memberships.current().only("person_id", "role", "joined_on")
     }
@@ -696,25 +743,22 @@ def check_members(job, group, by, progress=None) -> tuple[list[dict], str]:
         outcomes.append(outcome)
         form = ImportRow(data, categories=categories, organisations=organisations, values=values)
         if not form.is_valid():
-            outcome.update(
-                outcome=ImportOutcome.Outcome.REFUSED,
-                errors=[[labels.get(k, ""), " ".join(e)] for k, e in form.errors.items()],
-            )
+            refuse_form(outcome, form, labels)
             continue
         row = form.cleaned_data
-        refuse = _refusal(row, group, labels)
+        refusal = _refusal(row, group, labels)
         identity = (search_key(row["full_name"]), row["birth_year"])
-        if refuse is None and identity in seen:
-            refuse = [
+        if refusal is None and identity in seen:
+            refusal = [
                 labels["full_name"],
                 _("The same person is already in row %(row)s.") % {"row": seen[identity]},
             ]
         seen.setdefault(identity, number)
         same_name = people.get(identity[0], [])
         person = next((p for p in same_name if p.birth_year == row["birth_year"]), None)
-        if refuse is None and person is not None:
+        if refusal is None and person is not None:
             if person.birth_year and row["joined_on"].year < person.birth_year:
-                refuse = [labels["joined_on"], _("The person was not born yet on that date.")]
+                refusal = [labels["joined_on"], _("The person was not born yet on that date.")]
             elif person.pk in current:
                 outcome.update(
                     outcome=ImportOutcome.Outcome.ALREADY,
@@ -723,20 +767,20 @@ def check_members(job, group, by, progress=None) -> tuple[list[dict], str]:
                 )
                 continue
             elif last_left.get(person.pk) and row["joined_on"] < last_left[person.pk]:
-                refuse = [
+                refusal = [
                     labels["joined_on"],
                     _("The person was a member until %(date)s: rejoining starts after that.")
                     % {"date": last_left[person.pk].strftime("%d.%m.%Y")},
                 ]
         is_leader = row["role"] == Membership.Role.LEADER
-        if refuse is None and is_leader and (person is None or person.pk != leader_id):
+        if refusal is None and is_leader and (person is None or person.pk != leader_id):
             leaders += 1
             if leaders > 1:
-                refuse = [labels["role"], _("A group has one leader at a time.")]
-        if refuse is not None:
-            outcome.update(outcome=ImportOutcome.Outcome.REFUSED, errors=[refuse])
+                refusal = [labels["role"], _("A group has one leader at a time.")]
+        if refusal is not None:
+            refuse(outcome, *refusal)
             continue
-        outcome["fields"] = _serialised(row)
+        outcome["fields"] = serialised(row)
         if person is None:
             outcome["outcome"] = ImportOutcome.Outcome.NEW
             others = [p.birth_year for p in same_name if p.birth_year]
@@ -746,16 +790,8 @@ def check_members(job, group, by, progress=None) -> tuple[list[dict], str]:
                     "person, as the year of birth differs."
                 ) % {"years": ", ".join(str(y) for y in sorted(set(others)))}
             continue
-        outcome["person"] = person.pk
-        changed = _changes(person, row)
         reason = _("Same name, year of birth and community as the person on record.")
-        if changed:
-            outcome["outcome"] = ImportOutcome.Outcome.UPDATED
-            outcome["detail"] = f"{reason} " + _("To update: %(fields)s.") % {
-                "fields": ", ".join(str(Person._meta.get_field(f).verbose_name) for f in changed)
-            }
-        else:
-            outcome.update(outcome=ImportOutcome.Outcome.MATCHED, detail=reason)
+        on_record(outcome, person, row, reason)
     if progress:
         progress(len(rows), len(rows))
     return outcomes, ""
@@ -790,7 +826,7 @@ def _changes(person, row) -> list[str]:
     return changed
 
 
-def _serialised(row: dict) -> dict:
+def serialised(row: dict) -> dict:
     """The cleaned row as JSON keeps it: dates as ISO text, the category by its code."""
     out = {}
     for key, value in row.items():
@@ -818,6 +854,60 @@ PERSON_FIELDS = (
 )
 
 
+def decoded(fields: dict, *dates: str) -> dict:
+    """A checked row's fields as kept in JSON, with its dates made dates again."""
+    for name in dates:
+        if fields.get(name):
+            fields[name] = datetime.date.fromisoformat(fields[name])
+    return fields
+
+
+class PeopleToWrite:
+    """The people a save writes: each checked row's person, on record (updated with what the
+    file changes) or new; written in bulk with their history, and counted."""
+
+    def __init__(self, outcomes: list[dict], by):
+        self.by = by
+        self.on_record = Person.objects.in_bulk([o["person"] for o in outcomes if o.get("person")])
+        self.created: list[Person] = []
+        self.updated: list[Person] = []
+        self.matched = 0
+
+    def take(self, outcome: dict, fields: dict, community_id: int) -> Person:
+        if outcome.get("person"):
+            person = self.on_record[outcome["person"]]
+            self.matched += 1
+            changed = _changes(person, fields)
+            if changed:
+                for name in changed:
+                    setattr(person, name, fields[name])
+                if "consent_given_on" in changed:
+                    person.consent_recorded_by = self.by
+                self.updated.append(person)
+            return person
+        person = Person(community_id=community_id)
+        for name in PERSON_FIELDS:
+            value = fields.get(name)
+            setattr(person, name, bool(value) if name in FLAGS else (value or ""))
+        person.full_name = clean_line(person.full_name)
+        person.birth_year = fields.get("birth_year")
+        person.consent_given_on = fields.get("consent_given_on") or None
+        if person.consent_given_on:
+            person.consent_recorded_by = self.by
+        self.created.append(person)
+        return person
+
+    def save(self) -> dict:
+        from workinggroups.services import people_save_many
+
+        people_save_many(created=self.created, updated=self.updated, by=self.by)
+        return {
+            "created": len(self.created),
+            "matched": self.matched,
+            "updated": len(self.updated),
+        }
+
+
 def _organisation_added(name: str, candidates, group) -> Organisation:
     """The organisation a "new" name becomes at saving: the directory's of that name if it has
     one by now (another import, or a colleague, added it since the check), else added, once
@@ -838,27 +928,20 @@ def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
     """Saves checked rows in the caller's transaction: new people and their memberships in
     bulk (with their history), people on record updated, organisations to add added once.
     Returns the counts said to the coordinator."""
-    from workinggroups.services import members_add_many, people_save_many
+    from workinggroups.services import members_add_many
 
     categories = {c.code: c for c in StakeholderCategory.objects.all()}
     new_organisations: dict[str, Organisation] = {}
     chosen = [(o.get("fields") or {}).get("organisation") for o in outcomes]
     organisation_ids = {int(c[0]) for c in chosen if c and c[0] != "new"}
     existing = Organisation.objects.in_bulk(organisation_ids)
-    named = (
-        Organisation.objects.by_name() if chosen and any(c[0] == "new" for c in chosen if c) else {}
-    )
-    summary = {"created": 0, "matched": 0, "updated": 0, "added": 0, "already": 0,
-               "organisations": 0}  # fmt: skip
-    new_people, updated, seats = [], [], []
+    adding = any(c and c[0] == "new" for c in chosen)
+    named = Organisation.objects.by_name() if adding else {}
+    seats = []
     to_seat = [o for o in outcomes if o["outcome"] not in ("refused", "already")]
-    summary["already"] = sum(o["outcome"] == "already" for o in outcomes)
-    on_record = Person.objects.in_bulk([o["person"] for o in to_seat if o.get("person")])
+    people = PeopleToWrite(to_seat, by)
     for outcome in to_seat:
-        fields = outcome["fields"]
-        for name in ("joined_on", "consent_given_on"):
-            if fields.get(name):
-                fields[name] = datetime.date.fromisoformat(fields[name])
+        fields = decoded(outcome["fields"], "joined_on", "consent_given_on")
         organisation = None
         if fields.get("organisation"):
             choice, name = fields["organisation"]
@@ -869,34 +952,11 @@ def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
                 organisation = new_organisations[word]
             else:
                 organisation = existing.get(int(choice))
-        if outcome.get("person"):
-            person = on_record[outcome["person"]]
-            summary["matched"] += 1
-            changed = _changes(person, fields)
-            if changed:
-                for name in changed:
-                    setattr(person, name, fields[name])
-                if "consent_given_on" in changed:
-                    person.consent_recorded_by = by
-                updated.append(person)
-                summary["updated"] += 1
-        else:
-            person = Person(community=group.community)
-            for name in PERSON_FIELDS:
-                value = fields.get(name)
-                setattr(person, name, bool(value) if name in FLAGS else (value or ""))
-            person.birth_year = fields.get("birth_year")
-            person.consent_given_on = fields.get("consent_given_on") or None
-            person.full_name = clean_line(person.full_name)
-            if person.consent_given_on:
-                person.consent_recorded_by = by
-            new_people.append(person)
-            summary["created"] += 1
+        person = people.take(outcome, fields, group.community_id)
         seats.append((person, categories[fields["category"]], organisation, fields))
-    summary["organisations"] = sum(1 for o in new_organisations.values() if o.added)
     if progress:
         progress(30)
-    people_save_many(created=new_people, updated=updated, by=by)
+    summary = people.save()
     if progress:
         progress(60)
     members_add_many(
@@ -908,8 +968,12 @@ def save_members(job, group, by, outcomes: list[dict], progress=None) -> dict:
         ],
         by=by,
     )  # fmt: skip
-    summary["added"] = len(seats)
-    return summary
+    return {
+        **summary,
+        "added": len(seats),
+        "already": sum(o["outcome"] == "already" for o in outcomes),
+        "organisations": sum(1 for o in new_organisations.values() if o.added),
+    }
 
 
 EXPORT_HEADERS = [

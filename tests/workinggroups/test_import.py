@@ -1118,3 +1118,20 @@ def test_an_upload_being_checked_is_not_discarded_or_sent_back(as_user, coordina
         assert "зачекайте" in response.text
     job.refresh_from_db()
     assert job.status == ImportJob.Status.CHECKING
+
+
+def test_the_preview_page_costs_the_same_queries_for_a_few_rows_or_many(
+    imp, as_user, coordinator, group
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = as_user(coordinator)
+    costs = []
+    for rows in (ROWS, [{**ROWS[1], "full_name": f"Особа {n:03}"} for n in range(120)]):
+        job, _response = imp(client, group, csv_upload(rows), save=False)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(job.get_absolute_url())
+        assert page.status_code == 200
+        costs.append(len(queries))
+    assert costs[0] == costs[1], costs
