@@ -16,7 +16,7 @@ from participation.models import Application
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 from workinggroups.models import Membership, Person
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 NAME = "Ганна Петрівна Заявниця"
 

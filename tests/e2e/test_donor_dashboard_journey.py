@@ -11,7 +11,7 @@ from demo.seed import seed_demo as run_seed_demo
 from tests.e2e.test_sign_in_journey import sign_in
 from workinggroups.models import Person
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from demo.seed import seed_demo as run_seed_demo
 from engagement.models import Event, Participant
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 HOST, GUEST = "Новоборівська", "Семенівська"
 

@@ -9,8 +9,7 @@ from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
 from meetings.models import Attendance, Meeting
 
-# serialized_rollback: see test_sign_in_journey.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

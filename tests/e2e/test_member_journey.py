@@ -7,9 +7,7 @@ from demo.data import DEMO_PASSWORD
 from demo.seed import seed_demo as run_seed_demo
 from workinggroups.models import Membership
 
-# serialized_rollback: the flush after a live-server test must not take the reference rows
-# that migrations load (stakeholder categories, age bands) away from the tests that follow.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 

@@ -15,7 +15,7 @@ from meetings.models import ActionItem, Meeting
 from meetings.services import meeting_log, members_on
 from tests.e2e.test_meeting_journey import demo  # noqa: F401  fixture
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 KEPT = """async () => {
   const urls = [];

@@ -33,7 +33,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="the worker process must share the test database: PostgreSQL only",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

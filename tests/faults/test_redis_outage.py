@@ -29,7 +29,7 @@ from tests.faults.conftest import BROKER_DB, queued
 from tests.participation.test_applications import form_data
 from tests.workers import SmtpServer, Workers
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # What a request may take with Redis down or hung: the broker's 1 s connect and 1.5 s read
 # timeouts bound a hand-over, and after one failure no request of the process tries again

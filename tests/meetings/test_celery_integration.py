@@ -48,7 +48,7 @@ pytestmark = [
         connection.vendor != "postgresql",
         reason="the worker processes must share the test database: PostgreSQL only",
     ),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     # The workers are other processes, on the real clock.
     pytest.mark.wall_clock,
 ]

@@ -447,7 +447,7 @@ def test_two_workers_given_the_same_notices_send_each_once(
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent connections"
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_workers_delivering_at_once_while_the_meeting_moves_again_send_one_notice_each(
     mailoutbox, time_machine
 ):

@@ -727,7 +727,7 @@ def test_the_delivery_task_does_nothing_when_the_row_is_gone(mailoutbox):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent connections"
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_planning_and_delivering_at_once_send_each_email_once(mailoutbox):
     group = WorkingGroupFactory(status=WorkingGroup.Status.ACTIVE, **RUNNING)
     MembershipFactory(group=group, role=LEADER, person__email="leader@example.org")

@@ -272,7 +272,7 @@ def test_queue_costs_the_same_queries_with_1_and_with_30_applications(
     assert one <= 8
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_accepts_at_once_give_one_person_and_one_membership(
     programme, group, coordinator, monkeypatch
 ):

@@ -282,9 +282,7 @@ def test_a_remove_without_a_revision_is_refused(desk, leader, draft):
     assert Priority.objects.filter(pk=priority.pk).exists()
 
 
-# serialized_rollback like every transactional test here: a plain flush would leave the
-# serialized tests that follow without their reference rows.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_saves_at_the_same_moment_let_exactly_one_through(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("needs row locks: SQLite serialises whole-database writes instead")

@@ -184,9 +184,7 @@ def test_organisations_past_the_hundredth_name_in_a_file_are_not_silently_unlink
     assert unlinked == [], unlinked
 
 
-# serialized_rollback like every transactional test here: a plain flush would leave the
-# serialized tests that follow without their reference rows.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_saves_of_the_same_list_at_once_do_not_record_its_people_twice(
     monkeypatch, client, django_capture_on_commit_callbacks
 ):
