@@ -5,6 +5,8 @@ cache and console email. Production sets DEBUG off, SECRET_KEY, DATABASE_URL, RE
 ALLOWED_HOSTS and EMAIL_URL.
 """
 
+import hashlib
+import os
 from pathlib import Path
 
 import environ
@@ -118,6 +120,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"]["options"] = " ".join(
         filter(None, [DATABASES["default"]["OPTIONS"].get("options"), "-c jit=off"])
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves several threads (the dev server, the tests' live server):
+    # a writer waits its turn (timeout) rather than failing, takes the write lock when its
+    # transaction begins (IMMEDIATE: two transactions never deadlock upgrading their locks),
+    # and WAL lets readers go on beside it.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+    )
+    # Tests get a file (in memory-backed /dev/shm where there is one), not Django's shared
+    # in-memory database: with that, the live server's threads share the test's one
+    # connection, and two requests at once (the offline outbox sends a record twice on
+    # purpose) interleaved their transactions on it until SQLite stalled. One file per
+    # checkout, so that two checkouts' suites can run side by side.
+    _shm = Path("/dev/shm")
+    _test_dir = _shm if _shm.is_dir() and os.access(_shm, os.W_OK) else BASE_DIR
+    _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]
+    DATABASES["default"].setdefault("TEST", {})
+    DATABASES["default"]["TEST"].setdefault(
+        "NAME", str(_test_dir / f"cohesion-test-{_checkout}.sqlite3")
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

