@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Prefetch, Q, Sum, Value
+from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
@@ -340,11 +340,13 @@ def programme_plan_ids(programme):
 
 
 def programme_plans(programme, *, today=None):
-    """Every plan of the programme with its status, approval and progress, in two queries;
-    actions overdue today, none once the programme is completed."""
+    """Every plan of the programme with its status, the version in force (approval and
+    progress) and the version being prepared beside it, in two queries; actions overdue
+    today, none once the programme is completed."""
     overdue_on = programme.deadlines_on(today or clock.today())
     in_force = Q(trackings__action__version=F("approved_version"))
     not_cancelled = in_force & ~Q(trackings__status=ActionTracking.Status.CANCELLED)
+    open_version = PlanVersion.objects.filter(plan=OuterRef("pk"), status__in=PlanVersion.OPEN)
     return (
         SafetyPlan.objects.filter(group__programme=programme)
         .select_related("group__community", "approved_version")
@@ -361,9 +363,20 @@ def programme_plans(programme, *, today=None):
             else Value(0),
             progress_percent=Avg("trackings__progress", filter=not_cancelled),
             budget=Sum("trackings__action__budget_uah", filter=in_force),
+            # The version being prepared beside the one in force (one at most).
+            open_number=Subquery(open_version.values("number")[:1]),
+            open_status=Subquery(open_version.values("status")[:1]),
         )
         .order_by("group__community__name_uk", "-period_start")
     )
+
+
+def overview_rows(plans) -> list[SafetyPlan]:
+    """The overview's plans, each with the label of its open version's status."""
+    rows = list(plans)
+    for plan in rows:
+        plan.open_label = PlanVersion.Status(plan.open_status).label if plan.open_status else ""
+    return rows
 
 
 # --- what is saved, for the conflict messages of the editing pages ---------------------------
