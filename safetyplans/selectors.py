@@ -274,9 +274,9 @@ def word_diff(old: str, new: str) -> SafeString:
             pieces.append(_html("".join(after[b1:b2])))
             continue
         if op in ("delete", "replace"):
-            pieces.append(f"<del>{_html(''.join(before[a1:a2]))}</del>")
+            pieces.append(_marked("del", "".join(before[a1:a2])))
         if op in ("insert", "replace"):
-            pieces.append(f"<ins>{_html(''.join(after[b1:b2]))}</ins>")
+            pieces.append(_marked("ins", "".join(after[b1:b2])))
     # Every piece of text was escaped above.
     return mark_safe("".join(pieces))
 
@@ -284,6 +284,16 @@ def word_diff(old: str, new: str) -> SafeString:
 def _words(text: str) -> list[str]:
     # Words and the spaces between them, so that joining the pieces gives the text back.
     return [piece for piece in re.split(r"(\s+)", text or "") if piece]
+
+
+def _marked(tag: str, text: str) -> str:
+    # Spaces at the edges stay outside the mark ("б. <ins>Є укриття.</ins>"); line breaks
+    # stay inside, so that a removed line break does not show as one.
+    core = text.strip(" \t")
+    lead, trail = text[: len(text) - len(text.lstrip(" \t"))], text[len(text.rstrip(" \t")) :]
+    if not core:
+        return f"<{tag}>{_html(text)}</{tag}>"
+    return f"{_html(lead)}<{tag}>{_html(core)}</{tag}>{_html(trail)}"
 
 
 def _html(text: str) -> str:
