@@ -128,7 +128,7 @@ def test_a_revision_in_review_is_refused_until_returned(as_user, en, revision, l
 
 
 def test_a_draft_of_a_plan_never_approved_is_not_discarded(as_user, en, group, leader):
-    plan, draft = plan_in_state("draft", group=group)
+    _plan, draft = plan_in_state("draft", group=group)
     response = as_user(leader).post(url(draft))
     assert response.status_code == 302
     assert messages_of(response) == [

@@ -1,6 +1,7 @@
 """The programme's overview shows, for each plan, the version in force (its number, approved)
 and beside it the version being prepared (its number and status: draft, in review or
-returned), so that an approved plan under revision no longer reads as a draft."""
+returned), so that an approved plan under revision no longer reads as a draft; so do the
+plan's page and the group's list of plans, the revision shown only to those who draft."""
 
 import pytest
 from django.conf import settings
@@ -29,7 +30,7 @@ def rows_of(response):
 def test_an_approved_plan_under_revision_shows_the_version_in_force_and_the_draft(
     as_user, en, coordinator, programme, group
 ):
-    plan, approved = plan_in_state("approved", group=group, by=coordinator)
+    plan, _approved = plan_in_state("approved", group=group, by=coordinator)
     draft = services.plan_revise(plan=plan, by=coordinator)
 
     response = overview(as_user(coordinator), programme)
@@ -54,7 +55,7 @@ def test_an_approved_plan_under_revision_shows_the_version_in_force_and_the_draf
 def test_a_plan_never_approved_shows_no_version_in_force_and_its_open_version(
     as_user, en, coordinator, programme, group, state, label
 ):
-    plan, version = plan_in_state(state, group=group, by=coordinator)
+    plan, _version = plan_in_state(state, group=group, by=coordinator)
 
     row = rows_of(overview(as_user(coordinator), programme))[plan.pk]
 
@@ -90,3 +91,23 @@ def test_the_revision_in_review_after_an_approved_version_is_shown_as_in_review(
     assert (rows[plans["approved"].pk].approved_version.number,) == (1,)
     assert rows[plans["approved"].pk].open_status == "in_review"
     assert rows[plans["draft"].pk].open_status == "draft"
+
+
+APPROVED_BADGE = '<span class="badge plan-status-approved">Approved</span>'
+DRAFT_BADGE = '<span class="badge plan-status-draft">Draft</span>'
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_revision"), [("leader", True), ("coordinator", True), ("donor", False)]
+)
+def test_plan_page_and_group_list_show_a_plan_under_revision_as_approved(
+    request, as_user, en, coordinator, group, role, sees_revision
+):
+    plan, _approved = plan_in_state("approved", group=group, by=coordinator)
+    services.plan_revise(plan=plan, by=coordinator)
+    client = as_user(request.getfixturevalue(role))
+
+    for url in (plan.get_absolute_url(), reverse("safetyplans:group_plans", args=[group.pk])):
+        text = client.get(url).text
+        assert APPROVED_BADGE in text, url
+        assert (DRAFT_BADGE in text) is sees_revision, url
