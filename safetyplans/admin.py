@@ -8,6 +8,7 @@ from safetyplans.models import (
     PlanDocument,
     PlanVersion,
     Priority,
+    ReviewRound,
     SafetyPlan,
 )
 
@@ -58,13 +59,26 @@ class PriorityInline(FrozenReadOnly, base.StackedInline):
     raw_id_fields = ["evidence_decision"]
 
 
+class ReviewRoundInline(base.TabularInline):
+    """The returns of the version, as they were: written by version_return, never edited."""
+
+    model = ReviewRound
+    extra = 0
+    fields = ["number", "returned_at", "reviewer", "comments"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PlanVersion)
 class PlanVersionAdmin(FrozenReadOnly, base.ModelAdmin):
     list_display = ["plan", "number", "status", "decision_number", "decision_date"]
     list_filter = ["status", "plan__group__programme"]
     raw_id_fields = ["plan", "based_on"]
     readonly_fields = ["status"]
-    inlines = [PriorityInline]
+    inlines = [ReviewRoundInline, PriorityInline]
 
 
 @admin.register(Action)

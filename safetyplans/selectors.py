@@ -2,15 +2,27 @@
 two versions, implementation progress and the programme overview."""
 
 import datetime
+import difflib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Prefetch, Q, Sum, Value
+from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cohesion import clock
-from safetyplans.models import Action, ActionTracking, PlanVersion, Priority, SafetyPlan
+from safetyplans.models import (
+    Action,
+    ActionTracking,
+    PlanVersion,
+    Priority,
+    ReviewRound,
+    SafetyPlan,
+)
+from safetyplans.snapshots import restore
 
 
 @dataclass
@@ -179,6 +191,15 @@ def _names(items) -> str:
     return ", ".join(sorted(str(i) for i in items)) or "—"
 
 
+def _linked(action: Action, name: str) -> list:
+    """An action's partners or meeting decisions: prefetched, or restored from a review's
+    snapshot (an unsaved action has no many-to-many of its own)."""
+    restored = getattr(action, "restored_links", None)
+    if restored is not None:
+        return restored[name]
+    return list(getattr(action, name).all())
+
+
 def _action_changes(old: Action, new: Action) -> list[Change]:
     changes = _field_changes(old, new, ACTION_COMPARED)
     if old.priority.key != new.priority.key:
@@ -191,10 +212,10 @@ def _action_changes(old: Action, new: Action) -> list[Change]:
                 str(new.responsible or "—"),
             )
         )
-    old_partners, new_partners = list(old.partners.all()), list(new.partners.all())
+    old_partners, new_partners = _linked(old, "partners"), _linked(new, "partners")
     if {p.pk for p in old_partners} != {p.pk for p in new_partners}:
         changes.append(Change(_("Partners"), _names(old_partners), _names(new_partners)))
-    old_decisions, new_decisions = list(old.decisions.all()), list(new.decisions.all())
+    old_decisions, new_decisions = _linked(old, "decisions"), _linked(new, "decisions")
     if {d.pk for d in old_decisions} != {d.pk for d in new_decisions}:
         changes.append(
             Change(_("From meeting decisions"), _names(old_decisions), _names(new_decisions))
@@ -239,6 +260,82 @@ def previous_version(version: PlanVersion) -> PlanVersion | None:
     return version.plan.versions.filter(number__lt=version.number).order_by("-number").first()
 
 
+# --- changes since the reviewer's comments ---------------------------------------------------
+
+
+def word_diff(old: str, new: str) -> SafeString:
+    """`new` with the words it gained in <ins> and those it lost from `old` in <del>, every
+    piece of text escaped; line breaks kept as <br>."""
+    before, after = _words(old), _words(new)
+    pieces = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append(_html("".join(after[b1:b2])))
+            continue
+        if op in ("delete", "replace"):
+            pieces.append(_marked("del", "".join(before[a1:a2])))
+        if op in ("insert", "replace"):
+            pieces.append(_marked("ins", "".join(after[b1:b2])))
+    # Every piece of text was escaped above.
+    return mark_safe("".join(pieces))
+
+
+def _words(text: str) -> list[str]:
+    # Words and the spaces between them, so that joining the pieces gives the text back.
+    return [piece for piece in re.split(r"(\s+)", text or "") if piece]
+
+
+def _marked(tag: str, text: str) -> str:
+    # Spaces at the edges stay outside the mark ("б. <ins>Є укриття.</ins>"); line breaks
+    # stay inside, so that a removed line break does not show as one.
+    core = text.strip(" \t")
+    lead, trail = text[: len(text) - len(text.lstrip(" \t"))], text[len(text.rstrip(" \t")) :]
+    if not core:
+        return f"<{tag}>{_html(text)}</{tag}>"
+    return f"{_html(lead)}<{tag}>{_html(core)}</{tag}>{_html(trail)}"
+
+
+def _html(text: str) -> str:
+    return str(escape(text)).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+@dataclass
+class ReviewChanges:
+    """What changed in a version since it was last returned: `round` is that return (its
+    comments, reviewer and date), `earlier` the rounds before it, newest first."""
+
+    round: ReviewRound
+    earlier: list
+    context: SafeString | None
+    priorities: ItemDiff
+    actions: ItemDiff
+
+    @property
+    def empty(self) -> bool:
+        return self.context is None and self.priorities.empty and self.actions.empty
+
+
+def changes_since_review(version: PlanVersion, content: VersionContent) -> ReviewChanges | None:
+    """The version's content (`content`, as version_content read it) against the snapshot of
+    its latest return, or None if it was never returned. Three queries at most: the rounds,
+    and the organisations and meeting decisions the snapshot names."""
+    rounds = list(version.review_rounds.select_related("reviewer").order_by("-number"))
+    if not rounds:
+        return None
+    latest = rounds[0]
+    context, priorities, actions = restore(latest.snapshot)
+    return ReviewChanges(
+        round=latest,
+        earlier=rounds[1:],
+        context=word_diff(context, version.context_summary)
+        if context != version.context_summary
+        else None,
+        priorities=_diff(priorities, content.priorities, _priority_changes),
+        actions=_diff(actions, content.actions, _action_changes),
+    )
+
+
 # --- overview -------------------------------------------------------------------------------
 
 
@@ -253,11 +350,13 @@ def programme_plan_ids(programme):
 
 
 def programme_plans(programme, *, today=None):
-    """Every plan of the programme with its status, approval and progress, in two queries;
-    actions overdue today, none once the programme is completed."""
+    """Every plan of the programme with its status, the version in force (approval and
+    progress) and the version being prepared beside it, in two queries; actions overdue
+    today, none once the programme is completed."""
     overdue_on = programme.deadlines_on(today or clock.today())
     in_force = Q(trackings__action__version=F("approved_version"))
     not_cancelled = in_force & ~Q(trackings__status=ActionTracking.Status.CANCELLED)
+    open_version = PlanVersion.objects.filter(plan=OuterRef("pk"), status__in=PlanVersion.OPEN)
     return (
         SafetyPlan.objects.filter(group__programme=programme)
         .select_related("group__community", "approved_version")
@@ -274,9 +373,20 @@ def programme_plans(programme, *, today=None):
             else Value(0),
             progress_percent=Avg("trackings__progress", filter=not_cancelled),
             budget=Sum("trackings__action__budget_uah", filter=in_force),
+            # The version being prepared beside the one in force (one at most).
+            open_number=Subquery(open_version.values("number")[:1]),
+            open_status=Subquery(open_version.values("status")[:1]),
         )
         .order_by("group__community__name_uk", "-period_start")
     )
+
+
+def overview_rows(plans) -> list[SafetyPlan]:
+    """The overview's plans, each with the label of its open version's status."""
+    rows = list(plans)
+    for plan in rows:
+        plan.open_label = PlanVersion.Status(plan.open_status).label if plan.open_status else ""
+    return rows
 
 
 # --- what is saved, for the conflict messages of the editing pages ---------------------------

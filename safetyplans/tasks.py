@@ -104,3 +104,50 @@ def notify_plan_decision(version_id: int) -> int:
         mail.send("plan_decision", context, to=[user.email], language=user.language)
         sent += 1
     return sent
+
+
+@outbox.job
+def notify_plan_submitted(version_id: int) -> int:
+    """Tells the programme's active coordinators, each in their language, that a plan was
+    sent for review, and whether it comes back after their comments (then the link opens the
+    changes since). Not the coordinator who sent it. Returns the number of emails sent."""
+    from django.conf import settings
+
+    from accounts.models import Role, RoleAssignment
+    from cohesion import mail
+    from safetyplans.models import PlanVersion
+
+    version = (
+        PlanVersion.objects.select_related(
+            "plan__group__community", "plan__group__programme", "submitted_by"
+        )
+        .filter(pk=version_id, status=PlanVersion.Status.IN_REVIEW)
+        .first()
+    )
+    if version is None:
+        return 0
+    latest_round = version.review_rounds.order_by("-number").first()
+    coordinators = RoleAssignment.objects.filter(
+        role=Role.COORDINATOR,
+        programme=version.plan.group.programme_id,
+        working_group__isnull=True,
+        user__is_active=True,
+    ).select_related("user")
+    if version.submitted_by_id:
+        coordinators = coordinators.exclude(user=version.submitted_by_id)
+    url = settings.SITE_URL.rstrip("/") + version.get_absolute_url()
+    if latest_round:
+        url += "#since-review"
+    sent = 0
+    for assignment in coordinators:
+        user = assignment.user
+        context = {
+            "version": version,
+            "plan": version.plan,
+            "url": url,
+            "round": latest_round,
+            "coordinator": user,
+        }
+        mail.send("plan_submitted", context, to=[user.email], language=user.language)
+        sent += 1
+    return sent

@@ -19,6 +19,7 @@ urlpatterns = [
     path("plans/<int:pk>/v<int:number>/submit/", views.version_submit, name="submit"),
     path("plans/<int:pk>/v<int:number>/return/", views.version_return, name="return"),
     path("plans/<int:pk>/v<int:number>/approve/", views.version_approve, name="approve"),
+    path("plans/<int:pk>/v<int:number>/discard/", views.version_discard, name="discard"),
     path("plans/<int:pk>/v<int:number>/pdf/", views.document_request, name="document_request"),
     path("plans/<int:pk>/v<int:number>/decision/", views.decision_download, name="decision"),
     path(

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,8 +49,10 @@ from safetyplans.models import (
     SafetyPlan,
 )
 from safetyplans.selectors import (
+    changes_since_review,
     compare,
     edited_item,
+    overview_rows,
     previous_version,
     programme_plan_ids,
     programme_plans,
@@ -77,7 +80,9 @@ def _refuse_frozen(request, version: PlanVersion):
 
 def _context(user, plan: SafetyPlan, version: PlanVersion | None) -> dict:
     drafter = may_draft(user, plan.group)
-    versions = list(versions_visible_to(user, plan).order_by("-number"))
+    versions = list(
+        versions_visible_to(user, plan).annotate(rounds=Count("review_rounds")).order_by("-number")
+    )
     open_version = next((v for v in versions if v.status in PlanVersion.OPEN), None)
     context = {
         "plan": plan,
@@ -100,6 +105,11 @@ def _context(user, plan: SafetyPlan, version: PlanVersion | None) -> dict:
             context["english"] = documents.get("en")
         previous = next((v for v in versions if v.number < version.number), None)
         context["previous"] = previous
+        listed = next((v for v in versions if v.pk == version.pk), None)
+        reviewed = listed is not None and listed.rounds
+        if context["may_see_drafts"] and version.status in PlanVersion.OPEN and reviewed:
+            context["since_review"] = changes_since_review(version, context["content"])
+        context["discardable"] = drafter and version.is_editable and version.based_on_id
     return context
 
 
@@ -435,6 +445,24 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(draft)
 
 
+def version_discard(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """Discarding a revision draft: a GET asks, the POST deletes it (the approved version
+    stays in force)."""
+    version = access_version(request.user, pk, number, manage=True)
+    if request.method == "POST":
+        try:
+            services.version_discard(version=version, by=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect(version)
+        messages.success(
+            request, _("The revision has been discarded. The approved version stays in force.")
+        )
+        return redirect(version.plan)
+    context = {"version": version, "plan": version.plan, "content": version_content(version)}
+    return render(request, "safetyplans/discard_form.html", context)
+
+
 @require_POST
 def plan_delete(request: HttpRequest, pk: int) -> HttpResponse:
     plan = access_plan(request.user, pk, manage=True)
@@ -536,7 +564,7 @@ def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "programme": programme,
-        "plans": list(plans.filter(pk__in=list(page))),
+        "plans": overview_rows(plans.filter(pk__in=list(page))),
         "page": page,
         "counts": [(s, label, counts.get(s, 0)) for s, label in PlanVersion.Status.choices],
         "overdue_total": overdue_total,

@@ -12,6 +12,7 @@ from safetyplans.models.plans import (
     SafetyPlanQuerySet,
     VersionStatus,
 )
+from safetyplans.models.reviews import ReviewRound
 from safetyplans.models.tracking import ActionTracking, ActionUpdate
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "PlanDocument",
     "PlanVersion",
     "Priority",
+    "ReviewRound",
     "SafetyPlan",
     "SafetyPlanQuerySet",
     "VersionStatus",

@@ -30,6 +30,7 @@ from safetyplans.services.workflow import (
     plan_delete,
     plan_revise,
     version_approve,
+    version_discard,
     version_return,
     version_submit,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "priority_remove",
     "priority_update",
     "version_approve",
+    "version_discard",
     "version_return",
     "version_submit",
     "version_update",

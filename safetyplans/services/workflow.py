@@ -1,5 +1,6 @@
-"""The review workflow: submit, return with comments, approve with the council's decision
-(which freezes the version and queues its PDF), revise into a new draft, delete a draft."""
+"""The review workflow: submit (the coordinators are told), return with comments (a review
+round keeps what the reviewer saw), approve with the council's decision (which freezes the
+version and queues its PDF), revise into a new draft, discard that draft, delete a draft."""
 
 import datetime
 
@@ -19,10 +20,12 @@ from safetyplans.models import (
     ActionTracking,
     PlanVersion,
     Priority,
+    ReviewRound,
     SafetyPlan,
 )
 from safetyplans.services.drafting import ACTION_FIELDS, PRIORITY_FIELDS
 from safetyplans.services.implementation import document_request
+from safetyplans.snapshots import snapshot_of
 
 Status = PlanVersion.Status
 
@@ -60,6 +63,7 @@ def version_submit(*, version: PlanVersion, by: User | None = None) -> PlanVersi
     fresh.submitted_by, fresh.submitted_at = by, clock.now()
     fresh.save(update_fields=["status", "submitted_by", "submitted_at"])
     _sync_plan(fresh.plan)
+    _tell_reviewers(fresh)
     return fresh
 
 
@@ -74,12 +78,30 @@ def version_return(*, version: PlanVersion, comments: str, by: User | None = Non
         (Status.IN_REVIEW,),
         _("Only a plan in review can be returned; this one is %(status)s."),
     )
+    now = clock.now()
     fresh.status = Status.RETURNED
-    fresh.reviewed_by, fresh.reviewed_at, fresh.review_comments = by, clock.now(), comments
+    fresh.reviewed_by, fresh.reviewed_at, fresh.review_comments = by, now, comments
     fresh.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comments"])
+    # What the reviewer saw, for reading the next submission as the changes since the comments.
+    number = (fresh.review_rounds.aggregate(m=Max("number"))["m"] or 0) + 1
+    ReviewRound.objects.create(
+        version=fresh,
+        number=number,
+        comments=comments,
+        reviewer=by,
+        returned_at=now,
+        snapshot=snapshot_of(fresh),
+    )
     _sync_plan(fresh.plan)
     _tell_leaders(fresh)
     return fresh
+
+
+def _tell_reviewers(version: PlanVersion) -> None:
+    """The programme's coordinators hear of a submission by email, once it is committed."""
+    from safetyplans.tasks import notify_plan_submitted
+
+    outbox.later(notify_plan_submitted, version.pk)
 
 
 def _tell_leaders(version: PlanVersion) -> None:
@@ -264,3 +286,28 @@ def plan_delete(*, plan: SafetyPlan, by: User | None = None) -> None:
     if plan.versions.filter(status=Status.IN_REVIEW).exists():
         raise ValidationError(_("The plan is in review: ask the reviewer to return it first."))
     plan.delete()
+
+
+@transaction.atomic
+def version_discard(*, version: PlanVersion, by: User | None = None) -> SafetyPlan:
+    """A revision draft (or a returned revision) is deleted with its content; the approved
+    version it was revised from stays in force and the plan is approved again. A version in
+    review must be returned first; a plan never approved is deleted instead (plan_delete)."""
+    plan = SafetyPlan.objects.select_for_update().get(pk=version.plan_id)
+    fresh = PlanVersion.objects.select_for_update().filter(pk=version.pk).first()
+    if fresh is None:
+        raise ValidationError(_("This version has been discarded already."))
+    if fresh.status == Status.IN_REVIEW:
+        raise ValidationError(
+            _("The revision is in review: ask the reviewer to return it before discarding it.")
+        )
+    if fresh.status not in PlanVersion.EDITABLE:
+        raise ValidationError(_("Only a revision being drafted can be discarded."))
+    if plan.approved_version_id is None or fresh.based_on_id is None:
+        raise ValidationError(
+            _("The plan has no approved version to go back to: delete the draft plan instead.")
+        )
+    fresh.delete()  # its priorities, actions and review rounds go with it
+    _sync_plan(plan)
+    plan.refresh_from_db(fields=["status"])
+    return plan

@@ -1,5 +1,6 @@
 """The group's leader hears by email, in their language, when the plan is returned for revision
-(with the reviewer's comments) or approved (with the council's decision); nobody else does."""
+(with the reviewer's comments) or approved (with the council's decision); no other leader
+does, and the leader hears nothing of a submission (the coordinators do)."""
 
 import datetime
 
@@ -72,4 +73,5 @@ def test_submitting_the_plan_sends_the_leader_nothing(
     _plan, version = plan_in_state("draft", group=group, by=coordinator)
     with django_capture_on_commit_callbacks(execute=True):
         services.version_submit(version=version, by=leader)
-    assert mail.outbox == []
+    # The coordinators are told (tests/safetyplans/test_review_emails.py); the leader is not.
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]

@@ -185,3 +185,72 @@ def test_programme_overview_shows_fifty_plans_a_page_with_totals_over_every_plan
     assert dict((s, n) for s, _label, n in first.context["counts"])["approved"] == 11
     assert first.context["in_force"] == 11
     assert queries(client, url + "?page=2") == queries(client, url)
+
+
+def test_programme_overview_query_count_is_the_same_with_50_plans_under_revision(
+    as_user, coordinator, programme, group
+):
+    """The open version beside the one in force comes with the plans, not a query a row."""
+    client = as_user(coordinator)
+    url = reverse("safetyplans:overview", args=[programme.pk])
+    plan, _version = plan_in_state("approved", group=group, actions=2, by=coordinator)
+    services.plan_revise(plan=plan, by=coordinator)
+    client.get(url)
+
+    one = queries(client, url)
+    for i in range(49):
+        plan, _version = plan_in_state(
+            "approved" if i % 2 else "superseded",
+            group=WorkingGroupFactory(programme=programme),
+            by=coordinator,
+        )
+        draft = services.plan_revise(plan=plan, by=coordinator)
+        if i % 3 == 0:
+            services.version_submit(version=draft, by=coordinator)
+    many = queries(client, url)
+
+    rows = client.get(url).context["plans"]
+    assert len(rows) == 50
+    assert all(row.open_number and row.approved_version for row in rows)
+    assert many == one
+    assert one <= OVERVIEW_MAX
+
+
+def resubmitted_plan(group, n, organisations, *, year, leader, coordinator):
+    """A plan of n actions returned with comments and sent again, one action changed."""
+    plan = SafetyPlanFactory(
+        group=group,
+        period_start=datetime.date(year, 1, 1),
+        period_end=datetime.date(year, 12, 31),
+    )
+    version = plan.versions.get()
+    fill(version, n, organisations)
+    services.version_submit(version=version, by=leader)
+    services.version_return(version=version, comments="Уточніть бюджет.", by=coordinator)
+    action = version.actions.first()
+    action.indicator = "Нові ліхтарі працюють"
+    action.save()
+    services.version_submit(version=version, by=leader)
+    return version
+
+
+@pytest.mark.parametrize("role", ["coordinator", "leader"])
+def test_version_page_with_changes_since_comments_costs_the_same_for_1_and_50_actions(
+    request, as_user, group, coordinator, leader, organisations, role
+):
+    client = as_user(request.getfixturevalue(role))
+    small = resubmitted_plan(
+        group, 1, organisations, year=2023, leader=leader, coordinator=coordinator
+    )
+    large = resubmitted_plan(
+        group, 50, organisations, year=2024, leader=leader, coordinator=coordinator
+    )
+    client.get(small.get_absolute_url())
+
+    one = queries(client, small.get_absolute_url())
+    many = queries(client, large.get_absolute_url())
+
+    changes = client.get(large.get_absolute_url()).context["since_review"]
+    assert len(changes.actions.changed) == 1
+    assert many == one
+    assert one <= PLAN_PAGE_MAX
