@@ -46,3 +46,39 @@ def council(group):
         kind="local_government", community=group.community, name_uk="Селищна рада",
         name_en="Village council",
     )  # fmt: skip
+
+
+@pytest.fixture
+def answer_media(private_media, monkeypatch):
+    """Answers' documents in the tests' private directory (the field built its storage from
+    the setting when it was imported)."""
+    from cohesion.storage import private_storage
+    from recommendations.models import Answer
+
+    monkeypatch.setattr(Answer._meta.get_field("document"), "storage", private_storage())
+    return private_media
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def recommendation(group, council, leader, answer_media, time_machine):
+    """A recommendation of `group`, sent and answered with a document, on 10 April 2024."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recommendations import services
+
+    time_machine.move_to(at(D(2024, 4, 10)), tick=False)
+    meeting = held_meeting(group, D(2024, 3, 5), present=[{"is_veteran": True}])
+    today = D(2024, 4, 10)
+    found = services.recommendation_adopt(
+        meeting=meeting, decision=meeting.decisions.get(), title="Укриття в школі",
+        text="Облаштувати укриття.", addressee=council, sent_on=D(2024, 3, 7), today=today,
+        by=leader,
+    )  # fmt: skip
+    services.answer_record(
+        recommendation=found, outcome="accepted", received_on=D(2024, 4, 1), today=today,
+        upload=SimpleUploadedFile("vidpovid.pdf", PDF, content_type="application/pdf"),
+    )  # fmt: skip
+    return found
