@@ -109,6 +109,15 @@ WATCHED = [
         "JOIN workinggroups_workinggroup g ON g.id = p.group_id "
         "JOIN {rows} r ON t.id = r.tracking_id",
     ),
+    # Who was present when a group decided (recommendations.selectors): the attendance and
+    # the decisions of a meeting, which its record replaces whole.
+    Source(
+        "meetings_attendance",
+        ("meeting_id",),
+        "SELECT g.programme_id AS pid FROM meetings_meeting m "
+        "JOIN workinggroups_workinggroup g ON g.id = m.group_id "
+        "JOIN {rows} r ON m.id = r.meeting_id",
+    ),
     Source(
         "meetings_decision",
         ("meeting_id",),
