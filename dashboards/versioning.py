@@ -220,7 +220,11 @@ def install(using=None) -> None:
     build = _postgresql if db.vendor == "postgresql" else _sqlite
     # In one transaction: a write during a deploy's migrate meets the old triggers or the new.
     with transaction.atomic(using=using), db.cursor() as cursor:
+        # A table not there (its app migrated back to before it) has no rows to watch.
+        present = set(db.introspection.table_names(cursor))
         for source in WATCHED:
+            if source.table not in present:
+                continue
             for statement in build(source):
                 cursor.execute(statement)
         if db.vendor == "sqlite":
