@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "participation",
     "activity",
     "offline",
+    "recommendations",
     "demo",
 ]
 
@@ -399,6 +400,15 @@ if OFFLINE_CACHE_DAYS < 1:
 PLAN_DECISION_MAX_BYTES = env.int("PLAN_DECISION_MAX_BYTES", default=10 * 1024 * 1024)
 # The scan of a meeting's protocol as signed by its chair and secretary.
 PROTOCOL_SCAN_MAX_BYTES = env.int("PROTOCOL_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+# A body answers a group's recommendation within this many days of its sending unless the
+# leader sets another deadline: the Law of Ukraine "On Citizens' Appeals" gives 30 days.
+RECOMMENDATION_ANSWER_DAYS = env.int("RECOMMENDATION_ANSWER_DAYS", default=30)
+if RECOMMENDATION_ANSWER_DAYS < 1:
+    raise ImproperlyConfigured("RECOMMENDATION_ANSWER_DAYS must be a positive number of days.")
+# The scan of a body's answer to a recommendation (PDF, JPEG or PNG).
+RECOMMENDATION_ANSWER_MAX_BYTES = env.int(
+    "RECOMMENDATION_ANSWER_MAX_BYTES", default=10 * 1024 * 1024
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("dashboards.urls")),
     path("", include("participation.urls")),
     path("", include("activity.urls")),
+    path("", include("recommendations.urls")),
 ]
 
 handler400 = "cohesion.views.bad_request"

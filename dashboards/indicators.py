@@ -30,6 +30,7 @@ from meetings.selectors import (
     monthly_totals,
     status_on,
 )
+from recommendations.selectors import decision_figures, recommendation_figures
 from safetyplans.models import ActionTracking, ActionUpdate, PlanVersion, SafetyPlan
 from workinggroups.models import GroupStatusChange, Membership, Person, WorkingGroup
 from workinggroups.selectors import age_bands_for
@@ -48,14 +49,20 @@ class Indicator:
     unit: str = COUNT
     # Counts people: shown to donors with small counts hidden.
     personal: bool = False
+    # The figure this one is a part of (decisions with veterans present, of the decisions
+    # taken): shown to donors hidden with the rest it leaves, as parts of participants are.
+    part_of: str = ""
+    # A share's part and whole: withheld from donors when either would be.
+    share_of: tuple[str, str] | None = None
 
 
-GROUPS, MEETINGS, PEOPLE, PLANS, ENGAGEMENT = (
+GROUPS, MEETINGS, PEOPLE, PLANS, ENGAGEMENT, DECISIONS = (
     _("Working groups"),
     _("Meetings"),
     _("Participants"),
     _("Safety plans"),
     _("Youth, veterans, trainings"),
+    _("Decisions and recommendations"),
 )
 # Figures "on the last day" are taken on the period's last day, or today while the period is
 # still running (Period.as_of); ages are reached in the year of that day.
@@ -160,6 +167,88 @@ INDICATORS = [
     Indicator(
         "needs_assessments", _("Veterans' needs assessments done"), ENGAGEMENT,
         _("Needs assessments whose period ended within the period."),
+    ),
+    # Decisions and who was present when they were taken, and the recommendations to local
+    # authorities: one definition each, in recommendations.selectors. Small counts of
+    # decisions could point at who attended, and of recommendations at one group's work:
+    # donors see them protected.
+    Indicator(
+        "decisions_taken", _("Decisions taken"), DECISIONS,
+        _("Decisions recorded at meetings held within the period."), personal=True,
+    ),
+    Indicator(
+        "decisions_with_veterans", _("Decisions taken with veterans present"), DECISIONS,
+        _("Decisions whose meeting had at least one veteran or serviceperson among the members "
+          "present."), personal=True, part_of="decisions_taken",
+    ),
+    Indicator(
+        "decisions_with_youth", _("Decisions taken with young people present"), DECISIONS,
+        _("Decisions whose meeting had a member up to the programme's youth age present."),
+        personal=True, part_of="decisions_taken",
+    ),
+    Indicator(
+        "decisions_with_idp", _("Decisions taken with internally displaced people present"),
+        DECISIONS,
+        _("Decisions whose meeting had an internally displaced member present."),
+        personal=True, part_of="decisions_taken",
+    ),
+    Indicator(
+        "decisions_with_women", _("Decisions taken with women present"), DECISIONS,
+        _("Decisions whose meeting had a woman among the members present."),
+        personal=True, part_of="decisions_taken",
+    ),
+    Indicator(
+        "decisions_with_disability", _("Decisions taken with people with disabilities present"),
+        DECISIONS,
+        _("Decisions whose meeting had a member with a disability present."),
+        personal=True, part_of="decisions_taken",
+    ),
+    Indicator(
+        "decisions_veterans_share", _("Share of decisions taken with veterans present"),
+        DECISIONS,
+        _("Decisions taken with veterans present, of the decisions taken, in per cent."),
+        PERCENT, share_of=("decisions_with_veterans", "decisions_taken"),
+    ),
+    Indicator(
+        "decisions_youth_share", _("Share of decisions taken with young people present"),
+        DECISIONS,
+        _("Decisions taken with young people present, of the decisions taken, in per cent."),
+        PERCENT, share_of=("decisions_with_youth", "decisions_taken"),
+    ),
+    Indicator(
+        "recommendations_adopted", _("Recommendations to local authorities"), DECISIONS,
+        _("Recommendations adopted at meetings within the period."), personal=True,
+    ),
+    Indicator(
+        "recommendations_sent", _("Recommendations sent"), DECISIONS,
+        _("Of those, sent to the body they address by the last day."),
+        personal=True, part_of="recommendations_adopted",
+    ),
+    Indicator(
+        "recommendations_answered_in_time", _("Recommendations answered in time"), DECISIONS,
+        _("Of those, answered by the deadline set when sent, the answer received by the last "
+          "day."), personal=True, part_of="recommendations_adopted",
+    ),
+    Indicator(
+        "recommendations_overdue", _("Recommendations without an answer by the deadline"),
+        DECISIONS,
+        _("Of those, sent, past their deadline on the last day and still without an answer."),
+        personal=True, part_of="recommendations_adopted",
+    ),
+    Indicator(
+        "recommendations_accepted", _("Recommendations accepted"), DECISIONS,
+        _("Of those, accepted in full by the body, by the last day."),
+        personal=True, part_of="recommendations_adopted",
+    ),
+    Indicator(
+        "recommendations_partly_accepted", _("Recommendations partly accepted"), DECISIONS,
+        _("Of those, accepted in part by the body, by the last day."),
+        personal=True, part_of="recommendations_adopted",
+    ),
+    Indicator(
+        "recommendations_implemented", _("Recommendations implemented"), DECISIONS,
+        _("Of those, whose latest implementation step by the last day says implemented."),
+        personal=True, part_of="recommendations_adopted",
     ),
 ]  # fmt: skip
 BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
@@ -562,6 +651,8 @@ def dashboard_data(programme, period: Period, community=None, *, today=None):
     plan_figures = _plans(programme, period, community, today)
     values.update(plan_figures)
     values.update(_engagement(programme, period, community))
+    values.update(decision_figures(programme, period, community))
+    values.update(recommendation_figures(programme, period, community, today=today))
     by_category = list(
         _members_during(groups.ids, period)
         .values("category__name_uk", "category__name_en")

@@ -48,11 +48,17 @@ def indicator_rows(
                 and (is_withheld(small(whole)) or is_withheld(part_of(part, whole)))
             ):
                 shown = WITHHELD
+        if protected and indicator.share_of:
+            part, whole = (data.values.get(code) for code in indicator.share_of)
+            if whole and (is_withheld(small(whole)) or is_withheld(part_of(part, whole))):
+                shown = WITHHELD
         if protected and indicator.personal:
             # Parts of the participants (women, veterans, ...) are protected with the rest
-            # they leave; the others stand alone.
+            # they leave, and so are parts of another figure; the others stand alone.
             if indicator.code in PARTS_OF_PARTICIPANTS:
                 shown = part_of(actual, participants)
+            elif indicator.part_of:
+                shown = part_of(actual, data.values.get(indicator.part_of))
             else:
                 shown = small(actual)
         target = targets.get(indicator.code)

@@ -52,6 +52,11 @@ _VERSION = (
     "JOIN workinggroups_workinggroup g ON g.id = p.group_id JOIN {rows} r ON v.id = r.version_id"
 )
 _EVENT = "SELECT e.programme_id AS pid FROM engagement_event e JOIN {rows} r ON e.id = r.event_id"
+_RECOMMENDATION = (
+    "SELECT g.programme_id AS pid FROM recommendations_recommendation c "
+    "JOIN workinggroups_workinggroup g ON g.id = c.group_id "
+    "JOIN {rows} r ON c.id = r.recommendation_id"
+)
 _OWN = "SELECT r.programme_id AS pid FROM {rows} r"
 _EVERY = f"SELECT {EVERY_PROGRAMME} AS pid FROM {{rows}} r"
 
@@ -104,6 +109,25 @@ WATCHED = [
         "JOIN workinggroups_workinggroup g ON g.id = p.group_id "
         "JOIN {rows} r ON t.id = r.tracking_id",
     ),
+    # Who was present when a group decided (recommendations.selectors): the attendance and
+    # the decisions of a meeting, which its record replaces whole.
+    Source(
+        "meetings_attendance",
+        ("meeting_id",),
+        "SELECT g.programme_id AS pid FROM meetings_meeting m "
+        "JOIN workinggroups_workinggroup g ON g.id = m.group_id "
+        "JOIN {rows} r ON m.id = r.meeting_id",
+    ),
+    Source(
+        "meetings_decision",
+        ("meeting_id",),
+        "SELECT g.programme_id AS pid FROM meetings_meeting m "
+        "JOIN workinggroups_workinggroup g ON g.id = m.group_id "
+        "JOIN {rows} r ON m.id = r.meeting_id",
+    ),
+    Source("recommendations_recommendation", ("group_id",), _through_group()),
+    Source("recommendations_answer", ("recommendation_id",), _RECOMMENDATION),
+    Source("recommendations_implementationstep", ("recommendation_id",), _RECOMMENDATION),
     Source("engagement_event", ("programme_id",), _OWN),
     Source("engagement_event_visiting_communities", ("event_id",), _EVENT),
     Source("engagement_event_groups", ("event_id",), _EVENT),
@@ -196,7 +220,11 @@ def install(using=None) -> None:
     build = _postgresql if db.vendor == "postgresql" else _sqlite
     # In one transaction: a write during a deploy's migrate meets the old triggers or the new.
     with transaction.atomic(using=using), db.cursor() as cursor:
+        # A table not there (its app migrated back to before it) has no rows to watch.
+        present = set(db.introspection.table_names(cursor))
         for source in WATCHED:
+            if source.table not in present:
+                continue
             for statement in build(source):
                 cursor.execute(statement)
         if db.vendor == "sqlite":

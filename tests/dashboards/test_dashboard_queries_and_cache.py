@@ -197,8 +197,9 @@ def test_dashboard_costs_the_same_queries_for_2_groups_and_30(
     assert value(response, "meetings_held") == (1 if filtered else 4 + 28 * 16)
     assert len(response.context["data"].heatmap) == (1 if filtered else 30)
     assert large == small
-    # The figures themselves take about 15 queries; the page around them a few more.
-    assert small <= 30
+    # The figures themselves take about 17 queries (two of them the decisions' representation
+    # and the recommendations to local authorities); the page around them a few more.
+    assert small <= 32
 
 
 def test_dashboard_by_region_costs_the_same_queries_as_by_group(

@@ -442,6 +442,28 @@ VILSHANSKA_VALUES = {
     "needs_assessments": 1,
 }
 
+# The small programme records no decisions and no recommendations to local authorities: their
+# figures are worked out by hand on meetings of their own in tests/recommendations.
+NO_DECISIONS = {
+    "decisions_taken": 0,
+    "decisions_with_veterans": 0,
+    "decisions_with_youth": 0,
+    "decisions_with_idp": 0,
+    "decisions_with_women": 0,
+    "decisions_with_disability": 0,
+    "decisions_veterans_share": None,
+    "decisions_youth_share": None,
+    "recommendations_adopted": 0,
+    "recommendations_sent": 0,
+    "recommendations_answered_in_time": 0,
+    "recommendations_overdue": 0,
+    "recommendations_accepted": 0,
+    "recommendations_partly_accepted": 0,
+    "recommendations_implemented": 0,
+}
+for _values in (WHOLE_VALUES, H2_2023_VALUES, VILSHANSKA_VALUES):
+    _values.update(NO_DECISIONS)
+
 STATE = {"H": HELD, "M": MISSED, "-": NOT_EXPECTED}
 
 

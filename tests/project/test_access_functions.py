@@ -59,6 +59,12 @@ from participation.access import (
     access_public_programme,
     access_published_plan,
 )
+from recommendations.access import (
+    access_answer_document,
+    access_group_recommendations,
+    access_programme_recommendations,
+    access_recommendation,
+)
 from safetyplans.access import (
     access_document,
     access_plan,
@@ -467,6 +473,45 @@ CASES = {
         {(): row("ok 404 404 404 404 404 ok")},
     ),
 }
+
+
+def make_recommendation(w):
+    from meetings.models import Decision
+    from recommendations.models import Answer, Recommendation
+    from tests.factories import OrganisationFactory
+
+    meeting = MeetingFactory(group=w.group, status="held")
+    recommendation = Recommendation.objects.create(
+        group=w.group, meeting=meeting, decision=Decision.objects.create(meeting=meeting, text="D"),
+        title="R", text="T", addressee=OrganisationFactory(kind="police"),
+    )  # fmt: skip
+    Answer.objects.create(
+        recommendation=recommendation, outcome="accepted", received_on="2024-01-01"
+    )
+    return recommendation
+
+
+# A group's recommendations are its leader's and the coordinators'; donors get figures only.
+CASES["access_recommendation"] = (
+    access_recommendation,
+    lambda w: (make_recommendation(w).pk,),
+    {(): row("ok ok 404 404 404 404 ok"), ("manage",): row("ok ok 404 404 404 404 ok")},
+)
+CASES["access_answer_document"] = (
+    access_answer_document,
+    lambda w: (make_recommendation(w).answer.pk,),
+    {(): row("ok ok 404 404 404 404 ok")},
+)
+CASES["access_group_recommendations"] = (
+    access_group_recommendations,
+    lambda w: (w.group.pk,),
+    {(): row("ok ok 404 404 403 404 ok")},
+)
+CASES["access_programme_recommendations"] = (
+    access_programme_recommendations,
+    lambda w: (w.programme.pk,),
+    {(): row("ok 403 404 403 403 404 ok")},
+)
 CASES["access_offline_pages"] = (
     access_offline_pages,
     lambda w: (),
