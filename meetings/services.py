@@ -386,12 +386,7 @@ def meeting_log(
         for pk, count in guests.items()
         if count
     )
-    meeting.decisions.all().delete()
-    Decision.objects.bulk_create(
-        Decision(meeting=meeting, position=index, text=text)
-        for index, text in enumerate(clean_text(text) for text in decisions)
-        if text
-    )
+    _keep_decisions(meeting, [text for text in map(clean_text, decisions) if text])
     for action in new_actions:
         owner = action["owner"]
         if owner.pk not in members:
@@ -626,3 +621,30 @@ def _sheet_pdf(group: WorkingGroup, members) -> bytes:
         },
     )
     return html_to_pdf(html)
+
+
+def _keep_decisions(meeting: Meeting, texts: list[str]) -> None:
+    """The meeting's decisions become `texts`, in order, keeping the rows (and what cites
+    them: plan actions, recommendations) of decisions that stay: an unchanged text keeps its
+    decision wherever it moves; an edited one takes the place of a changed decision in order;
+    only decisions no longer there are deleted."""
+    existing = list(meeting.decisions.order_by("position", "pk"))
+    by_text: dict[str, list[Decision]] = {}
+    for decision in existing:
+        by_text.setdefault(decision.text, []).append(decision)
+    kept: list[Decision | None] = [
+        by_text[text].pop(0) if by_text.get(text) else None for text in texts
+    ]
+    spare = [d for d in existing if d.text in by_text and d in by_text[d.text]]
+    changed, created = [], []
+    for position, (text, decision) in enumerate(zip(texts, kept, strict=True)):
+        if decision is None and spare:
+            decision = spare.pop(0)
+        if decision is None:
+            created.append(Decision(meeting=meeting, position=position, text=text))
+        elif (decision.position, decision.text) != (position, text):
+            decision.position, decision.text = position, text
+            changed.append(decision)
+    Decision.objects.filter(pk__in=[d.pk for d in spare]).delete()
+    Decision.objects.bulk_update(changed, ["position", "text"])
+    Decision.objects.bulk_create(created)

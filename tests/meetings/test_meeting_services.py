@@ -325,6 +325,29 @@ def test_log_records_attendance_guests_minutes_decisions_and_actions(met, leader
     )
 
 
+def test_logging_again_keeps_the_decisions_that_stay_and_what_cites_them(met, leader):
+    """Plan actions and recommendations cite decisions: correcting the record (a decision
+    moved, one reworded, one dropped, one added) must not cut those links."""
+    log(met, by=leader, decisions=["Звернутися до ОВА", "Провести толоку", "Скликати збори"])
+    appeal, cleanup, assembly = met.decisions.order_by("position")
+    log(
+        met,
+        by=leader,
+        new_actions=[],
+        decisions=["Провести толоку", "Звернутися до ОВА письмово", "Полагодити ліхтарі"],
+    )
+    after = list(met.decisions.order_by("position"))
+    assert [d.text for d in after] == [
+        "Провести толоку", "Звернутися до ОВА письмово", "Полагодити ліхтарі",
+    ]  # fmt: skip
+    assert after[0].pk == cleanup.pk  # unchanged text: the same decision, moved
+    assert after[1].pk == appeal.pk  # reworded in its place: the same decision
+    assert after[2].pk == assembly.pk  # the third changed too: takes the third's place
+    log(met, by=leader, new_actions=[], decisions=["Провести толоку"])
+    assert list(met.decisions.values_list("pk", flat=True)) == [cleanup.pk]
+    assert not Decision.objects.filter(pk__in=[appeal.pk, assembly.pk]).exists()
+
+
 def test_members_on_the_day_are_those_whose_attendance_is_recorded(met):
     MembershipFactory(group=met.group, joined_on=timezone.localdate())  # joined since
     day = timezone.localtime(met.starts_at).date()
