@@ -63,7 +63,7 @@ def test_a_record_filled_offline_is_sent_once_and_a_conflict_keeps_the_text(
     page.locator("input[name=login]").fill("leader@cohesion.example")
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
     page.locator("main button[type=submit]").click()
-    page.wait_for_url("**/groups/")
+    page.wait_for_url("**/groups/", timeout=60_000)
     # One visit: the worker keeps the leader's pages, the record form among them.
     expect(page.locator("html[data-offline=ready]")).to_be_attached(timeout=30_000)
     meeting = Meeting.objects.get(status=Meeting.Status.PLANNED, starts_at__lt=time_now())
@@ -146,7 +146,9 @@ def test_a_record_filled_offline_is_sent_once_and_a_conflict_keeps_the_text(
     page.locator(".navbar-toggler").click()
     page.locator(".navbar .dropdown-toggle").click()
     page.locator("form[action$='/accounts/logout/'] button").click()
-    page.wait_for_url(lambda url: "/record/" not in url)
+    # Clearing caches, IndexedDB and the worker, then the response's Clear-Site-Data: slow
+    # on a loaded machine (CI runs two suites side by side on two cores).
+    page.wait_for_url(lambda url: "/record/" not in url, timeout=90_000)
     page.wait_for_load_state("networkidle")
     kept = page.evaluate(KEPT)
     assert not [url for url in kept["urls"] if "/groups/" in url or "/meetings/" in url], kept

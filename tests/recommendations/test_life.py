@@ -3,9 +3,11 @@ meeting, sent, no answer by the deadline, answered, implemented; the programme's
 the stage at each step."""
 
 import datetime
+import html
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from dashboards.indicators import Period
 from recommendations.models import Recommendation, Stage
@@ -148,7 +150,9 @@ def test_a_recommendation_cannot_be_sent_in_the_future_or_answered_before_sendin
         reverse("recommendations:send", args=[recommendation.pk]), {"sent_on": "2024-03-12"}
     )
     assert response.status_code == 400
-    assert "cannot be in the future" in response.text
+    with translation.override("uk"):  # the leader reads the site in Ukrainian
+        refusal = translation.gettext("The day it was sent cannot be in the future.")
+    assert refusal in html.unescape(response.text)
     response = client.post(
         reverse("recommendations:answer", args=[recommendation.pk]),
         {"outcome": "accepted", "received_on": "2024-03-09"},
