@@ -41,8 +41,8 @@ class Migration(migrations.Migration):
                 ('source_action', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='measure', to='safetyplans.action', verbose_name='from the plan action')),
             ],
             options={
-                'verbose_name': 'measure',
-                'verbose_name_plural': 'measures',
+                'verbose_name': 'library measure',
+                'verbose_name_plural': 'library measures',
                 'ordering': ['-created_at', '-pk'],
             },
         ),

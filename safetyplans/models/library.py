@@ -81,8 +81,8 @@ class Measure(models.Model):
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("measure")
-        verbose_name_plural = _("measures")
+        verbose_name = _("library measure")
+        verbose_name_plural = _("library measures")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
