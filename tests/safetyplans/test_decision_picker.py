@@ -5,6 +5,8 @@ types, or the form's Find button without a script), always from the plan's own g
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cohesion import clock
@@ -157,3 +159,22 @@ def test_another_groups_decision_cannot_be_chosen(as_user, leader, version, prio
     assert response.status_code == 200
     assert "decisions" in response.context["form"].errors
     assert not Action.objects.exists()
+
+
+def test_the_action_form_costs_the_same_queries_with_5_and_60_decisions(
+    as_user, leader, version, group
+):
+    client = as_user(leader)
+    url = reverse("safetyplans:action_add", args=[version.plan_id, version.number])
+    meeting = held_on(group, datetime.date(2024, 1, 10))
+    for i in range(5):
+        Decision.objects.create(meeting=meeting, text=f"Рішення {i}")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(55):
+        Decision.objects.create(meeting=meeting, text=f"Ще рішення {i}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(response.context["form"].fields["decisions"].widget.decisions) == 20
+    assert len(many) == len(few)
