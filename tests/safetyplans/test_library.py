@@ -410,3 +410,16 @@ def test_the_library_search_answers_htmx_with_the_list_alone(as_user, leader, me
     assert "safetyplans/_measure_list.html" in names
     assert "safetyplans/library.html" not in names
     assert [m.pk for m in response.context["page"]] == [measure.pk]
+
+
+def test_the_approved_plan_offers_its_actions_to_the_library_to_coordinators_only(
+    as_user, coordinator, leader, donor, approved_action
+):
+    plan_url = approved_action.version.plan.get_absolute_url()
+    assert create_url(approved_action) in as_user(coordinator).get(plan_url).text
+    for user in (leader, donor):
+        assert create_url(approved_action) not in as_user(user).get(plan_url).text
+    measure = make_measure(approved_action)
+    page = as_user(coordinator).get(plan_url).text
+    assert reverse("safetyplans:measure", args=[measure.pk]) in page
+    assert create_url(approved_action) not in page
