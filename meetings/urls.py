@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import protocol_views, unsubscribe, views
+from meetings import followup_views, protocol_views, unsubscribe, views
 
 app_name = "meetings"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("meetings/<int:pk>/call-off/", views.meeting_call_off_view, name="call_off"),
     path("meetings/<int:pk>/record/", views.meeting_log_view, name="log"),
+    path("meetings/<int:pk>/plan-progress/", followup_views.plan_progress, name="plan_progress"),
     path("meetings/<int:pk>/agenda/", views.agenda_add, name="agenda_add"),
     path("agenda/<int:pk>/remove/", views.agenda_remove, name="agenda_remove"),
     path("meetings/<int:pk>/prereads/", views.preread_upload, name="preread_upload"),

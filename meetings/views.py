@@ -31,6 +31,7 @@ from meetings.access import (
     access_preread,
     follows_reminders,
 )
+from meetings.followup_views import plan_progress_panel
 from meetings.forms import (
     ActionRedateForm,
     ActionStatusForm,
@@ -76,6 +77,7 @@ from meetings.services import (
 from meetings.services import (
     attendance_sheet as sheet_of,
 )
+from safetyplans.selectors import decisions_with_followups
 from workinggroups.access import access_group, manages
 from workinggroups.models import WorkingGroup
 
@@ -158,7 +160,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "manages": may_manage,
         "agenda": meeting.agenda_items.select_related("action_item__owner__person"),
-        "decisions": meeting.decisions.all(),
+        # Each with the plan actions it fed (templates/meetings/_decision_followups.html).
+        "decisions": decisions_with_followups(meeting, request.user, drafts=may_manage),
         "attendance_counts": dict(
             meeting.attendance.values_list("status").annotate(n=Count("pk")).order_by()
         ),
@@ -177,6 +180,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if meeting.status == Meeting.Status.HELD:
             context.update(protocol_panel(meeting))
+            context.update(plan_progress_panel(meeting))
     return render(request, "meetings/meeting_detail.html", context)
 
 

@@ -14,6 +14,7 @@ from cohesion.access import access_function
 from safetyplans.models import (
     Action,
     ActionTracking,
+    Measure,
     PlanDocument,
     PlanVersion,
     Priority,
@@ -78,7 +79,7 @@ def access_version(
     return version
 
 
-def _item(model, user, pk: int, manage: bool):
+def _item(model, user, pk: int, manage: bool, coordinate: bool = False):
     item = get_object_or_404(
         model.objects.filter(version__plan__in=SafetyPlan.objects.visible_to(user)).select_related(
             "version__plan__group__programme", "version__plan__group__community"
@@ -86,7 +87,7 @@ def _item(model, user, pk: int, manage: bool):
         pk=pk,
     )
     plan = item.version.plan
-    _check(user, plan.group, manage=manage, coordinate=False)
+    _check(user, plan.group, manage=manage, coordinate=coordinate)
     if not may_see_drafts(user, plan.group) and item.version.status not in PlanVersion.FROZEN:
         raise Http404  # drafts are not there for donors, as in access_version
     return item
@@ -99,9 +100,10 @@ def access_priority(user, pk: int, *, manage: bool = False) -> Priority:
 
 
 @access_function
-def access_plan_action(user, pk: int, *, manage: bool = False) -> Action:
-    """An action of a visible plan (404 otherwise); `manage` needs a drafter (403)."""
-    return _item(Action, user, pk, manage)
+def access_plan_action(user, pk: int, *, manage: bool = False, coordinate: bool = False) -> Action:
+    """An action of a visible plan (404 otherwise); `manage` needs a drafter, `coordinate` a
+    coordinator of the programme (403)."""
+    return _item(Action, user, pk, manage, coordinate)
 
 
 @access_function
@@ -128,3 +130,20 @@ def access_document(user, pk: int) -> PlanDocument:
         ).select_related("version__plan"),
         pk=pk,
     )
+
+
+def may_add_measures(user, programme_id: int) -> bool:
+    """The programme's coordinators write up its approved actions as measures of the library."""
+    return user_roles(user).coordinates(programme_id)
+
+
+@access_function
+def access_measure(user, pk: int, *, manage: bool = False) -> Measure:
+    """A measure of the library, for whoever holds a role in its programme (404 otherwise);
+    `manage` (editing it) needs a coordinator of that programme (403)."""
+    measure = get_object_or_404(
+        Measure.objects.visible_to(user).select_related("programme", "community"), pk=pk
+    )
+    if manage and not may_add_measures(user, measure.programme_id):
+        raise PermissionDenied
+    return measure

@@ -5,6 +5,7 @@ from safetyplans.models import (
     Action,
     ActionTracking,
     ActionUpdate,
+    Measure,
     PlanDocument,
     PlanVersion,
     Priority,
@@ -86,13 +87,15 @@ class ActionAdmin(FrozenReadOnly, base.ModelAdmin):
     list_display = ["activity", "version", "starts_on", "ends_on", "budget_uah"]
     list_filter = ["version__status", "funding_source"]
     search_fields = ["activity"]
-    raw_id_fields = ["version", "priority", "responsible", "partners", "decisions"]
+    raw_id_fields = [
+        "version", "priority", "responsible", "partners", "decisions", "copied_from",
+    ]  # fmt: skip
 
 
 class ActionUpdateInline(base.TabularInline):
     model = ActionUpdate
     extra = 0
-    raw_id_fields = ["recorded_by"]
+    raw_id_fields = ["recorded_by", "meeting"]
 
 
 @admin.register(ActionTracking)
@@ -109,3 +112,20 @@ class PlanDocumentAdmin(base.ModelAdmin):
     list_filter = ["status", "language"]
     raw_id_fields = ["version"]
     readonly_fields = ["file", "sha256", "size", "rendered_at", "started_at", "error"]
+
+
+@admin.register(Measure)
+class MeasureAdmin(base.ModelAdmin):
+    """Coordinators write measures on the site (services.measure_create and _update keep the
+    search text); here administrators read them and remove one that should not be there."""
+
+    list_display = ["activity", "category", "community", "programme", "created_at"]
+    list_filter = ["category", "programme"]
+    search_fields = ["activity"]
+    list_select_related = ["community", "programme"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -17,12 +17,21 @@ from cohesion import clock
 from safetyplans.models import (
     Action,
     ActionTracking,
+<<<<<<< HEAD
     PlanVersion,
     Priority,
     ReviewRound,
     SafetyPlan,
 )
 from safetyplans.snapshots import restore
+=======
+    ActionUpdate,
+    Measure,
+    PlanVersion,
+    Priority,
+    SafetyPlan,
+)
+>>>>>>> i19-decisions
 
 
 @dataclass
@@ -49,9 +58,9 @@ class VersionContent:
 
 
 def _actions(version: PlanVersion, *, tracking: bool):
-    queryset = version.actions.select_related("responsible", "priority").prefetch_related(
-        "partners", Prefetch("decisions", queryset=_decisions())
-    )
+    queryset = version.actions.select_related(
+        "responsible", "priority", "copied_from__community", "copied_from__programme", "measure"
+    ).prefetch_related("partners", Prefetch("decisions", queryset=_decisions()))
     if tracking:
         queryset = queryset.select_related("tracking")
     return queryset.order_by("priority__position", "position", "pk")
@@ -60,7 +69,7 @@ def _actions(version: PlanVersion, *, tracking: bool):
 def _decisions():
     from meetings.models import Decision
 
-    return Decision.objects.select_related("meeting")
+    return Decision.objects.select_related("meeting__group")
 
 
 def version_content(version: PlanVersion, *, today=None) -> VersionContent:
@@ -108,6 +117,106 @@ def progress_of(trackings, *, overdue_on: datetime.date | None) -> Progress:
     # Halves round up, as the overview's floatformat does, so both pages show the same.
     result.percent = int(sum(counted) / len(counted) + 0.5) if counted else 0
     return result
+
+
+# --- decisions and the plan actions they fed ---------------------------------------------------
+
+
+def followups_prefetch(user, *, drafts: bool) -> Prefetch:
+    """For a list of meeting decisions: the plan actions each fed (`decision.followup_actions`),
+    with their plan, version and progress, in one query. Donors (`drafts` False) see only the
+    actions of approved and superseded versions, as on the plan's pages."""
+    actions = Action.objects.filter(version__plan__in=SafetyPlan.objects.visible_to(user))
+    if not drafts:
+        actions = actions.filter(version__status__in=PlanVersion.FROZEN)
+    actions = actions.select_related("version__plan__group__community", "tracking").order_by(
+        "version__plan__period_start", "version__plan_id", "-version__number", "position", "pk"
+    )
+    return Prefetch("plan_actions", queryset=actions, to_attr="followup_actions")
+
+
+def newest_per_action(actions) -> list:
+    """One row per plan action across its versions (an action revised into a new version is the
+    same action): the newest version's."""
+    seen, kept = set(), []
+    for action in actions:  # ordered newest version first within each plan
+        if (action.version.plan_id, action.key) not in seen:
+            seen.add((action.version.plan_id, action.key))
+            kept.append(action)
+    return kept
+
+
+def decisions_with_followups(meeting, user, *, drafts: bool) -> list:
+    """The meeting's decisions in order, each with `followups`: the plan actions it fed."""
+    decisions = list(meeting.decisions.prefetch_related(followups_prefetch(user, drafts=drafts)))
+    for decision in decisions:
+        decision.followups = newest_per_action(decision.followup_actions)
+    return decisions
+
+
+# A group takes dozens of decisions a year: the picker shows a few at a time, found by search.
+DECISION_OPTIONS_MAX = 20
+
+
+def decisions_matching(
+    decisions,
+    *,
+    text: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    keep=(),
+) -> list:
+    """Of `decisions` (one group's, newest first), the ones chosen already (`keep`, ids) and
+    then at most DECISION_OPTIONS_MAX more that hold `text` and were taken between the dates."""
+    found = decisions
+    if text:
+        found = found.filter(text__icontains=text)
+    if since:
+        found = found.filter(meeting__starts_at__gte=clock.start_of(since))
+    if until:
+        found = found.filter(
+            meeting__starts_at__lt=clock.start_of(until + datetime.timedelta(days=1))
+        )
+    keep = {int(pk) for pk in keep if str(pk).isdecimal()}
+    chosen = list(decisions.filter(pk__in=keep)) if keep else []
+    more = list(found.exclude(pk__in=keep)[:DECISION_OPTIONS_MAX])
+    return chosen + more
+
+
+# --- progress reported at meetings -----------------------------------------------------------
+
+
+def trackings_in_force(group):
+    """The actions of the group's plans in force, by plan and order: what a meeting may report
+    progress on."""
+    return (
+        ActionTracking.objects.filter(
+            plan__group=group, action__version__status=PlanVersion.Status.APPROVED
+        )
+        .select_related("action__priority", "plan")
+        .order_by("plan__period_start", "action__priority__position", "action__position", "pk")
+    )
+
+
+def progress_reported_at(meeting):
+    """The progress updates reported at the meeting, with their actions."""
+    return (
+        ActionUpdate.objects.filter(meeting=meeting)
+        .select_related("tracking__action__version", "tracking__plan", "recorded_by")
+        .order_by("recorded_at", "pk")
+    )
+
+
+# --- the library of measures -----------------------------------------------------------------
+
+
+def library(user, *, text: str = "", category: str = ""):
+    """The measures the user may see (their programmes'), matching the text and category,
+    newest first."""
+    measures = Measure.objects.visible_to(user).search(text)
+    if category:
+        measures = measures.filter(category=category)
+    return measures.select_related("programme", "community").order_by("-created_at", "-pk")
 
 
 # --- comparing versions ---------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from safetyplans import views
+from safetyplans import library_views, views
 
 app_name = "safetyplans"
 
@@ -35,6 +35,26 @@ urlpatterns = [
         name="priority_remove",
     ),
     path("actions/<int:pk>/remove/", views.item_remove, {"kind": "action"}, name="action_remove"),
+    path(
+        "plans/<int:pk>/v<int:number>/decisions/",
+        views.decision_options,
+        name="decision_options",
+    ),
+    # The library of measures.
+    path("measures/", library_views.library, name="library"),
+    path("measures/<int:pk>/", library_views.measure_detail, name="measure"),
+    path("measures/<int:pk>/edit/", library_views.measure_edit, name="measure_edit"),
+    path("actions/<int:pk>/measure/", library_views.measure_create, name="measure_create"),
+    path(
+        "plans/<int:pk>/v<int:number>/library/",
+        library_views.library,
+        name="version_library",
+    ),
+    path(
+        "plans/<int:pk>/v<int:number>/library/<int:measure>/",
+        views.measure_copy,
+        name="measure_copy",
+    ),
     path("progress/<int:pk>/", views.action_track, name="track"),
     path("plan-pdfs/<int:pk>/", views.document_download, name="document"),
     path("plan-pdfs/<int:pk>/status/", views.document_status, name="document_status"),

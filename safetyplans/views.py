@@ -23,6 +23,7 @@ from communities.access import access_programme
 from safetyplans import services
 from safetyplans.access import (
     access_document,
+    access_measure,
     access_plan,
     access_plan_action,
     access_priority,
@@ -37,11 +38,13 @@ from safetyplans.forms import (
     ActionForm,
     ApproveForm,
     ContextForm,
+    DecisionSearchForm,
     PlanForm,
     PriorityForm,
     ReturnForm,
     TrackForm,
 )
+from safetyplans.forms import decision_options as decision_options_of
 from safetyplans.models import (
     Action,
     PlanVersion,
@@ -49,8 +52,13 @@ from safetyplans.models import (
     SafetyPlan,
 )
 from safetyplans.selectors import (
+<<<<<<< HEAD
     changes_since_review,
+=======
+    DECISION_OPTIONS_MAX,
+>>>>>>> i19-decisions
     compare,
+    decisions_matching,
     edited_item,
     overview_rows,
     previous_version,
@@ -211,10 +219,14 @@ def context_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "safetyplans/context_form.html", context, status=status)
 
 
-def _item_form(request, *, form, version, item, save, theirs_model, template_title):
-    """Adding or editing a priority or an action: one flow for both."""
+def _item_form(request, *, form, version, item, save, theirs_model, template_title, measure=None):
+    """Adding or editing a priority or an action: one flow for both. The decision picker's
+    Find button (without a script) shows the form again with what it found, saving nothing."""
     theirs, status = None, 200
-    if request.method == "POST" and form.is_valid():
+    finding = request.method == "POST" and "find_decisions" in request.POST
+    if finding:
+        form.errors.clear()  # shown again to go on filling in, not judged yet
+    elif request.method == "POST" and form.is_valid():
         try:
             saved = save(form.cleaned_data)
         except services.EditConflict as conflict:
@@ -237,6 +249,7 @@ def _item_form(request, *, form, version, item, save, theirs_model, template_tit
         "item": item,
         "theirs": theirs,
         "title": template_title,
+        "measure": measure,
     }
     return render(request, "safetyplans/item_form.html", context, status=status)
 
@@ -334,6 +347,55 @@ def action_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         theirs_model=Action,
         template_title=pgettext("safety plan", "New action"),
     )
+
+
+def measure_copy(request: HttpRequest, pk: int, number: int, measure: int) -> HttpResponse:
+    """A measure of the library copied into a draft: the action form filled in from it, under
+    the priority the drafter chooses; the action keeps the measure it came from."""
+    version = access_version(request.user, pk, number, manage=True)
+    source = access_measure(request.user, measure)
+    if not version.is_editable and request.method != "POST":
+        return _refuse_frozen(request, version)
+    initial = {
+        **services.action_initial_from(measure=source, version=version),
+        "priority": request.GET.get("priority"),
+    }
+    form = ActionForm(request.POST or None, version=version, initial=initial)
+    return _item_form(
+        request,
+        form=form,
+        version=version,
+        item=None,
+        save=lambda data: services.action_add(
+            version=version,
+            by=request.user,
+            copied_from=source,
+            **_fields(data, skip=("revision", "partners", "decisions")),
+            partners=list(data["partners"]),
+            decisions=list(data["decisions"]),
+        ),
+        theirs_model=Action,
+        template_title=_("Copy a measure into the plan"),
+        measure=source,
+    )
+
+
+def decision_options(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The decision picker's options (HTMX, or a plain GET): the plan's group's decisions that
+    match, at most DECISION_OPTIONS_MAX, those already ticked kept ticked."""
+    version = access_version(request.user, pk, number, manage=True)
+    chosen = request.GET.getlist("decisions")
+    found = decisions_matching(
+        services.decisions_of(version.plan.group),
+        **DecisionSearchForm(request.GET).terms(),
+        keep=chosen,
+    )
+    context = {
+        "options": decision_options_of(found, chosen),
+        "name": "decisions",
+        "limit": DECISION_OPTIONS_MAX,
+    }
+    return render(request, "safetyplans/_decision_options.html", context)
 
 
 def action_edit(request: HttpRequest, pk: int, number: int, item: int) -> HttpResponse:

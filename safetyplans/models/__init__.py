@@ -5,6 +5,7 @@ One module per concept; all models are here."""
 
 from safetyplans.models.content import Action, FrozenGuardMixin, Priority, risk_level
 from safetyplans.models.documents import PlanDocument
+from safetyplans.models.library import Measure, MeasureQuerySet
 from safetyplans.models.plans import (
     FrozenPlanError,
     PlanVersion,
@@ -21,6 +22,8 @@ __all__ = [
     "ActionUpdate",
     "FrozenGuardMixin",
     "FrozenPlanError",
+    "Measure",
+    "MeasureQuerySet",
     "PlanDocument",
     "PlanVersion",
     "Priority",

@@ -182,6 +182,15 @@ class Action(FrozenGuardMixin, models.Model):
         related_name="plan_actions",
         verbose_name=_("from meeting decisions"),
     )
+    # The library measure this action was copied from, kept through revisions.
+    copied_from = models.ForeignKey(
+        "safetyplans.Measure",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("copied from the measure"),
+    )
     revision = models.PositiveIntegerField(default=0, editable=False)
 
     history = HistoricalRecords(excluded_fields=["key", "revision", "position"])

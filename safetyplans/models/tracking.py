@@ -89,6 +89,15 @@ class ActionUpdate(models.Model):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
+    # The working group meeting at which the progress was reported, if it was.
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="plan_progress",
+        verbose_name=_("reported at the meeting"),
+    )
 
     class Meta:
         verbose_name = _("progress update")

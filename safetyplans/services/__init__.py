@@ -25,6 +25,13 @@ from safetyplans.services.implementation import (
     document_request,
     document_store,
 )
+from safetyplans.services.library import (
+    MEASURE_FIELDS,
+    action_initial_from,
+    measure_create,
+    measure_initial,
+    measure_update,
+)
 from safetyplans.services.workflow import (
     check_decision_file,
     plan_delete,
@@ -38,9 +45,11 @@ from safetyplans.services.workflow import (
 __all__ = [
     "ACTION_FIELDS",
     "MAX_PLAN_YEARS",
+    "MEASURE_FIELDS",
     "PRIORITY_FIELDS",
     "EditConflict",
     "action_add",
+    "action_initial_from",
     "action_remove",
     "action_track",
     "action_update",
@@ -48,6 +57,9 @@ __all__ = [
     "decisions_of",
     "document_request",
     "document_store",
+    "measure_create",
+    "measure_initial",
+    "measure_update",
     "plan_create",
     "plan_delete",
     "plan_revise",

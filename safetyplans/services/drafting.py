@@ -146,7 +146,7 @@ PRIORITY_FIELDS = (
 )  # fmt: skip
 ACTION_FIELDS = (
     "priority", "activity", "responsible", "responsible_other", "partners_other", "starts_on",
-    "ends_on", "budget_uah", "funding_source", "indicator",
+    "ends_on", "budget_uah", "funding_source", "indicator", "copied_from",
 )  # fmt: skip
 
 

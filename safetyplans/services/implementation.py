@@ -13,7 +13,7 @@ from accounts.models import User
 from cohesion import clock
 from cohesion.broker import dispatch_on_commit
 from cohesion.text import clean_text
-from meetings.models import Decision
+from meetings.models import Decision, Meeting
 from safetyplans.models import (
     ActionTracking,
     ActionUpdate,
@@ -36,15 +36,23 @@ def action_track(
     progress: int,
     note: str = "",
     on: datetime.date | None = None,
+    meeting: Meeting | None = None,
     by: User | None = None,
 ) -> ActionUpdate:
-    """A dated progress update of an approved action, kept apart from the frozen plan."""
-    on = on or clock.today()
+    """A dated progress update of an approved action, kept apart from the frozen plan; one
+    reported at a meeting is the meeting's group's own action, dated the day of the meeting."""
     fresh = (
         ActionTracking.objects.select_for_update()
-        .select_related("action__version")
+        .select_related("action__version", "plan")
         .get(pk=tracking.pk)
     )
+    if meeting is not None:
+        if meeting.group_id != fresh.plan.group_id:
+            raise ValidationError(_("Choose an action of this group's plan."))
+        if meeting.status != Meeting.Status.HELD:
+            raise ValidationError(_("Progress is reported at a meeting that was held."))
+        on = on or clock.day_of(meeting.starts_at)
+    on = on or clock.today()
     if fresh.action.version.status != Status.APPROVED:
         raise ValidationError(_("Only the actions of the plan in force are followed."))
     if status not in ActionTracking.Status.values:
@@ -59,7 +67,7 @@ def action_track(
         raise ValidationError({"progress": _("An action not started has no progress yet.")})
     update = ActionUpdate.objects.create(
         tracking=fresh, on=on, status=status, progress=progress, note=clean_text(note),
-        recorded_by=by,
+        recorded_by=by, meeting=meeting,
     )  # fmt: skip
     # The latest dated update is the action's state; an older date only adds to the history.
     if fresh.updated_on is None or on >= fresh.updated_on:

@@ -250,7 +250,11 @@ def plan_revise(*, plan: SafetyPlan, by: User | None = None) -> PlanVersion:
         )  # fmt: skip
         priorities[old_pk] = copy
     Priority.objects.bulk_create(priorities.values())
-    actions = list(source.actions.prefetch_related("partners", "decisions"))
+    actions = list(
+        source.actions.select_related("responsible", "copied_from").prefetch_related(
+            "partners", "decisions"
+        )
+    )
     copies = [
         Action(
             version=draft,

@@ -428,6 +428,7 @@ def test_writes_list_covers_every_meetings_url():
     posts |= {"feed_renew", "send_agenda", "protocol_request", "signed_protocol_upload"}
     elsewhere = {"unsubscribe"}  # reached from reminder emails: tested with the reminders
     elsewhere |= {"attendance_sheet"}  # who may take it: test_attendance_sheet
+    elsewhere |= {"plan_progress"}  # who may report it: test_decision_followups
     assert {pattern.name for pattern in urlpatterns} - elsewhere == reads | posts
     assert posts == set(WRITES)
 

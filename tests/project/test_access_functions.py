@@ -67,13 +67,14 @@ from recommendations.access import (
 )
 from safetyplans.access import (
     access_document,
+    access_measure,
     access_plan,
     access_plan_action,
     access_priority,
     access_tracking,
     access_version,
 )
-from safetyplans.models import Action, ActionTracking, PlanDocument, Priority
+from safetyplans.models import Action, ActionTracking, Measure, PlanDocument, Priority
 from tests.factories import (
     ActionItemFactory,
     AgendaItemFactory,
@@ -185,6 +186,19 @@ def make_draft_plan(w):
 def make_approved_plan(w):
     plan, _version = plan_in_state("approved", group=w.group)
     return plan
+
+
+def make_measure(w):
+    action = Action.objects.get(version__plan=make_approved_plan(w))
+    return Measure.objects.create(
+        source_action=action,
+        programme=w.programme,
+        community=w.group.community,
+        category="street_lighting",
+        activity=action.activity,
+        indicator=action.indicator,
+        result="Виконано",
+    )
 
 
 def make_youth_leader(w):
@@ -329,6 +343,18 @@ CASES = {
         access_plan_action,
         lambda w: (Action.objects.get(version__plan=make_draft_plan(w)).pk,),
         {(): row("ok ok 404 404 404 404 ok"), ("manage",): row("ok ok 404 404 403 404 ok")},
+    ),
+    "access_plan_action (approved)": (
+        access_plan_action,
+        lambda w: (Action.objects.get(version__plan=make_approved_plan(w)).pk,),
+        # Writing an approved action up as a measure of the library: coordinators only.
+        {(): row("ok ok 404 404 ok 404 ok"), ("coordinate",): row("ok 403 404 404 403 404 ok")},
+    ),
+    "access_measure": (
+        access_measure,
+        lambda w: (make_measure(w).pk,),
+        # Everyone with a role in its programme reads it; its coordinators edit it.
+        {(): row("ok ok 404 ok ok 404 ok"), ("manage",): row("ok 403 404 403 403 404 ok")},
     ),
     "access_tracking": (
         access_tracking,
