@@ -17,21 +17,14 @@ from cohesion import clock
 from safetyplans.models import (
     Action,
     ActionTracking,
-<<<<<<< HEAD
+    ActionUpdate,
+    Measure,
     PlanVersion,
     Priority,
     ReviewRound,
     SafetyPlan,
 )
 from safetyplans.snapshots import restore
-=======
-    ActionUpdate,
-    Measure,
-    PlanVersion,
-    Priority,
-    SafetyPlan,
-)
->>>>>>> i19-decisions
 
 
 @dataclass

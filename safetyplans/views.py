@@ -52,11 +52,8 @@ from safetyplans.models import (
     SafetyPlan,
 )
 from safetyplans.selectors import (
-<<<<<<< HEAD
-    changes_since_review,
-=======
     DECISION_OPTIONS_MAX,
->>>>>>> i19-decisions
+    changes_since_review,
     compare,
     decisions_matching,
     edited_item,
