@@ -50,6 +50,7 @@ from demo.programmes import (
     ensure_programme,
     set_targets,
 )
+from demo.recommendations import seed_recommendations
 from demo.running import seed_public_site
 from workinggroups.models import GroupStatusChange, WorkingGroup
 from workinggroups.services import (
@@ -192,6 +193,12 @@ def seed_demo() -> list[tuple[DemoAccount, str | None]]:
                     by=coordinator,
                 )
     seed_engagement(zhytomyr, kherson, coordinator)
+    for programme, region in ((zhytomyr, "zt"), (kherson, "ks")):
+        bodies = {
+            "police": organisations[f"police_{region}"],
+            "ses": organisations[f"ses_{region}"],
+        }
+        seed_recommendations(programme, bodies, coordinator)
     _complete(zhytomyr, kherson, pryazovia, coordinator)
     for code, (latitude, longitude) in COORDINATES.items():
         Community.objects.filter(katotth_code=code, latitude__isnull=True).update(

@@ -97,7 +97,7 @@ class AnswerForm(CleanForm):
 class StepForm(CleanForm):
     on = forms.DateField(label=_("Date"), widget=DateInput())
     text = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 2}))
-    status = forms.ChoiceField(label=_("Implementation"), choices=Implementation.choices)
+    status = forms.ChoiceField(label=_("How far it is implemented"), choices=Implementation.choices)
 
 
 class RecommendationFilterForm(CleanForm):

@@ -11,7 +11,6 @@ from playwright.sync_api import Page, expect
 from cohesion import clock
 from communities.models import Programme
 from demo.data import DEMO_PASSWORD
-from demo.seed import seed_demo as run_seed_demo
 from participation.models import Application
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 from workinggroups.models import Membership, Person
@@ -19,13 +18,6 @@ from workinggroups.models import Membership, Person
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NAME = "Ганна Петрівна Заявниця"
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    run_seed_demo()
-    settings.DEBUG = False
 
 
 def test_visitor_applies_in_ukrainian_and_a_coordinator_accepts(

@@ -7,18 +7,10 @@ from playwright.sync_api import Page, expect
 
 from communities.models import Programme
 from demo.data import DEMO_PASSWORD
-from demo.seed import seed_demo as run_seed_demo
 from tests.e2e.test_sign_in_journey import sign_in
 from workinggroups.models import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    run_seed_demo()
-    settings.DEBUG = False
 
 
 def test_donor_sees_the_charts_and_downloads_the_indicator_table(

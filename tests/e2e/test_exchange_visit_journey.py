@@ -8,20 +8,12 @@ from playwright.sync_api import Page, expect
 
 from communities.models import Community, Programme
 from demo.data import DEMO_PASSWORD
-from demo.seed import seed_demo as run_seed_demo
 from engagement.models import Event, Participant
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HOST, GUEST = "Новоборівська", "Семенівська"
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    run_seed_demo()
-    settings.DEBUG = False
 
 
 def test_coordinator_records_an_exchange_visit_with_people_from_two_communities(

@@ -6,17 +6,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from demo.data import DEMO_PASSWORD
-from demo.seed import seed_demo as run_seed_demo
 from meetings.models import Attendance, Meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    run_seed_demo()
-    settings.DEBUG = False
 
 
 @pytest.fixture

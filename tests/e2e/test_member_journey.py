@@ -4,19 +4,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from demo.data import DEMO_PASSWORD
-from demo.seed import seed_demo as run_seed_demo
 from workinggroups.models import Membership
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    run_seed_demo()
-    settings.DEBUG = False
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 from demo.data import DEMO_PASSWORD
 from meetings.models import ActionItem, Meeting
 from meetings.services import meeting_log, members_on
-from tests.e2e.test_meeting_journey import demo  # noqa: F401  fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,7 +55,7 @@ def wait_until(condition, seconds=20):
 def test_a_record_filled_offline_is_sent_once_and_a_conflict_keeps_the_text(
     phone,
     live_server,
-    demo,  # noqa: F811
+    demo,
 ):
     page = phone.new_page()
     page.goto(f"{live_server.url}/accounts/login/")

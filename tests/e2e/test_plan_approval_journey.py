@@ -22,7 +22,6 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from demo.data import DEMO_PASSWORD
-from demo.seed import seed_demo as run_seed_demo
 from safetyplans.models import PlanDocument, PlanVersion, SafetyPlan
 from tests.e2e.test_sign_in_journey import current_code, give_totp, sign_in
 from tests.meetings.test_celery_integration import BROKER_URL
@@ -35,13 +34,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True
-    run_seed_demo()
-    settings.DEBUG = False
 
 
 @pytest.fixture

@@ -11,16 +11,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import User
 from demo.data import DEMO_PASSWORD
-from demo.seed import seed_demo as run_seed_demo
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def demo(settings):
-    settings.DEBUG = True  # demo accounts get their printed password only in DEBUG
-    run_seed_demo()
-    settings.DEBUG = False
 
 
 def current_code(secret: str) -> str:
