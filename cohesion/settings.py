@@ -137,10 +137,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # in-memory database: with that, the live server's threads share the test's one
     # connection, and two requests at once (the offline outbox sends a record twice on
     # purpose) interleaved their transactions on it until SQLite stalled. One file per
-    # checkout, so that two checkouts' suites can run side by side.
+    # checkout and database, so that two suites can run side by side (another DATABASE_URL).
     _shm = Path("/dev/shm")
     _test_dir = _shm if _shm.is_dir() and os.access(_shm, os.W_OK) else BASE_DIR
-    _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]
+    _source = f"{BASE_DIR}:{DATABASES['default']['NAME']}"
+    _checkout = hashlib.sha256(_source.encode()).hexdigest()[:10]
     DATABASES["default"].setdefault("TEST", {})
     DATABASES["default"]["TEST"].setdefault(
         "NAME", str(_test_dir / f"cohesion-test-{_checkout}.sqlite3")
