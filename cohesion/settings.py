@@ -345,6 +345,9 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Cohesion] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Cohesion"
+# A code typed as its 30 s step ends reaches the server in the next: accept the step before
+# and after, as RFC 6238 advises for network delay (leaders sign in on slow phones).
+MFA_TOTP_TOLERANCE = 1
 # Coordinators and administrators must have TOTP before they see any data. The zero-setup demo
 # may switch this off (make run does, and says so); production keeps the default.
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
