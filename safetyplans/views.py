@@ -327,23 +327,7 @@ def action_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     version = access_version(request.user, pk, number, manage=True)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
-    initial = {"priority": request.GET.get("priority")}
-    form = ActionForm(request.POST or None, version=version, initial=initial)
-    return _item_form(
-        request,
-        form=form,
-        version=version,
-        item=None,
-        save=lambda data: services.action_add(
-            version=version,
-            by=request.user,
-            **_fields(data, skip=("revision", "partners", "decisions")),
-            partners=list(data["partners"]),
-            decisions=list(data["decisions"]),
-        ),
-        theirs_model=Action,
-        template_title=pgettext("safety plan", "New action"),
-    )
+    return _new_action(request, version, {}, title=pgettext("safety plan", "New action"))
 
 
 def measure_copy(request: HttpRequest, pk: int, number: int, measure: int) -> HttpResponse:
@@ -353,10 +337,15 @@ def measure_copy(request: HttpRequest, pk: int, number: int, measure: int) -> Ht
     source = access_measure(request.user, measure)
     if not version.is_editable and request.method != "POST":
         return _refuse_frozen(request, version)
-    initial = {
-        **services.action_initial_from(measure=source, version=version),
-        "priority": request.GET.get("priority"),
-    }
+    initial = services.action_initial_from(measure=source, version=version)
+    return _new_action(
+        request, version, initial, title=_("Copy a measure into the plan"), measure=source
+    )
+
+
+def _new_action(request, version, initial, *, title, measure=None) -> HttpResponse:
+    """The form of an action added to `version` (from a measure of the library, if given)."""
+    initial = {**initial, "priority": request.GET.get("priority")}
     form = ActionForm(request.POST or None, version=version, initial=initial)
     return _item_form(
         request,
@@ -366,14 +355,14 @@ def measure_copy(request: HttpRequest, pk: int, number: int, measure: int) -> Ht
         save=lambda data: services.action_add(
             version=version,
             by=request.user,
-            copied_from=source,
+            copied_from=measure,
             **_fields(data, skip=("revision", "partners", "decisions")),
             partners=list(data["partners"]),
             decisions=list(data["decisions"]),
         ),
         theirs_model=Action,
-        template_title=_("Copy a measure into the plan"),
-        measure=source,
+        template_title=title,
+        measure=measure,
     )
 
 
