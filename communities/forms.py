@@ -47,6 +47,7 @@ class ProgrammeForm(ClosedWithinPeriod, CleanModelForm):
             "required_categories",
             "is_public",
             "publishes_plans",
+            "iati_identifier",
         ]
         widgets = {
             "start_date": DateInput(),
@@ -97,7 +98,17 @@ class OrganisationForm(CleanModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name_uk", "name_en", "short_name", "kind", "community", "website", "description"]
+        fields = [
+            "name_uk",
+            "name_en",
+            "short_name",
+            "kind",
+            "community",
+            "website",
+            "description",
+            "iati_identifier",
+            "iati_type",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, communities, **kwargs):

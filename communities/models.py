@@ -1,5 +1,6 @@
 import datetime
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +21,14 @@ def search_key(text: str) -> str:
     for apostrophe in "’ʼ`‘":
         text = text.replace(apostrophe, "'")
     return text.casefold()
+
+
+# IATI identifiers may not hold spaces or the characters "/", "&", "|" and "?" (IATI Standard
+# 2.03, "Organisation identifiers" and "Activity identifiers").
+iati_identifier_validator = RegexValidator(
+    r"^[^\s/&|?]+$",
+    _("An IATI identifier has no spaces and none of the characters / & | ?"),
+)
 
 
 class ReferenceQuerySet(models.QuerySet):
@@ -213,6 +222,24 @@ class OrganisationQuerySet(ReferenceQuerySet):
         )
 
 
+class IatiOrganisationType(models.TextChoices):
+    """The IATI OrganisationType codelist (IATI Standard 2.03)."""
+
+    GOVERNMENT = "10", _("Government")
+    LOCAL_GOVERNMENT = "11", _("Local government")
+    OTHER_PUBLIC_SECTOR = "15", _("Other public sector")
+    INTERNATIONAL_NGO = "21", _("International NGO")
+    NATIONAL_NGO = "22", _("National NGO")
+    REGIONAL_NGO = "23", _("Regional NGO")
+    PARTNER_COUNTRY_NGO = "24", _("Partner country based NGO")
+    PUBLIC_PRIVATE_PARTNERSHIP = "30", _("Public private partnership")
+    MULTILATERAL = "40", _("Multilateral")
+    FOUNDATION = "60", _("Foundation")
+    PRIVATE_SECTOR = "70", _("Private sector")
+    ACADEMIC = "80", _("Academic, training and research")
+    OTHER = "90", _("Other")
+
+
 class Organisation(BilingualNameMixin, models.Model):
     """A body that takes part in or funds the work: a council, the police, a donor, a CSO."""
 
@@ -247,6 +274,24 @@ class Organisation(BilingualNameMixin, models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
+    # What the IATI files of the programmes it implements or funds need (dashboards.iati):
+    # left blank until someone who knows them fills them in, never made up.
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=100,
+        blank=True,
+        validators=[iati_identifier_validator],
+        help_text=_(
+            "As registered with IATI, for example XM-DAC-41114 or UA-EDR-12345678 "
+            "(the registration agency's prefix, then the number)."
+        ),
+    )
+    iati_type = models.CharField(
+        _("IATI organisation type"),
+        max_length=2,
+        choices=IatiOrganisationType.choices,
+        blank=True,
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -376,6 +421,16 @@ class Programme(models.Model):
         help_text=_("The programme's last day, when it closed before its end date."),
     )
     closure_reason = models.CharField(_("why it closed early"), max_length=500, blank=True)
+    iati_identifier = models.CharField(
+        _("IATI activity identifier"),
+        max_length=150,
+        blank=True,
+        validators=[iati_identifier_validator],
+        help_text=_(
+            "The implementing partner's IATI organisation identifier, a hyphen, then the "
+            "partner's own code for the programme. Needed for the IATI file."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = ProgrammeQuerySet.as_manager()
@@ -389,6 +444,12 @@ class Programme(models.Model):
                 condition=Q(end_date__gte=models.F("start_date")),
                 name="programme_period_ordered",
                 violation_error_message=_("The programme cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["iati_identifier"],
+                condition=~Q(iati_identifier=""),
+                name="programme_unique_iati_identifier",
+                violation_error_message=_("Another programme has this IATI activity identifier."),
             ),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True)
