@@ -12,10 +12,11 @@ from dashboards.models import Export
 
 
 @access_function
-def access_dashboard(user, pk: int, *, manage: bool = False):
+def access_dashboard(user, pk: int, *, manage: bool = False, select=()):
     """The programme whose progress the user follows: 404 for a programme they have no part
-    in, 403 for one they only lead a group of; `manage` (targets) needs a coordinator."""
-    programme = access_programme(user, pk, manage=manage)
+    in, 403 for one they only lead a group of; `manage` (targets) needs a coordinator.
+    `select` names related rows to load with it."""
+    programme = access_programme(user, pk, manage=manage, select=select)
     if not follows_progress(user, programme):
         raise PermissionDenied
     return programme

@@ -11,6 +11,7 @@ urlpatterns = [
     path("programmes/<int:pk>/exports/", views.exports, name="exports"),
     path("programmes/<int:pk>/comments/", views.comments, name="comments"),
     path("programmes/<int:pk>/iptt/", views.tracking_table, name="iptt"),
+    path("programmes/<int:pk>/iati.xml", views.iati_file, name="iati"),
     path("exports/<int:pk>/", views.export_download, name="export_download"),
     path("exports/<int:pk>/status/", views.export_status, name="export_status"),
     path("exports/<int:pk>/retry/", views.export_retry, name="export_retry"),

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from cohesion import clock
 from cohesion.storage import private_file_response
-from dashboards import iptt, page, services
+from communities.access import manages_programme
+from dashboards import iati, iptt, page, services
 from dashboards.access import access_dashboard, access_export, protected_for
 from dashboards.forms import CommentsForm, ExportForm, PeriodForm, TargetsForm
 from dashboards.indicators import Period
@@ -63,6 +64,21 @@ def tracking_table(request: HttpRequest, pk: int) -> HttpResponse:
         "every_indicator": "all" in request.GET,
     }
     return render(request, "dashboards/iptt.html", context)
+
+
+def iati_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The programme's IATI activity file: exact figures for its coordinators, protected for
+    donors (dashboards.iati); a page naming what to fill in while identifiers are missing."""
+    programme = access_dashboard(request.user, pk, select=["implementing_partner"])
+    missing = iati.missing(programme)
+    if missing:
+        context = {
+            "programme": programme,
+            "missing": missing,
+            "manages": manages_programme(request.user, programme),
+        }
+        return render(request, "dashboards/iati_missing.html", context, status=409)
+    return iati.download(programme, protected=protected_for(request.user, programme))
 
 
 def comments(request: HttpRequest, pk: int) -> HttpResponse:

@@ -60,6 +60,34 @@ def ensure_organisation(name_uk, name_en, kind, community=None) -> Organisation:
     return organisation
 
 
+# IATI identifiers. The real donors' and UNDP's are the ones they publish under (XM-DAC- and
+# their OECD DAC code); the demo's own partners are made up, and say so ("DEMO"), as is each
+# programme's code after its partner's identifier.
+IATI_ORGANISATIONS = {
+    "modern_format": ("UA-EDR-DEMO0001", "22"),
+    "union": ("UA-EDR-DEMO0002", "22"),
+    "netherlands": ("XM-DAC-7", "10"),
+    "denmark": ("XM-DAC-3", "10"),
+    "undp": ("XM-DAC-41114", "40"),
+}
+
+
+def set_iati_identifiers(organisations: dict, programmes: dict) -> None:
+    """Gives the demo's organisations and programmes (by code) the IATI identifiers their
+    IATI files need, where none is set."""
+    for key, (identifier, kind) in IATI_ORGANISATIONS.items():
+        Organisation.objects.filter(pk=organisations[key].pk, iati_identifier="").update(
+            iati_identifier=identifier, iati_type=kind
+        )
+    for code, programme in programmes.items():
+        partner_identifier = IATI_ORGANISATIONS[
+            next(k for k, o in organisations.items() if o.pk == programme.implementing_partner_id)
+        ][0]
+        Programme.objects.filter(pk=programme.pk, iati_identifier="").update(
+            iati_identifier=f"{partner_identifier}-{code}"
+        )
+
+
 def ensure_programme(
     *, title_uk, title_en, summary_uk, summary_en, partner, start, end, donors, partners, required
 ) -> Programme:

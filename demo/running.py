@@ -13,7 +13,7 @@ from demo.data import ADMINISTRATION_WORD, CHORNOBAIVKA, KHERSON_COMMUNITIES, RU
 from demo.groups import active_group
 from demo.meetings import seed_group_meetings
 from demo.plans import seed_running_plan
-from demo.programmes import assign, enrol, ensure_programme, set_targets
+from demo.programmes import assign, enrol, ensure_programme, set_iati_identifiers, set_targets
 from meetings.models import ActionItem, Meeting, Reminder
 from meetings.reminders import recipient
 from meetings.services import meeting_schedule, propose_next
@@ -54,6 +54,15 @@ def seed_public_site(zhytomyr, kherson, pryazovia, organisations, categories, co
         ],
     )
     Programme.objects.filter(pk=running.pk).update(is_public=True)
+    set_iati_identifiers(
+        organisations,
+        {
+            "ZHYTOMYR-2020": zhytomyr,
+            "KHERSON-2023": kherson,
+            "PRYAZOVIA-2021": pryazovia,
+            "KHERSON-PHASE2": running,
+        },
+    )
     enrol(
         running, [c for c in KHERSON_COMMUNITIES if c[0] in RUNNING_COMMUNITIES],
         ADMINISTRATION_WORD,

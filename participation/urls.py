@@ -8,6 +8,7 @@ urlpatterns = [
     path("p/", views.programmes, name="programmes"),
     path("p/privacy/", views.privacy, name="privacy"),
     path("p/<int:pk>/", views.programme, name="programme"),
+    path("p/<int:pk>/iati.xml", views.iati_file, name="iati"),
     path("p/<int:pk>/apply/", views.apply, name="apply"),
     path("p/<int:pk>/thanks/", views.thanks, name="thanks"),
     path("p/plans/<int:pk>.pdf", views.plan_pdf, name="plan_pdf"),

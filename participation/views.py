@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -25,6 +25,7 @@ from cohesion.storage import private_file_response
 from communities.access import access_programme
 from communities.models import Programme
 from dashboards import cache as dashboard_cache
+from dashboards import iati
 from participation import services, throttle
 from participation.access import (
     access_application,
@@ -78,6 +79,7 @@ def programme(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         **public_activity(programme, clock.today()),
         "open": services.programme_open(programme),
+        "iati_published": not iati.missing(programme),
         # Any change to the programme's records (a group's outcome, say) renews the fragment.
         "cache_version": dashboard_cache.version(programme.pk),
     }
@@ -165,6 +167,16 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
 def thanks(request: HttpRequest, pk: int) -> HttpResponse:
     programme = access_public_programme(pk)
     return render(request, "public/thanks.html", {"programme": programme})
+
+
+@login_not_required
+def iati_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """A public programme's IATI activity file, for anyone: small counts protected as for
+    donors. Not there (404) until its IATI identifiers are filled in."""
+    programme = access_public_programme(pk)
+    if iati.missing(programme):
+        raise Http404
+    return _public(iati.download(programme, protected=True))
 
 
 @login_not_required
