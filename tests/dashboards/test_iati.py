@@ -351,3 +351,60 @@ def test_the_files_queries_do_not_grow_with_its_communities(in_2025):
         return len(queries)
 
     assert count(1) == count(8)
+
+
+def test_coordinator_fills_in_the_identifiers_and_the_file_is_made(
+    in_2025, programme, coordinator, as_user
+):
+    client = as_user(coordinator)
+    partner = programme.implementing_partner
+    response = client.post(
+        reverse("communities:organisation_edit", args=[partner.pk]),
+        {
+            "name_uk": partner.name_uk,
+            "name_en": partner.name_en,
+            "kind": partner.kind,
+            "iati_identifier": PARTNER_ID,
+            "iati_type": "22",
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(
+        reverse("communities:programme_edit", args=[programme.pk]),
+        {
+            "title_uk": programme.title_uk,
+            "title_en": programme.title_en,
+            "implementing_partner": partner.pk,
+            "start_date": "2023-01-01",
+            "end_date": "2024-12-31",
+            "iati_identifier": f"{PARTNER_ID}-P9",
+        },
+    )
+    assert response.status_code == 302
+
+    response = client.get(reverse("dashboards:iati", args=[programme.pk]))
+
+    assert response.status_code == 200
+    assert parse(response.content).findtext(".//iati-identifier") == f"{PARTNER_ID}-P9"
+
+
+def test_two_programmes_cannot_share_an_activity_identifier(
+    programme, other_programme, coordinator, as_user
+):
+    ready(other_programme, code="P1")
+    partner = programme.implementing_partner
+    response = as_user(coordinator).post(
+        reverse("communities:programme_edit", args=[programme.pk]),
+        {
+            "title_uk": "Нова назва",
+            "title_en": programme.title_en,
+            "implementing_partner": partner.pk,
+            "start_date": "2023-01-01",
+            "end_date": "2024-12-31",
+            "iati_identifier": f"{PARTNER_ID}-P1",
+        },
+    )
+
+    assert response.status_code == 200
+    programme.refresh_from_db()
+    assert (programme.title_uk, programme.iati_identifier) != ("Нова назва", f"{PARTNER_ID}-P1")
