@@ -45,6 +45,8 @@ def api_token_revoke(*, token: ApiToken) -> None:
 def api_token_authenticate(secret: str) -> ApiToken | None:
     """The usable token with this secret, its holder active (None otherwise). One query, and
     an update of last_used_at when the last one is older than LAST_USED_RESOLUTION."""
+    if not secret:
+        return None
     now = clock.now()
     token = (
         ApiToken.objects.usable(now)
