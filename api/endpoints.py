@@ -72,7 +72,9 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 
-ERRORS = {401: schemas.ErrorOut, 403: schemas.ErrorOut, 404: schemas.ErrorOut}
+# Refusals: no usable token (401), a programme the holder only takes part in without this
+# right (403), one they hold no role in (404), the token's rate limit reached (429).
+ERRORS = {code: schemas.ErrorOut for code in (401, 403, 404, 429)}
 
 
 @api.exception_handler(PermissionDenied)
@@ -85,7 +87,11 @@ def invalid_filter(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
-@api.get("/programmes", response=list[schemas.ProgrammeOut], tags=["programmes"])
+@api.get(
+    "/programmes",
+    response={200: list[schemas.ProgrammeOut], 401: schemas.ErrorOut, 429: schemas.ErrorOut},
+    tags=["programmes"],
+)
 @paginate(Pages)
 def programmes(request):
     """The programmes the token's holder has a role in."""
