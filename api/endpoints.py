@@ -147,6 +147,48 @@ def indicators(
     )
 
 
+def _topic(name: str, only: tuple[str, ...], summary: str):
+    """An endpoint giving the dashboard's figures of one topic, filtered as /indicators is."""
+
+    def figures_of(
+        request,
+        programme_id: int,
+        start: datetime.date | None = None,
+        end: datetime.date | None = None,
+        community: int | None = None,
+    ):
+        return selectors.indicators(
+            request.auth.user, programme_id, start=start, end=end, community=community, only=only
+        )
+
+    figures_of.__name__ = name.replace("-", "_")
+    figures_of.__doc__ = summary
+    api.get(
+        f"/programmes/{{programme_id}}/{name}",
+        response={200: schemas.IndicatorsOut, 400: schemas.ErrorOut, **ERRORS},
+        tags=["figures"],
+    )(figures_of)
+
+
+_topic(
+    "safety-plans",
+    selectors.SAFETY_PLANS,
+    "Safety plans approved and in preparation, plan actions done and overdue: the dashboard's "
+    "figures for the period.",
+)
+_topic(
+    "events",
+    selectors.EVENTS,
+    "Trainings and exchange visits held and their participants, as counts.",
+)
+_topic(
+    "recommendations",
+    selectors.RECOMMENDATIONS,
+    "Recommendations to local authorities adopted, sent, answered, accepted and implemented, "
+    "as counts.",
+)
+
+
 @api.get(
     "/programmes/{programme_id}/iptt",
     response={200: schemas.TrackingTableOut, **ERRORS},

@@ -93,8 +93,23 @@ def period_for(programme, start: datetime.date | None, end: datetime.date | None
     return Period(start, end)
 
 
-def indicators(user, programme_pk: int, *, start=None, end=None, community: int | None = None):
-    """The dashboard's indicators for the period and community, as the user sees them there."""
+# The figures of each topic endpoint: the dashboard's own indicators, by code.
+EVENTS = ("trainings", "exchange_visits", "event_participants")
+RECOMMENDATIONS = ("recommendations_",)
+SAFETY_PLANS = ("plans_", "plan_actions_")
+
+
+def indicators(
+    user,
+    programme_pk: int,
+    *,
+    start=None,
+    end=None,
+    community: int | None = None,
+    only: tuple[str, ...] = (),
+):
+    """The dashboard's indicators for the period and community, as the user sees them there
+    (`only`: those whose code starts with one of these)."""
     programme = access_dashboard(user, programme_pk)
     today = clock.today()
     period = period_for(programme, start, end, today=today)
@@ -119,6 +134,7 @@ def indicators(user, programme_pk: int, *, start=None, end=None, community: int 
         }
         for section, section_rows in indicator_rows(data, targets, protected=protected)
         for row in section_rows
+        if not only or row.indicator.code.startswith(only)
     ]
     return {
         "programme": programme.pk,

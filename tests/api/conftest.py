@@ -21,6 +21,9 @@ ENDPOINTS = [
     "/programmes/{programme_id}/indicators",
     "/programmes/{programme_id}/iptt",
     "/programmes/{programme_id}/members",
+    "/programmes/{programme_id}/safety-plans",
+    "/programmes/{programme_id}/events",
+    "/programmes/{programme_id}/recommendations",
 ]
 
 

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 
 # Expected status by endpoint, in ENDPOINTS order.
 EXPECTED = {
-    "coordinator": [200, 200, 200, 200, 200, 200],
-    "leader": [200, 200, 200, 403, 403, 403],
-    "donor": [200, 200, 200, 200, 200, 403],
-    "other_donor": [200, 404, 404, 404, 404, 404],
-    "other_coordinator": [200, 404, 404, 404, 404, 404],
-    "anonymous": [401, 401, 401, 401, 401, 401],
+    "coordinator": [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "leader": [200, 200, 200, 403, 403, 403, 403, 403, 403],
+    "donor": [200, 200, 200, 200, 200, 403, 200, 200, 200],
+    "other_donor": [200] + [404] * 8,
+    "other_coordinator": [200] + [404] * 8,
+    "anonymous": [401] * 9,
 }
 
 
