@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cohesion import clock
+from cohesion.forms import CleanForm
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(CleanForm):
     name = forms.CharField(
         label=_("Name"),
         max_length=100,
