@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "activity",
     "offline",
     "recommendations",
+    "api",
     "demo",
 ]
 
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     # Records who made each change kept by django-simple-history.
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.middleware.RequireStaffMFAMiddleware",
+    "api.middleware.ApiRequestLogMiddleware",
 ]
 
 ROOT_URLCONF = "cohesion.urls"
@@ -492,3 +494,10 @@ LOGGING = {
 
 # The address people reach the site at, for links in emails sent outside a request.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+
+# The read API (/api/v1/): requests a personal token may make, per token. An aggregator that
+# pulls every programme's figures once a night needs a few hundred; the limit keeps a runaway
+# script from taking the site's two workers.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/h")
+API_PAGE_SIZE = 100

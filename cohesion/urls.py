@@ -3,6 +3,7 @@ from allauth.account.views import logout
 from django.contrib import admin
 from django.urls import include, path
 
+from api.urls import api_urlpatterns
 from cohesion import views
 from offline import views as offline_views
 
@@ -33,6 +34,8 @@ urlpatterns = [
     path("", include("participation.urls")),
     path("", include("activity.urls")),
     path("", include("recommendations.urls")),
+    path("", include("api.urls")),
+    *api_urlpatterns,
 ]
 
 handler400 = "cohesion.views.bad_request"

@@ -20,6 +20,8 @@ from accounts.access import (
 from accounts.models import Role
 from accounts.services import InvitationUnusable, invitation_create
 from activity.access import access_activity
+from api.access import access_api_token
+from api.services import api_token_create
 from cohesion.access import REGISTRY
 from communities.access import (
     access_community,
@@ -543,6 +545,12 @@ CASES["access_offline_pages"] = (
     lambda w: (),
     # Only leaders' phones keep pages, each their own group's (tests/offline).
     {(): row("404 ok 404 ok 404 404 404")},
+)
+# A personal API token is its holder's alone (the admin included gets 404).
+CASES["access_api_token"] = (
+    access_api_token,
+    lambda w: (api_token_create(user=w.coordinator, name="M&E")[0].pk,),
+    {(): row("ok 404 404 404 404 404 404")},
 )
 # Access by a key anyone may hold (a public page, a private link): tested apart below.
 BY_KEY = {
