@@ -7,6 +7,7 @@ import re
 
 import openpyxl
 import pytest
+from django.urls import reverse
 
 from dashboards.models import Export
 from tests.dashboards import test_exports as base
@@ -126,3 +127,13 @@ def test_the_pcode_is_exported_beside_the_katotth_code_and_left_blank_where_none
         assert codes["Андрушівська"] == ["UA1804001", andrushivka.katotth_code], kind
         berdychiv = world.working_groups.get(community__name_uk="Бердичівська").community
         assert codes["Бердичівська"] == ["", berdychiv.katotth_code], kind
+
+
+def test_the_exports_page_offers_the_hashtags_and_says_which_export_has_them(
+    as_user, coordinator, world, django_capture_on_commit_callbacks
+):
+    client = as_user(coordinator)
+    export_rows(client, world, django_capture_on_commit_callbacks, hxl="on")
+    page = client.get(reverse("dashboards:exports", args=[world.pk])).text
+    assert 'name="hxl"' in page
+    assert "with HXL hashtags" in page
