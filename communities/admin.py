@@ -17,23 +17,29 @@ from communities.models import (
 
 @admin.register(Region)
 class RegionAdmin(base.ModelAdmin):
-    list_display = ["code", "name_uk", "name_en", "kind"]
-    search_fields = ["code", "name_uk", "name_en"]
+    list_display = ["code", "pcode", "name_uk", "name_en", "kind"]
+    search_fields = ["code", "pcode", "name_uk", "name_en"]
+    # P-codes come only from OCHA's table (manage.py load_pcodes), never typed.
+    readonly_fields = ["pcode"]
 
 
 @admin.register(Raion)
 class RaionAdmin(base.ModelAdmin):
-    list_display = ["code", "name_uk", "name_en", "region"]
+    list_display = ["code", "pcode", "name_uk", "name_en", "region"]
     list_filter = ["region"]
-    search_fields = ["code", "name_uk", "name_en"]
+    search_fields = ["code", "pcode", "name_uk", "name_en"]
+    readonly_fields = ["pcode"]
     list_select_related = ["region"]
 
 
 @admin.register(Community)
 class CommunityAdmin(base.ModelAdmin):
-    list_display = ["name_uk", "name_en", "katotth_code", "region", "kind", "status", "population"]
+    list_display = [
+        "name_uk", "name_en", "katotth_code", "pcode", "region", "kind", "status", "population",
+    ]  # fmt: skip
     list_filter = ["status", "kind", "region"]
-    search_fields = ["name_uk", "name_en", "katotth_code"]
+    search_fields = ["name_uk", "name_en", "katotth_code", "pcode"]
+    readonly_fields = ["pcode"]
     list_select_related = ["region"]
     autocomplete_fields = ["region", "raion"]
 

@@ -49,6 +49,9 @@ class Region(BilingualNameMixin, models.Model):
     name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, db_collation=UKRAINIAN)
     name_en = models.CharField(_("name (English)"), max_length=200, db_collation=ENGLISH)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices, default=Kind.OBLAST)
+    # OCHA's P-code (COD-AB) for the same unit, loaded from the table an administrator
+    # downloads (manage.py load_pcodes); blank until then, never worked out from the KATOTTH code.
+    pcode = models.CharField(_("P-code"), max_length=20, blank=True, default="")
 
     objects = ReferenceQuerySet.as_manager()
 
@@ -67,6 +70,9 @@ class Raion(BilingualNameMixin, models.Model):
     code = models.CharField(_("KATOTTH code"), max_length=19, unique=True)
     name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, db_collation=UKRAINIAN)
     name_en = models.CharField(_("name (English)"), max_length=200, db_collation=ENGLISH)
+    # OCHA's P-code (COD-AB) for the same unit, loaded from the table an administrator
+    # downloads (manage.py load_pcodes); blank until then, never worked out from the KATOTTH code.
+    pcode = models.CharField(_("P-code"), max_length=20, blank=True, default="")
 
     objects = ReferenceQuerySet.as_manager()
 
@@ -125,6 +131,13 @@ class Community(BilingualNameMixin, models.Model):
     katotth_code = models.CharField(
         _("KATOTTH code"), max_length=19, unique=True, null=True, blank=True
     )
+    pcode = models.CharField(
+        _("P-code"),
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_("OCHA's code for the community (COD-AB), loaded from OCHA's table."),
+    )
     name_uk = models.CharField(_("name (Ukrainian)"), max_length=200, db_collation=UKRAINIAN)
     name_en = models.CharField(_("name (English)"), max_length=200, db_collation=ENGLISH)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, blank=True)
@@ -152,6 +165,12 @@ class Community(BilingualNameMixin, models.Model):
         ordering = ["region__code", "name_uk"]
         indexes = [models.Index(fields=["status"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["pcode"],
+                condition=~Q(pcode=""),
+                name="community_unique_pcode",
+                violation_error_message=_("Another community has this P-code."),
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="community_latitude_range",
@@ -174,7 +193,9 @@ class Community(BilingualNameMixin, models.Model):
         return reverse("communities:community_detail", args=[self.pk])
 
     def build_search_text(self) -> str:
-        return search_key(f"{self.name_uk} | {self.name_en} | {self.katotth_code or ''}")
+        return search_key(
+            f"{self.name_uk} | {self.name_en} | {self.katotth_code or ''} | {self.pcode}"
+        )
 
     @property
     def full_name(self) -> str:

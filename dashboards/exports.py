@@ -37,6 +37,8 @@ DISTINCT = ["participants", "women", "youth"]
 def columns() -> list[tuple[str, str]]:
     return [
         ("community", _("Community")),
+        ("pcode", _("P-code")),
+        ("katotth", _("KATOTTH code")),
         ("month", _("Month")),
         ("meetings_expected", _("Meetings expected")),
         ("meetings_held", _("Meetings held")),
@@ -49,12 +51,37 @@ def columns() -> list[tuple[str, str]]:
     ]
 
 
+# HXL 1.1 core hashtags and attributes (hxlstandard.org/standard/1-1final/dictionary), one a
+# column. A hromada is Ukraine's third administrative level, hence #adm3. OCHA joins tables on
+# P-codes, which HXL tags "#adm3+code"; since a selector "#adm3+code" matches any column with at
+# least those attributes, and takes the first, the P-code column comes before the KATOTTH
+# one, and each carries its own attribute (+pcode, +katotth: HXL allows attributes of one's
+# own) so that either can be asked for exactly. Counts are +num and rates +pct; the indicator
+# each column holds is an attribute of our own, in the standard's shape ([a-z][a-z0-9_]*).
+HXL = {
+    "community": "#adm3+name",
+    "pcode": "#adm3+code+pcode",
+    "katotth": "#adm3+code+katotth",
+    "month": "#date+month",
+    "meetings_expected": "#indicator+num+meetings_expected",
+    "meetings_held": "#indicator+num+meetings_held",
+    "compliance": "#indicator+pct+compliance",
+    "attendances": "#indicator+num+attendances",
+    "participants": "#indicator+num+people",
+    "women": "#indicator+num+people+f",
+    "youth": "#indicator+num+people+youth",
+    "event_attendances": "#indicator+num+event_attendances",
+}
+
+
 @dataclass
 class Table:
     header: list[str]
     rows: list[list]
     # What the marks mean, printed under a protected table.
     notes: list[str] = field(default_factory=list)
+    # HXL hashtags, one a column; written under the header only when the export asks for them.
+    tags: list[str] = field(default_factory=list)
 
 
 def _month_key(value) -> datetime.date:
@@ -208,7 +235,7 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
             held = tables["meetings_held"].shown(("cell", i, j))
             expected = tables["meetings_expected"].shown(("cell", i, j))
             rows.append([
-                community.name, f"{month:%Y-%m}", expected, held, rate(held, expected),
+                *_place(community), f"{month:%Y-%m}", expected, held, rate(held, expected),
                 tables["attendances"].shown(("cell", i, j)), *people(i, j),
                 tables["event_attendances"].shown(("cell", i, j)),
             ])  # fmt: skip
@@ -217,7 +244,7 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
         held = tables["meetings_held"].shown(("row", i))
         expected = tables["meetings_expected"].shown(("row", i))
         rows.append([
-            community.name, everything, expected, held, rate(held, expected),
+            *_place(community), everything, expected, held, rate(held, expected),
             tables["attendances"].shown(("row", i)), "", "", "",
             tables["event_attendances"].shown(("row", i)),
         ])  # fmt: skip
@@ -226,19 +253,29 @@ def _rows(communities, months, data, *, protected: bool) -> Table:
         held = tables["meetings_held"].shown(("col", j))
         expected = tables["meetings_expected"].shown(("col", j))
         rows.append([
-            all_communities, f"{month:%Y-%m}", expected, held, rate(held, expected),
+            all_communities, "", "", f"{month:%Y-%m}", expected, held, rate(held, expected),
             tables["attendances"].shown(("col", j)), "", "", "",
             tables["event_attendances"].shown(("col", j)),
         ])  # fmt: skip
     held = tables["meetings_held"].shown(("grand",))
     expected = tables["meetings_expected"].shown(("grand",))
     rows.append([
-        all_communities, everything, expected, held, rate(held, expected),
+        all_communities, "", "", everything, expected, held, rate(held, expected),
         tables["attendances"].shown(("grand",)), "", "", "",
         tables["event_attendances"].shown(("grand",)),
     ])  # fmt: skip
     notes = [f"{mark} — {meaning}" for mark, meaning in legend()] if protected else []
-    return Table(header=[label for _key, label in columns()], rows=rows, notes=notes)
+    return Table(
+        header=[label for _key, label in columns()],
+        rows=rows,
+        notes=notes,
+        tags=[HXL[key] for key, _label in columns()],
+    )
+
+
+def _place(community) -> list[str]:
+    """The community's name, P-code (blank until OCHA's table is loaded) and KATOTTH code."""
+    return [community.name, community.pcode, community.katotth_code or ""]
 
 
 def grid_table(programme, period: Period) -> Table:
@@ -254,21 +291,35 @@ def grid_table(programme, period: Period) -> Table:
     grid = compliance(programme, groups, first=period.start, last=period.end)
     header = [
         _("Community"),
+        _("P-code"),
+        _("KATOTTH code"),
         *[f"{month:%Y-%m}" for month in grid.months],
         _("Monthly compliance, %"),
     ]
     rows = [
-        [row.group.community.name, *[str(LABELS.get(cell, "")) for cell in row.cells],
+        [*_place(row.group.community), *[str(LABELS.get(cell, "")) for cell in row.cells],
          "" if row.rate is None else row.rate]
         for row in grid.rows
     ]  # fmt: skip
-    return Table(header=[str(h) for h in header], rows=rows)
+    # A month's state is a status of the group's meetings; the month is an attribute of the
+    # column (an attribute starts with a letter: "+m2024_01").
+    tags = [
+        HXL["community"],
+        HXL["pcode"],
+        HXL["katotth"],
+        *[f"#status+meetings+m{month:%Y_%m}" for month in grid.months],
+        "#indicator+pct+compliance",
+    ]
+    return Table(header=[str(h) for h in header], rows=rows, tags=tags)
 
 
-def to_csv(table: Table) -> bytes:
+def to_csv(table: Table, *, hxl: bool = False) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.header)
+    if hxl:
+        # HXL's hashtag row goes directly under the header row, before the first row of data.
+        writer.writerow(table.tags)
     for row in table.rows:
         writer.writerow([defuse_formula(value) for value in row])
     if table.notes:
@@ -291,7 +342,7 @@ def sheet_title(text: str) -> str:
     return title[:SHEET_TITLE_LENGTH].strip() or "Cohesion"
 
 
-def to_xlsx(table: Table, title: str) -> bytes:
+def to_xlsx(table: Table, title: str, *, hxl: bool = False) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -301,13 +352,15 @@ def to_xlsx(table: Table, title: str) -> bytes:
     sheet.append(table.header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    if hxl:
+        sheet.append(table.tags)
     for row in table.rows:
         sheet.append([defuse_formula(value) for value in row])
     if table.notes:
         sheet.append([])
         for note in table.notes:
             sheet.append([note])
-    sheet.freeze_panes = "C2"
+    sheet.freeze_panes = "C3" if hxl else "C2"
     sheet.column_dimensions["A"].width = 28
     buffer = io.BytesIO()
     book.save(buffer)

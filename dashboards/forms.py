@@ -186,6 +186,11 @@ class ExportForm(CleanForm):
     language = forms.ChoiceField(
         label=_("Language"), choices=[("uk", "Українська"), ("en", "English")]
     )
+    hxl = forms.BooleanField(
+        label=_("HXL hashtags under the header (tables)"),
+        required=False,
+        help_text=_("A row of HXL hashtags for OCHA and the humanitarian clusters."),
+    )
 
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)

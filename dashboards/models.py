@@ -196,6 +196,9 @@ class Export(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", pgettext_lazy("export", "Failed")
 
+    # The kinds that are a plain table and can carry a row of HXL hashtags.
+    TAGGABLE = frozenset({Kind.TABLE_CSV, Kind.TABLE_XLSX, Kind.GRID_CSV})
+
     programme = models.ForeignKey(
         "communities.Programme",
         on_delete=models.CASCADE,
@@ -216,6 +219,8 @@ class Export(models.Model):
     language = models.CharField(_("language"), max_length=8, default="uk")
     # Made for a donor: counts from 1 to 4 and the cells that would reveal them are hidden.
     suppressed = models.BooleanField(_("small counts hidden"), default=True)
+    # A row of HXL hashtags under the header (hxlstandard.org), for OCHA and the clusters.
+    hxl = models.BooleanField(_("HXL hashtags"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.QUEUED
     )

@@ -145,7 +145,16 @@ def export_retry(*, export: Export, by=None) -> Export:
 
 @transaction.atomic
 def export_request(
-    *, programme, kind, start, end, community=None, language="uk", suppressed=True, by=None
+    *,
+    programme,
+    kind,
+    start,
+    end,
+    community=None,
+    language="uk",
+    suppressed=True,
+    hxl=False,
+    by=None,
 ) -> Export:
     """Queues an export, built on a worker once the request is committed."""
     from dashboards.tasks import build_export
@@ -159,6 +168,8 @@ def export_request(
         community=community,
         language=language,
         suppressed=suppressed,
+        # Only the tables take hashtags; a PDF report or the IPTT workbook ignores the choice.
+        hxl=hxl and kind in Export.TAGGABLE,
         requested_by=by,
     )
 

@@ -41,7 +41,8 @@ def build_export(export_id: int) -> str:
     try:
         with translation.override(export.language):
             if export.kind == Export.Kind.GRID_CSV:
-                content = exports.to_csv(exports.grid_table(export.programme, period))
+                table = exports.grid_table(export.programme, period)
+                content = exports.to_csv(table, hxl=export.hxl)
             elif export.kind == Export.Kind.IPTT_XLSX:
                 from dashboards import iptt
 
@@ -65,9 +66,9 @@ def build_export(export_id: int) -> str:
                     progress=lambda value: _progress(export_id, value),
                 )  # fmt: skip
                 if export.kind == Export.Kind.TABLE_CSV:
-                    content = exports.to_csv(table)
+                    content = exports.to_csv(table, hxl=export.hxl)
                 else:
-                    content = exports.to_xlsx(table, str(export.programme.title))
+                    content = exports.to_xlsx(table, str(export.programme.title), hxl=export.hxl)
         _progress(export_id, 95)
         export.file.save(f"export.{export.extension}", ContentFile(content), save=False)
         Export.objects.filter(pk=export_id).update(

@@ -154,6 +154,7 @@ def exports(request: HttpRequest, pk: int) -> HttpResponse:
                 community=data["community"],
                 language=data["language"],
                 suppressed=suppressed,
+                hxl=data["hxl"],
                 by=request.user,
             )
         except ValidationError as error:

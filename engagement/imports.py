@@ -120,20 +120,31 @@ def _load(job):
 
 
 def _community_names(event, words) -> dict[str, str]:
-    """Community names (as compared) -> pk: the event's own communities and the directory's
-    communities a word of the file names."""
+    """Community names and codes (as compared) -> pk: the event's own communities and the
+    directory's communities a word of the file names."""
     names = {}
     own = [event.host_community_id, *event.visiting_communities.values_list("pk", flat=True)]
     for community in Community.objects.filter(pk__in=own):
-        for name in (community.name_uk, community.name_en):
+        for name in _identifiers(community):
             names[_word(name)] = str(community.pk)
     wanted = set(words)
     if wanted:
-        for community in Community.objects.only("pk", "name_uk", "name_en"):
-            for name in (community.name_uk, community.name_en):
+        fields = ("pk", "name_uk", "name_en", "katotth_code", "pcode")
+        for community in Community.objects.only(*fields):
+            for name in _identifiers(community):
                 if _word(name) in wanted:
                     names.setdefault(_word(name), str(community.pk))
     return names
+
+
+def _identifiers(community) -> list[str]:
+    """What a file may call a community by: its names, its KATOTTH code or its P-code (the
+    code OCHA's and the clusters' lists carry). Codes are unique, names nearly so."""
+    return [
+        text
+        for text in (community.name_uk, community.name_en, community.katotth_code, community.pcode)
+        if text
+    ]
 
 
 def participant_words(job, event, user) -> list[CodedColumn]:

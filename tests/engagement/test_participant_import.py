@@ -10,7 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement.models import Event
-from tests.factories import EventFactory, MembershipFactory, ParticipantFactory
+from tests.factories import (
+    CommunityFactory,
+    EventFactory,
+    MembershipFactory,
+    ParticipantFactory,
+)
 from tests.workinggroups.wizard import refused, run_import
 from workinggroups.models import ImportJob, Person
 
@@ -144,3 +149,20 @@ def test_the_import_is_the_programmes_coordinators_only(
         assert as_user(user).get(url).status_code in refused_with
         assert as_user(user).post(url, {"file": sheet(group)}).status_code in refused_with
     assert not ImportJob.objects.exists()
+
+
+def test_a_community_may_be_given_by_its_pcode_or_its_katotth_code(
+    imp, as_user, coordinator, event, group, member
+):
+    """OCHA's and the clusters' lists name communities by P-code; the codifier by KATOTTH."""
+    by_pcode = CommunityFactory(pcode="UA1804001")
+    by_katotth = CommunityFactory()
+    file = sheet(group, **{
+        f"1975;{group.community.name_uk}": "1975;ua1804001",
+        "2002;;": f"2002;{by_katotth.katotth_code};",
+    })  # fmt: skip
+    job, _response = imp(as_user(coordinator), event, file)
+    assert job.status == ImportJob.Status.SAVED, refused(job)
+    communities = {p.person.full_name: p.community for p in event.participants.all()}
+    assert communities["Ярема Ігор"] == by_pcode
+    assert communities["Ґудзь Олена"] == by_katotth
