@@ -77,7 +77,9 @@
       const pending = Outbox ? (await Outbox.all().catch(() => [])).length : 0;
       if (pending && !window.confirm(config.signoutConfirm)) return;
       try {
-        await clearAll();
+        // A browser API that never answers must not keep anyone signed in: after a few
+        // seconds the sign-out goes on, and its response's Clear-Site-Data clears the rest.
+        await Promise.race([clearAll(), new Promise((r) => setTimeout(r, 4000))]);
       } finally {
         form.submit(); // no submit event: not caught here again
       }
