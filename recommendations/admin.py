@@ -11,8 +11,18 @@ class AnswerInline(base.StackedInline):
 
 
 class StepInline(base.TabularInline):
+    """Shown, not edited: a step recorded on the recommendation's page sets its
+    implementation (step_add); one added or changed here would leave that stale."""
+
     model = ImplementationStep
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Recommendation)
