@@ -161,7 +161,7 @@ def _topic(name: str, only: tuple[str, ...], summary: str):
             request.auth.user, programme_id, start=start, end=end, community=community, only=only
         )
 
-    figures_of.__name__ = name.replace("-", "_")
+    figures_of.__name__ = name.replace("-", "_").replace("/", "_")
     figures_of.__doc__ = summary
     api.get(
         f"/programmes/{{programme_id}}/{name}",
@@ -171,11 +171,37 @@ def _topic(name: str, only: tuple[str, ...], summary: str):
 
 
 _topic(
-    "safety-plans",
+    "safety-plans/figures",
     selectors.SAFETY_PLANS,
     "Safety plans approved and in preparation, plan actions done and overdue: the dashboard's "
     "figures for the period.",
 )
+
+
+@api.get(
+    "/programmes/{programme_id}/safety-plans",
+    response={200: list[schemas.SafetyPlanOut], **ERRORS},
+    tags=["safety plans"],
+)
+@paginate(Pages)
+def safety_plans(request, programme_id: int, community: int | None = None):
+    """The programme's safety plans the holder sees: the approved versions (with the local
+    decision that adopted each), the progress of the version in force, and, for the group's
+    leader and coordinators, the version being prepared."""
+    return selectors.safety_plans(request.auth.user, programme_id, community=community)
+
+
+@api.get(
+    "/programmes/{programme_id}/safety-plans/{plan_id}",
+    response={200: schemas.SafetyPlanDetailOut, **ERRORS},
+    tags=["safety plans"],
+)
+def safety_plan(request, programme_id: int, plan_id: int):
+    """One safety plan, with the priorities and actions of its version in force and how each
+    action is going."""
+    return selectors.safety_plan(request.auth.user, programme_id, plan_id)
+
+
 _topic(
     "events",
     selectors.EVENTS,

@@ -7,7 +7,8 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
+from django.http import Http404
 
 from accounts.roles import user_roles
 from cohesion import clock
@@ -18,6 +19,8 @@ from dashboards.access import access_dashboard, protected_for
 from dashboards.cache import figures
 from dashboards.indicators import Period
 from dashboards.presenters import indicator_rows
+from safetyplans.models import PlanVersion
+from safetyplans.selectors import programme_plans, version_content
 from workinggroups.models import GroupStatusChange, Membership, WorkingGroup
 
 
@@ -65,6 +68,60 @@ def groups(user, programme_pk: int, *, community: int | None = None):
     if community is not None:
         rows = rows.filter(community_id=community)
     return rows
+
+
+def _plans_prefetch():
+    """Each plan's frozen versions (approved, then superseded by a later approval), oldest
+    first: what a donor may see of its history."""
+    return Prefetch(
+        "versions",
+        queryset=PlanVersion.objects.filter(status__in=PlanVersion.FROZEN).order_by("number"),
+        to_attr="frozen_versions",
+    )
+
+
+def _safety_plans(user, programme):
+    """The programme's plans the user sees, annotated as on the overview. A donor is given
+    only plans with an approved version: a first draft is not theirs to know of."""
+    return (
+        programme_plans(programme)
+        .filter(group__in=WorkingGroup.objects.visible_to(user))
+        .filter(
+            Q(approved_version__isnull=False) | Q(group__in=WorkingGroup.objects.managed_by(user))
+        )
+        .select_related("group__programme")
+        .prefetch_related(_plans_prefetch())
+        .order_by("pk")
+    )
+
+
+def safety_plans(user, programme_pk: int, *, community: int | None = None):
+    """The programme's safety plans the user sees, as the overview computes them: the
+    version in force with its approval and progress, the approved versions before it, and
+    the version in preparation for those who draft it."""
+    plans = _safety_plans(user, access_programme(user, programme_pk))
+    if community is not None:
+        plans = plans.filter(group__community_id=community)
+    return plans
+
+
+def safety_plan(user, programme_pk: int, plan_pk: int):
+    """One plan of the programme with the priorities and actions of its version in force and
+    how each action is going, as its page shows them to the user (404 for a plan the list
+    does not give them)."""
+    plan = _safety_plans(user, access_programme(user, programme_pk)).filter(pk=plan_pk).first()
+    if plan is None:
+        raise Http404
+    plan.priorities = []
+    if plan.approved_version_id:
+        version = plan.approved_version
+        version.plan = plan
+        content = version_content(version)
+        plan.priorities = content.priorities
+        for priority in plan.priorities:
+            for action in priority.action_list:
+                action.is_overdue = action.pk in content.overdue_ids
+    return plan
 
 
 def members(user, programme_pk: int, *, community: int | None = None):

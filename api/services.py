@@ -43,8 +43,11 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 
 def api_token_authenticate(secret: str) -> ApiToken | None:
-    """The usable token with this secret, its holder active (None otherwise). One query, and
-    an update of last_used_at when the last one is older than LAST_USED_RESOLUTION."""
+    """The usable token with this secret, its holder active and still allowed tokens (None
+    otherwise): staff who removed their second factor since, or were given a staff role
+    without one, are refused as the site refuses them. One query (with the holder's roles
+    and, for staff, their second factor), and an update of last_used_at when the last one is
+    older than LAST_USED_RESOLUTION."""
     if not secret:
         return None
     now = clock.now()
@@ -54,7 +57,7 @@ def api_token_authenticate(secret: str) -> ApiToken | None:
         .select_related("user")
         .first()
     )
-    if token is None:
+    if token is None or not may_create_tokens(token.user):
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

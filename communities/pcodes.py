@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -58,7 +59,8 @@ class Result:
 
 
 def read_table(path: Path) -> list[dict[str, str]]:
-    """The rows of a CSV (UTF-8, comma or semicolon) or XLSX table, by upper-cased header."""
+    """The rows of a CSV (UTF-8 or Windows-1251; comma, semicolon or tab) or XLSX table, by
+    upper-cased header."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -70,9 +72,15 @@ def read_table(path: Path) -> list[dict[str, str]]:
         finally:
             book.close()
     elif suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        # As HDX serves it (UTF-8, commas), or as Excel saves it again on a Ukrainian Windows
+        # (Windows-1251, semicolons): read as the members' import reads a list.
+        from workinggroups.imports import csv_delimiter, decode_csv
+
+        try:
+            text, _encoding = decode_csv(path.read_bytes())
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from error
+        rows = list(csv.reader(io.StringIO(text), delimiter=csv_delimiter(text)))
     else:
         raise ValueError(_("A P-code table is a .csv or .xlsx file."))
     if not rows:

@@ -52,16 +52,17 @@ def columns() -> list[tuple[str, str]]:
 
 
 # HXL 1.1 core hashtags and attributes (hxlstandard.org/standard/1-1final/dictionary), one a
-# column. A hromada is Ukraine's third administrative level, hence #adm3. OCHA joins tables on
-# P-codes, which HXL tags "#adm3+code"; since a selector "#adm3+code" matches any column with at
-# least those attributes, and takes the first, the P-code column comes before the KATOTTH
-# one, and each carries its own attribute (+pcode, +katotth: HXL allows attributes of one's
-# own) so that either can be asked for exactly. Counts are +num and rates +pct; the indicator
-# each column holds is an attribute of our own, in the standard's shape ([a-z][a-z0-9_]*).
+# column. A hromada is Ukraine's third administrative level, hence #adm3. A code's vocabulary
+# is a "+v_" attribute: OCHA's P-codes are the dictionary's +v_pcode (what "#adm3+code" means
+# when no vocabulary is given), and KATOTTH, which the dictionary does not list, gets one of
+# our own in the same shape, +v_katotth, so that either code can be asked for exactly. A
+# selector "#adm3+code" takes the first matching column, so the P-code column comes first.
+# Counts are +num and rates +pct; the indicator a column holds, and "+month" on the date, are
+# attributes of our own in the standard's shape ([a-z][a-z0-9_]*), as HXL allows.
 HXL = {
     "community": "#adm3+name",
-    "pcode": "#adm3+code+pcode",
-    "katotth": "#adm3+code+katotth",
+    "pcode": "#adm3+code+v_pcode",
+    "katotth": "#adm3+code+v_katotth",
     "month": "#date+month",
     "meetings_expected": "#indicator+num+meetings_expected",
     "meetings_held": "#indicator+num+meetings_held",

@@ -43,12 +43,13 @@ PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"  # Act
 # together. 15130 "Legal and judicial development" would fit work on the justice and police
 # institutions themselves, which these programmes do not reform.
 SECTOR_VOCABULARY, SECTOR = "1", "15220"
-# Locations: a hromada is identified by its code in the national codifier KATOTTH, which is
-# "A9, Other Country System" of GeographicVocabulary (A4 would be a whole country). Its levels:
-# 1 region (oblast), 2 raion, 3 hromada; the place is an administrative region (location
-# class 1, feature ADM3), where the activity happens (reach 1); a point given for a hromada is
-# approximate (exactness 2).
-GEOGRAPHIC_VOCABULARY = "A9"
+# Locations: IATI's GeographicVocabulary (A1-A4, G1, G2) has no entry for a national codifier
+# such as KATOTTH, nor for OCHA's P-codes, and a code from one vocabulary may not be given as
+# another's. So a hromada is told by its KATOTTH code in `location/@ref` (the reporting
+# organisation's own reference for the place) and, for readers, in its description beside its
+# P-code; no `location-id` or `administrative` element claims a vocabulary the code is not
+# from. The place is an administrative region (location class 1, feature ADM3) where the
+# activity happens (reach 1); a point given for a hromada is approximate (exactness 2).
 LOCATION_REACH_ACTIVITY, EXACTNESS_APPROXIMATE, CLASS_ADMINISTRATIVE = "1", "2", "1"
 FEATURE_ADM3 = "ADM3"
 WGS84 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -142,34 +143,24 @@ def _dates(activity, programme, today: datetime.date) -> None:
 
 
 def _location(activity, community) -> None:
-    """A community by its KATOTTH codes (region, raion, hromada): no people, only the place."""
+    """A community by its KATOTTH code (and P-code once loaded): no people, only the place."""
     location = etree.SubElement(activity, "location")
     if community.katotth_code:
         location.set("ref", community.katotth_code)
     etree.SubElement(location, "location-reach", code=LOCATION_REACH_ACTIVITY)
-    if community.katotth_code:
-        etree.SubElement(
-            location,
-            "location-id",
-            vocabulary=GEOGRAPHIC_VOCABULARY,
-            code=community.katotth_code,
-        )
-    names = {}
+    names, codes = {}, {}
     for language in LANGUAGES:
         with translation.override(language):
             names[language] = community.full_name  # "Bilozerska hromada"
+            parts = []
+            if community.katotth_code:
+                parts.append(_("KATOTTH code %(code)s") % {"code": community.katotth_code})
+            if community.pcode:
+                parts.append(_("OCHA P-code %(code)s") % {"code": community.pcode})
+            codes[language] = "; ".join(parts)
     _narratives(etree.SubElement(location, "name"), names)
-    levels = [community.region.code, community.raion.code if community.raion else None]
-    levels.append(community.katotth_code)
-    for level, code in enumerate(levels, start=1):
-        if code:
-            etree.SubElement(
-                location,
-                "administrative",
-                vocabulary=GEOGRAPHIC_VOCABULARY,
-                level=str(level),
-                code=code,
-            )
+    if any(codes.values()):
+        _narratives(etree.SubElement(location, "description"), codes)
     if community.latitude is not None and community.longitude is not None:
         point = etree.SubElement(location, "point", srsName=WGS84)
         etree.SubElement(point, "pos").text = f"{community.latitude} {community.longitude}"

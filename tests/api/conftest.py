@@ -22,6 +22,7 @@ ENDPOINTS = [
     "/programmes/{programme_id}/iptt",
     "/programmes/{programme_id}/members",
     "/programmes/{programme_id}/safety-plans",
+    "/programmes/{programme_id}/safety-plans/figures",
     "/programmes/{programme_id}/events",
     "/programmes/{programme_id}/recommendations",
 ]

@@ -128,7 +128,7 @@ def test_the_api_gives_the_iptt_pages_table(world, client, viewer):
 
 def test_a_donors_crawl_of_every_endpoint_finds_no_person(world, client):
     secret = world.tokens["donor"]
-    crawled = 0
+    crawled = details = 0
     for programme in world.programmes:
         for template in ENDPOINTS:
             page = 1
@@ -140,10 +140,19 @@ def test_a_donors_crawl_of_every_endpoint_finds_no_person(world, client):
                     assert found not in text, (template, found)
                 crawled += response.status_code == 200
                 body = response.json()
+                if template.endswith("/safety-plans") and response.status_code == 200:
+                    for plan in body["items"]:
+                        detail = api_get(client, f"{url(template, programme)}/{plan['id']}", secret)
+                        assert detail.status_code == 200
+                        text = json.dumps(detail.json(), ensure_ascii=False)
+                        for found in world.secrets:
+                            assert found not in text, (template, found)
+                        details += 1
                 if not isinstance(body, dict) or "items" not in body:
                     break
                 if page * 100 >= body["count"]:
                     break
                 page += 1
     assert crawled >= 5
+    assert details >= 3  # the demo's approved plans, each with its actions
     assert len(world.secrets) > 50  # the search had something to look for

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
 
 # Expected status by endpoint, in ENDPOINTS order.
 EXPECTED = {
-    "coordinator": [200, 200, 200, 200, 200, 200, 200, 200, 200],
-    "leader": [200, 200, 200, 403, 403, 403, 403, 403, 403],
-    "donor": [200, 200, 200, 200, 200, 403, 200, 200, 200],
-    "other_donor": [200] + [404] * 8,
-    "other_coordinator": [200] + [404] * 8,
-    "anonymous": [401] * 9,
+    "coordinator": [200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+    "leader": [200, 200, 200, 403, 403, 403, 200, 403, 403, 403],
+    "donor": [200, 200, 200, 200, 200, 403, 200, 200, 200, 200],
+    "other_donor": [200] + [404] * 9,
+    "other_coordinator": [200] + [404] * 9,
+    "anonymous": [401] * 10,
 }
 
 

@@ -113,6 +113,28 @@ def test_a_coordinator_with_a_second_factor_makes_a_token(as_user, coordinator, 
     assert ApiToken.objects.filter(user=coordinator).count() == 1
 
 
+def test_a_token_stops_working_when_its_holder_removes_their_second_factor(
+    client, coordinator, bearer, settings
+):
+    from allauth.mfa.models import Authenticator
+
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    headers = bearer(coordinator)
+    assert client.get("/api/v1/programmes", headers=headers).status_code == 200
+    Authenticator.objects.filter(user=coordinator).delete()
+    assert client.get("/api/v1/programmes", headers=headers).status_code == 401
+
+
+def test_a_donors_token_stops_working_when_they_become_a_coordinator_without_one(
+    client, donor, programme, bearer, settings
+):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    headers = bearer(donor)
+    assert client.get("/api/v1/programmes", headers=headers).status_code == 200
+    RoleAssignmentFactory(user=donor, role="coordinator", programme=programme)
+    assert client.get("/api/v1/programmes", headers=headers).status_code == 401
+
+
 def test_the_token_page_lists_only_the_users_own_tokens(as_user, donor, coordinator, bearer):
     api_token_create(user=coordinator, name="coordinators-token")
     api_token_create(user=donor, name="donors-token")

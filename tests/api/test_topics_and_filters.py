@@ -12,7 +12,7 @@ from tests.dashboards.test_dashboard_queries_and_cache import grow
 pytestmark = pytest.mark.django_db
 
 TOPICS = {
-    "safety-plans": {
+    "safety-plans/figures": {
         "plans_approved", "plans_in_preparation", "plan_actions_done", "plan_actions_overdue",
     },
     "events": {"trainings", "exchange_visits", "event_participants"},

@@ -89,6 +89,18 @@ def write_csv(tmp_path, rows, header=HEADER, name="ukr_admbnda_adm3.csv"):
     return path
 
 
+def write_excel_csv(tmp_path, rows, header=HEADER):
+    """The table opened in Excel on a Ukrainian Windows and saved again as "CSV": Windows-1251
+    and semicolons, the modifier apostrophe (not in that code page) typed as "'"."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows([[str(v).replace("ʼ", "'") for v in values] for values in rows])
+    path = tmp_path / "ukr_admbnda_adm3.csv"
+    path.write_bytes(buffer.getvalue().encode("cp1251"))
+    return path
+
+
 def write_xlsx(tmp_path, rows, header=HEADER):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -137,6 +149,15 @@ def test_a_csv_table_in_ukrainian_gives_pcodes_to_what_it_matches_and_reports_th
     assert [(p.line, p.text) for p in result.ambiguous] == [
         (4, "Житомирська / Житомирський / Вишнева")
     ]
+
+
+def test_a_table_saved_again_by_excel_in_windows_1251_with_semicolons_matches_the_same(
+    tmp_path, directory
+):
+    result = pcodes_load(path=write_excel_csv(tmp_path, ROWS))
+    assert pcodes(directory) == EXPECTED
+    assert [p.line for p in result.unmatched] == [5]
+    assert [p.line for p in result.ambiguous] == [4]
 
 
 def test_an_xlsx_table_with_english_names_only_matches_the_same(tmp_path, directory):

@@ -61,7 +61,7 @@ def test_hxl_table_has_a_hashtag_under_every_header_and_the_same_figures(
     assert len(tags) == len(tagged[0])
     assert all(HASHTAG.match(tag) for tag in tags), tags
     assert len(set(tags)) == len(tags)
-    assert tags[:4] == ["#adm3+name", "#adm3+code+pcode", "#adm3+code+katotth", "#date+month"]
+    assert tags[:4] == ["#adm3+name", "#adm3+code+v_pcode", "#adm3+code+v_katotth", "#date+month"]
     assert tagged[2:] == plain[1:]
     assert without_codes(tagged[2:]) == in_ukrainian(EXACT)
 
@@ -96,7 +96,7 @@ def test_hxl_compliance_grid_tags_each_month(
         client, world, django_capture_on_commit_callbacks, kind="grid_csv", hxl="on"
     )
     assert tagged[1] == [
-        "#adm3+name", "#adm3+code+pcode", "#adm3+code+katotth",
+        "#adm3+name", "#adm3+code+v_pcode", "#adm3+code+v_katotth",
         "#status+meetings+m2024_01", "#status+meetings+m2024_02", "#status+meetings+m2024_03",
         "#indicator+pct+compliance",
     ]  # fmt: skip

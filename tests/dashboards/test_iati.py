@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from lxml import etree
 
 from accounts.models import Role
@@ -204,7 +205,8 @@ def test_the_activity_says_who_where_and_what(small):
     small.donors.add(donor_organisation)
     community = small.enrolments.first().community
     community.katotth_code = "UA18040170000013511"
-    community.save(update_fields=["katotth_code"])
+    community.pcode = "UA1804017"
+    community.save(update_fields=["katotth_code", "pcode"])
 
     activity = parse(iati.activity_file(small, protected=True)).getroot()[0]
 
@@ -219,11 +221,15 @@ def test_the_activity_says_who_where_and_what(small):
     assert dates == {"1": "2023-01-01", "2": "2023-01-01", "3": "2024-12-31", "4": "2024-12-31"}
     assert activity.find("recipient-country").get("code") == "UA"
     location = activity.find("location")
-    assert location.find("location-id").attrib == {
-        "vocabulary": "A9",
-        "code": "UA18040170000013511",
-    }
-    assert location.findall("administrative")[-1].get("code") == "UA18040170000013511"
+    # IATI's geographic vocabularies have none for KATOTTH: the code is the location's own
+    # reference and is named in its description, never given under another vocabulary.
+    assert location.get("ref") == "UA18040170000013511"
+    assert location.find("location-id") is None
+    assert location.find("administrative") is None
+    with translation.override("en"):
+        katotth = gettext("KATOTTH code %(code)s") % {"code": "UA18040170000013511"}
+        pcode = gettext("OCHA P-code %(code)s") % {"code": "UA1804017"}
+    assert location.find("description")[0].text == f"{katotth}; {pcode}"
     assert activity.find("sector").attrib == {
         "vocabulary": "1",
         "code": "15220",
