@@ -25,6 +25,7 @@ class ProgrammeOut(Schema):
 class CommunityOut(Schema):
     id: int
     katotth_code: str | None
+    pcode: str  # OCHA's COD-AB P-code, blank until an official table is loaded
     name_uk: str
     name_en: str
     kind: str
@@ -41,6 +42,10 @@ class CommunityOut(Schema):
     @staticmethod
     def resolve_katotth_code(enrolment):
         return enrolment.community.katotth_code
+
+    @staticmethod
+    def resolve_pcode(enrolment):
+        return enrolment.community.pcode
 
     @staticmethod
     def resolve_name_uk(enrolment):

@@ -86,3 +86,14 @@ def test_groups_filter_by_community(client, programme, group, other_group, donor
         headers=bearer(donor),
     ).json()
     assert [row["id"] for row in body["items"]] == [group.pk]
+
+
+def test_communities_carry_their_katotth_code_and_pcode(client, programme, donor, bearer):
+    community = programme.enrolments.get().community
+    community.pcode = "UA1804001"
+    community.save(update_fields=["pcode"])
+    body = client.get(
+        url("/programmes/{programme_id}/communities", programme), headers=bearer(donor)
+    ).json()
+    (row,) = body["items"]
+    assert (row["katotth_code"], row["pcode"]) == (community.katotth_code, "UA1804001")
