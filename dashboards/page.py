@@ -116,6 +116,64 @@ def map_json(programme, period: Period, community, *, today) -> bytes:
     return cache.get_or_set(f"{key}:map", build, settings.DASHBOARD_CACHE_SECONDS)
 
 
+def viewer_key(user) -> str:
+    """What of a viewer a programme page's body may depend on: their roles (administrator,
+    the programmes they coordinate or fund, the groups they lead), never who they are, so
+    that everyone with the same roles shares one rendering."""
+    from accounts.roles import user_roles
+
+    roles = user_roles(user)
+
+    def ids(values) -> str:
+        return ",".join(str(value) for value in sorted(values))
+
+    return "|".join(
+        [
+            "a" if roles.is_admin else "",
+            ids(roles.coordinator_of),
+            ids(roles.donor_of),
+            ids(roles.leader_of),
+        ]
+    )
+
+
+def programme_body(request, programme, name: str, render) -> str:
+    """A programme page's body (all but the signed-in frame around it), rendered by `render()`
+    once per version of the programme's figures, day, language, viewer's roles and query,
+    then read from the cache: the lists of a national programme (1,500 groups, their plans
+    and months) change far less often than they are read. Only what the figures' version
+    covers (dashboards.versioning: the records every figure comes from) may be in a body,
+    and no form that posts (its CSRF token is the visitor's own)."""
+    import hashlib
+
+    from django.utils import translation
+
+    from cohesion import clock
+
+    seconds = settings.PAGE_BODY_CACHE_SECONDS
+    if seconds <= 0:
+        return mark_safe(render())
+    query = hashlib.blake2b(repr(sorted(request.GET.lists())).encode(), digest_size=12).hexdigest()
+    key = ":".join(
+        [
+            "page",
+            name,
+            str(programme.pk),
+            version(programme.pk),
+            clock.today().isoformat(),
+            translation.get_language() or "uk",
+            viewer_key(request.user),
+            "htmx" if getattr(request, "htmx", False) else "page",
+            query,
+        ]
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, seconds)
+    return mark_safe(html)  # our templates' output, every value escaped there
+
+
 def warm(programme, *, today) -> int:
     """Renders the programme's default bodies (its whole period, every community) for each
     viewer kind and language that are not in the cache yet; returns how many it rendered."""

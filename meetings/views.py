@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -409,10 +410,27 @@ def _month_back(day: datetime.date, months: int) -> datetime.date:
 
 
 def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
-    """Groups by months: held, planned, missed, due, or not expected."""
-    from dashboards.access import follows_progress
+    """Groups by months: held, planned, missed, due, or not expected. The body is kept per
+    version of the programme's figures (dashboards.page.programme_body)."""
+    from dashboards.page import programme_body
 
     programme = access_programme(request.user, pk)
+    body = programme_body(
+        request,
+        programme,
+        "compliance",
+        lambda: render_to_string(
+            "meetings/_compliance_body.html",
+            _compliance_context(request, programme),
+            request=request,
+        ),
+    )
+    return render(request, "meetings/compliance.html", {"programme": programme, "body": body})
+
+
+def _compliance_context(request: HttpRequest, programme) -> dict:
+    from dashboards.access import follows_progress
+
     today = clock.today()
     end = min(programme.ends_on, today)
     whole = request.GET.get("period") == "all"
@@ -454,7 +472,7 @@ def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
             rate = compliance_rate(
                 monthly_totals(programme, groups, first=first, last=last, today=today)
             )
-    context = {
+    return {
         "programme": programme,
         "grid": grid,
         "page": page,
@@ -466,7 +484,6 @@ def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
         "earlier": None if whole or first <= programme.start_date else _month_back(first, 1),
         "later": None if whole or last >= end else _month_back(last.replace(day=1), -GRID_MONTHS),
     }
-    return render(request, "meetings/compliance.html", context)
 
 
 def programme_reminders(request: HttpRequest, pk: int) -> HttpResponse:

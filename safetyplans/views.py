@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -591,8 +592,27 @@ PLANS_PER_PAGE = 50
 
 
 def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every plan of the programme: status, approval and progress (coordinators)."""
+    """Every plan of the programme: status, approval and progress (coordinators). The body is
+    kept per version of the programme's figures (dashboards.page.programme_body)."""
+    from dashboards.page import programme_body
+
     programme = access_programme(request.user, pk, manage=True)
+    body = programme_body(
+        request,
+        programme,
+        "plans",
+        lambda: render_to_string(
+            "safetyplans/_programme_overview_body.html",
+            _overview_context(request, programme),
+            request=request,
+        ),
+    )
+    return render(
+        request, "safetyplans/programme_overview.html", {"programme": programme, "body": body}
+    )
+
+
+def _overview_context(request: HttpRequest, programme) -> dict:
     today = clock.today()
     plans = programme_plans(programme, today=today)
     # The totals over every plan (small tuples), then one page of plans to show.
@@ -610,7 +630,7 @@ def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(programme_plan_ids(programme), PLANS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    context = {
+    return {
         "programme": programme,
         "plans": overview_rows(plans.filter(pk__in=list(page))),
         "page": page,
@@ -622,4 +642,3 @@ def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
         "today": today,
         "completed": programme.completed_by(today),
     }
-    return render(request, "safetyplans/programme_overview.html", context)

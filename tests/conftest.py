@@ -70,6 +70,15 @@ def _reference_rows(request):
     ensure_default_age_bands()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _page_bodies_rendered_afresh():
+    """List pages keep their bodies per version of the figures (dashboards.page.programme_body);
+    tests read each response's context and count a page's queries, so bodies are rendered on
+    every request here. tests/dashboards/test_page_bodies.py turns the cache on to prove it."""
+    with override_settings(PAGE_BODY_CACHE_SECONDS=0):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # allauth's rate limits live in the cache: keep tests independent.

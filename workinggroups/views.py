@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -19,6 +20,7 @@ from cohesion import clock
 from cohesion.forms import add_errors
 from cohesion.paging import page_of
 from communities.access import access_programme, manages_programme
+from dashboards.page import programme_body
 from workinggroups.access import (
     access_group,
     access_membership,
@@ -77,8 +79,26 @@ GROUPS_PER_PAGE = 50
 
 @vary_on_headers("HX-Request")
 def group_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """The programme's groups with their composition: gaps highlighted and filterable."""
+    """The programme's groups with their composition: gaps highlighted and filterable. The
+    body is kept per version of the programme's figures (dashboards.page.programme_body)."""
     programme = access_programme(request.user, pk)
+    htmx = bool(request.htmx)
+    body = programme_body(
+        request,
+        programme,
+        "groups",
+        lambda: render_to_string(
+            "workinggroups/_group_table.html" if htmx else "workinggroups/_group_list_body.html",
+            _group_list_context(request, programme),
+            request=request,
+        ),
+    )
+    if htmx:
+        return HttpResponse(body)
+    return render(request, "workinggroups/group_list.html", {"programme": programme, "body": body})
+
+
+def _group_list_context(request: HttpRequest, programme) -> dict:
     groups = (
         WorkingGroup.objects.visible_to(request.user)
         .filter(programme=programme)
@@ -107,7 +127,7 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
     counts = current_member_counts([g.pk for g in page])
     for group in page:
         group.member_count = counts.get(group.pk, 0)
-    context = {
+    return {
         "programme": programme,
         "filter": filterset,
         "page": page,
@@ -116,10 +136,6 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
         "show_composition": show_composition,
         "can_manage": manages_programme(request.user, programme),
     }
-    template = (
-        "workinggroups/_group_table.html" if request.htmx else "workinggroups/group_list.html"
-    )
-    return render(request, template, context)
 
 
 def my_groups(request: HttpRequest) -> HttpResponse:
