@@ -53,11 +53,10 @@ class RequireStaffMFAMiddleware:
         if request.path.startswith(MFA_EXEMPT_PREFIXES):
             return False
         user = request.user
-        if not user.is_authenticated or not user_roles(user).needs_mfa:
+        if not user.is_authenticated:
             return False
-        from allauth.mfa.models import Authenticator
-
-        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        roles = user_roles(user)
+        return roles.needs_mfa and not roles.has_totp
 
 
 class DefaultLanguageMiddleware(LocaleMiddleware):

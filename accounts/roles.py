@@ -2,7 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.db.models import BigIntegerField, CharField, Value
+
 from accounts.models import Role, RoleAssignment
+
+TOTP_ROW = "__totp__"  # not a role: the row saying an authenticator app is set up
 
 
 @dataclass(frozen=True)
@@ -13,6 +17,7 @@ class UserRoles:
     donor_of: frozenset[int] = frozenset()
     leader_of: frozenset[int] = frozenset()  # working group ids
     leader_in: frozenset[int] = frozenset()  # programme ids of those groups
+    has_totp: bool = False  # an authenticator app set up (allauth.mfa)
 
     @property
     def is_coordinator(self) -> bool:
@@ -75,11 +80,29 @@ def user_roles(user) -> UserRoles:
     cached = getattr(user, "_cohesion_roles", None)
     if cached is not None:
         return cached
+    from allauth.mfa.models import Authenticator
+
     by_role: dict[str, set[int]] = {role: set() for role in Role.values}
     groups: set[int] = set()
-    for role, programme_id, group_id in RoleAssignment.objects.filter(user=user).values_list(
+    # The assignments and, as one more row, whether an authenticator app is set up: one round
+    # trip for what every staff request checks (accounts.middleware.RequireStaffMFAMiddleware).
+    assignments = RoleAssignment.objects.filter(user=user).values_list(
         "role", "programme_id", "working_group_id"
-    ):
+    )
+    totp = (
+        Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
+        .annotate(
+            kind=Value(TOTP_ROW, output_field=CharField()),
+            programme=Value(None, output_field=BigIntegerField()),
+            group=Value(None, output_field=BigIntegerField()),
+        )
+        .values_list("kind", "programme", "group")
+    )
+    has_totp = False
+    for role, programme_id, group_id in assignments.union(totp, all=True):
+        if role == TOTP_ROW:
+            has_totp = True
+            continue
         by_role[role].add(programme_id)
         if group_id is not None:
             groups.add(group_id)
@@ -90,6 +113,7 @@ def user_roles(user) -> UserRoles:
         donor_of=frozenset(by_role[Role.DONOR]),
         leader_of=frozenset(groups),
         leader_in=frozenset(by_role[Role.LEADER]),
+        has_totp=has_totp,
     )
     user._cohesion_roles = roles
     return roles

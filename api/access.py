@@ -20,8 +20,5 @@ def may_create_tokens(user) -> bool:
     as the site asks of them (accounts.middleware.RequireStaffMFAMiddleware)."""
     if not user.is_authenticated:
         return False
-    if not settings.MFA_REQUIRED_FOR_STAFF or not user_roles(user).needs_mfa:
-        return True
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    roles = user_roles(user)
+    return not settings.MFA_REQUIRED_FOR_STAFF or not roles.needs_mfa or roles.has_totp

@@ -30,12 +30,12 @@ def test_query_counts_do_not_grow_with_the_programme(client, programme, coordina
     small = queries(client, programme, headers)
     grow(programme, groups=11, months=3, members=4)
     assert queries(client, programme, headers) == small
-    # The token with its holder, the holder's roles and (staff) second factor, the count and
+    # The token with its holder, the holder's roles with their second factor, the count and
     # the page.
-    assert small["/programmes"] == 5
-    # The token, roles and second factor, the programme (its access check), the count, the
-    # page and the status history.
-    assert small["/programmes/{programme_id}/groups"] == 7
+    assert small["/programmes"] == 4
+    # The token, roles with the second factor, the programme (its access check), the count,
+    # the page and the status history.
+    assert small["/programmes/{programme_id}/groups"] == 6
     # The IPTT asks the dashboard's figures for each reporting period and the whole period
     # (about 25 each, uncached): it grows with the programme's length, never its size.
     assert small["/programmes/{programme_id}/indicators"] < 30

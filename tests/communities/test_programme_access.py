@@ -113,12 +113,12 @@ def test_programme_list_query_count_does_not_grow(as_user, admin_user, django_as
     client = as_user(admin_user)
     ProgrammeFactory()
     client.get(reverse("communities:programme_list"))  # warm the session
-    # session, user, roles, TOTP check, programmes, donors prefetch
-    with django_assert_num_queries(6):
+    # session, user, roles with the TOTP check, programmes, donors prefetch
+    with django_assert_num_queries(5):
         client.get(reverse("communities:programme_list"))
     for programme in ProgrammeFactory.create_batch(49):
         EnrolmentFactory(programme=programme)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(reverse("communities:programme_list"))
     assert response.content.count(b"card-title") == 50
 
@@ -129,14 +129,14 @@ def test_programme_detail_query_count_does_not_grow(
     client = as_user(coordinator)
     url = programme_pages(programme)["detail"]
     client.get(url)
-    # session, user, roles, TOTP, programme, donors, partners, categories, enrolments counted
-    # and a page of them, access, applications waiting, and (the programme has ended) groups
-    # whose outcome is not recorded
+    # session, user, roles with TOTP, programme, donors, partners, categories, enrolments
+    # counted and a page of them, access, applications waiting, and (the programme has ended)
+    # groups whose outcome is not recorded
     assert programme.is_completed
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(url)
     EnrolmentFactory.create_batch(49, programme=programme)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.status_code == 200
 

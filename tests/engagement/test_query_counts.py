@@ -26,9 +26,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Every signed-in page starts with the same four: the session, the user, their roles and
-# whether they have a second factor. Each test lists the rest; its bound is that total.
-SIGNED_IN = 4
+# Every signed-in page starts with the same three: the session, the user, and their roles
+# with whether they have a second factor. Each test lists the rest; its bound is that total.
+SIGNED_IN = 3
 
 
 @pytest.fixture(autouse=True)

@@ -266,7 +266,7 @@ def test_queue_costs_the_same_queries_with_1_and_with_30_applications(
     many, page = count()
     assert page.count('class="list-group-item list-group-item-action"') == 30
 
-    # Session, user, roles and second factor; the programme; the waiting counted and their
+    # Session, user, roles with the second factor; the programme; the waiting counted and their
     # page, and the accepted.
     assert many == one
     assert one <= 8
