@@ -53,11 +53,17 @@ def _within_programme(vendor: str, meeting: str, programme: str) -> str:
 
 
 def _chosen(keys: str, group: str, month: str) -> str:
-    """SQL: the (group, month) is among `keys`, whose month NULL stands for every month."""
+    """SQL: the (group, month) is among `keys`, whose month NULL stands for every month.
+
+    The first condition is implied by the rest, and is there for the planner: a plain
+    `group IN (keys)` lets it start from the few groups a statement touched and reach their
+    meetings and attendance by index. Without it, the OR below made PostgreSQL scan every
+    attendance row on each refresh (2.4 s for one meeting's 20 rows at national scale)."""
     return (
+        f"({group} IN (SELECT k.group_id FROM ({keys}) k) AND "
         f"(({group}, {month}) IN (SELECT k.group_id, k.month FROM ({keys}) k "
         f"WHERE k.month IS NOT NULL) OR {group} IN (SELECT k.group_id FROM ({keys}) k "
-        "WHERE k.month IS NULL))"
+        "WHERE k.month IS NULL)))"
     )
 
 
