@@ -127,7 +127,7 @@ def invitation_accept_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(INVITATION_SESSION_KEY, None)
             if user is None:
-                login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, account, backend="accounts.backends.ModelBackend")
             messages.success(request, _("Welcome to Cohesion."))
             return redirect("home")
     context = {

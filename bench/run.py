@@ -2,14 +2,17 @@
 minimal view on the same server, in one run.
 
 Usage: python bench/run.py [--seed] [--duration S] [--connections C] [--cold-requests N]
+                           [--only TEXT]
   --seed   (re)seeds the bench database first (bench/seed.py); otherwise it must exist.
+  --only   measures only the pages whose name holds TEXT (and no reminders): for working on one.
 
 Starts gunicorn (2 workers, the machine's cores) on the bench database with Redis as the cache,
 makes a signed-in donor's and a coordinator's session directly in the database, and drives each
 page with wrk (Debian's package; installed if missing, as root), one thread and C connections
 for S seconds: requests per second, p50 and p99, and the ratio of requests per second to the
 minimal view, with the load average read beside each row. The donor dashboard is also measured
-cold: its cache emptied before each of N sequential requests (wrk cannot do that), p50 only.
+cold: Redis emptied before each of N sequential requests, each at an address of its own (the
+workers keep copies of whole pages by address, cohesion.frames), p50 only.
 
 The minimal view is also measured with a donor's session cookie: what any signed-in request
 costs before its view runs (the session and the user read, the middleware), the floor under
@@ -74,10 +77,10 @@ def sessions(database_url: str) -> dict:
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db.models import Count
 
     from accounts.models import Role, RoleAssignment, User
+    from cohesion.sessions import SessionStore
     from workinggroups.models import WorkingGroup
 
     donor = User.objects.get(email="bench-donor@bench.example")
@@ -94,7 +97,7 @@ def sessions(database_url: str) -> dict:
     def cookie(user) -> str:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
@@ -186,6 +189,8 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--cold-requests", type=int, default=5)
+    # While working on one page: measure only the pages whose name holds this text.
+    parser.add_argument("--only", default="")
     args = parser.parse_args()
     if args.seed:
         subprocess.run(
@@ -193,6 +198,7 @@ def main() -> None:
             check=True,
         )
     bench = sessions(args.database_url)
+    bench["pages"] = [page for page in bench["pages"] if args.only in page[0]]
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
@@ -218,20 +224,21 @@ def main() -> None:
         results["minimal view, signed in"] = wrk(f"{base}/health/live/", bench["donor"], **run)
         for name, who, path in bench["pages"]:
             results[name] = wrk(base + path, bench[who], **run)
-        dashboard = f"{base}{bench['pages'][0][2]}"
+        dashboard = f"{base}/programmes/{bench['programme']}/dashboard/"
         cold = []
         load = load_average()
-        for _ in range(args.cold_requests):
+        for n in range(args.cold_requests if "dashboard" in args.only or not args.only else 0):
+            # Redis emptied, and an address no worker has kept a copy of (cohesion.frames).
             flush_cache()
-            cold.append(fetch(dashboard, bench["donor"]) * 1000)
-        cold_p50 = statistics.median(cold)
+            cold.append(fetch(f"{dashboard}?cold={n}", bench["donor"]) * 1000)
+        cold_p50 = statistics.median(cold) if cold else float("nan")
         cold_load = f"{load}→{load_average()}"
     finally:
         server.terminate()
         server.wait(timeout=30)
     from bench import reminders
 
-    mail = reminders.measure(environment(args.database_url), load_average)
+    mail = reminders.measure(environment(args.database_url), load_average) if not args.only else {}
 
     minimal = results["minimal view"]["rps"]
     print()
@@ -248,6 +255,8 @@ def main() -> None:
         f"{'donor dashboard, cold':26} {'':>9} {cold_p50:9.1f} {'':>9} {'':>10}  {cold_load}"
         f"   ({args.cold_requests} requests one at a time, cache emptied before each)"
     )
+    if not mail:
+        return
     noop, noop_load = mail["noop"]
     sent, sent_load = mail["reminders"]
     print()

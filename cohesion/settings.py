@@ -310,9 +310,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's, each reading a request's user with one plain query (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -391,6 +392,9 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
 # The bodies of a programme's list pages (groups, compliance grid, plans), kept per version of
 # its figures (dashboards.page.programme_body); 0 renders them on every request.
 PAGE_BODY_CACHE_SECONDS = env.int("PAGE_BODY_CACHE_SECONDS", default=600)
+# Whole pages, frame and all, shared by viewers with the same roles (cohesion.frames): the
+# dashboard, per version of its figures; 0 renders them on every request.
+WHOLE_PAGE_CACHE_SECONDS = env.int("WHOLE_PAGE_CACHE_SECONDS", default=600)
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 # "Become a participant": applications nobody reviewed are deleted after this many days, with
@@ -443,6 +447,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/live/$"]
+# Django's database sessions, read with one plain query (cohesion/sessions.py).
+SESSION_ENGINE = "cohesion.sessions"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SECURE = not DEBUG

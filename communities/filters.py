@@ -3,16 +3,23 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from cohesion.forms import QuickSelect
 from communities.models import Community, Organisation, Programme, Region
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
-    """Gives the filter form's widgets Bootstrap's classes."""
+    """Gives the filter form's widgets Bootstrap's classes, its selects written out quickly
+    (cohesion.forms.QuickSelect)."""
 
     @property
     def form(self):
         form = super().form
         for field in form.fields.values():
+            widget = field.widget
+            if type(widget) is forms.Select:
+                # Written out in Python: a filter form is on every request of a list page.
+                field.widget = QuickSelect(attrs=widget.attrs, choices=widget.choices)
+                field.widget.is_required = widget.is_required
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
         return form

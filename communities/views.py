@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
@@ -40,6 +41,7 @@ from communities.services import (
     programme_enrol_community,
     programme_save,
 )
+from dashboards.page import directory_body, directory_page
 from workinggroups.services import groups_awaiting_outcome
 
 
@@ -179,14 +181,25 @@ def enrolment_withdraw_view(request: HttpRequest, pk: int, enrolment_pk: int) ->
 # The same URL answers HTMX with a fragment: caches and the back button must tell them apart.
 @vary_on_headers("HX-Request")
 def community_list(request: HttpRequest) -> HttpResponse:
-    communities = Community.objects.visible_to(request.user).select_related("region", "raion")
-    filterset = CommunityFilter(request.GET or None, queryset=communities, user=request.user)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page}
-    template = (
-        "communities/_community_table.html" if request.htmx else "communities/community_list.html"
+    """The directory, 50 communities a page; the body is kept per version of the directory
+    (dashboards.page.directory_body): 1,500 communities change far less often than read."""
+
+    def render_body() -> str:
+        communities = Community.objects.visible_to(request.user).select_related("region", "raion")
+        filterset = CommunityFilter(request.GET or None, queryset=communities, user=request.user)
+        page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+        template = (
+            "communities/_community_table.html"
+            if request.htmx
+            else "communities/_community_list_body.html"
+        )
+        return render_to_string(template, {"filter": filterset, "page": page}, request=request)
+
+    if request.htmx:
+        return HttpResponse(directory_body(request, "communities", render_body))
+    return directory_page(
+        request, "communities", render_body, "communities/community_list.html", {}
     )
-    return render(request, template, context)
 
 
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -35,6 +35,19 @@ def access_export(user, pk: int, *, retry: bool = False) -> Export:
     return export
 
 
+def kind_by_role(user, pk: int) -> bool | None:
+    """Whether the user sees programme `pk`'s figures protected, known from their roles alone
+    (no query for the programme: a role is deleted with its programme), for a page kept whole
+    (dashboards.page.whole_page_key); None when only the programme's row can tell (an
+    administrator, a group's leader, a stranger): access_dashboard answers them."""
+    roles = user_roles(user)
+    if pk in roles.coordinator_of:
+        return False
+    if pk in roles.donor_of:
+        return not roles.coordinates(pk)
+    return None
+
+
 def follows_progress(user, programme) -> bool:
     """Whether the user may open the programme's progress pages and exports."""
     roles = user_roles(user)

@@ -35,6 +35,32 @@ def body_key(programme, period: Period, community, *, protected: bool, today) ->
     )
 
 
+def whole_page_key(request, programme_id: int, *, protected: bool) -> str:
+    """The key of the whole dashboard page (cohesion.frames.kept_page): what its body depends
+    on (the figures' version, the day, the language, the query: period and community, the
+    viewer kind) and what its frame shows of the viewer's roles."""
+    import hashlib
+
+    from django.utils import translation
+
+    from cohesion import clock
+    from cohesion.frames import nav_key
+
+    query = hashlib.blake2b(repr(sorted(request.GET.lists())).encode(), digest_size=12).hexdigest()
+    return ":".join(
+        [
+            "dash-whole",
+            str(programme_id),
+            version(programme_id),
+            clock.today().isoformat(),
+            translation.get_language() or "uk",
+            PROTECTED if protected else EXACT,
+            nav_key(request.user),
+            query,
+        ]
+    )
+
+
 def dashboard_body(programme, form, period: Period, community, *, protected: bool, today) -> str:
     """The body's HTML, from the cache when it is there. A form with errors is rendered afresh
     (its messages are the visitor's own) and not kept."""
@@ -144,22 +170,56 @@ def programme_body(request, programme, name: str, render) -> str:
     and months) change far less often than they are read. Only what the figures' version
     covers (dashboards.versioning: the records every figure comes from) may be in a body,
     and no form that posts (its CSRF token is the visitor's own)."""
+    return _kept_body(request, programme.pk, name, render)
+
+
+def directory_body(request, name: str, render) -> str:
+    """A page of the community directory, kept as a programme page's body is, per version of
+    the directory (its communities, their regions and raions, enrolments, programmes)."""
+    from dashboards.versioning import DIRECTORY
+
+    return _kept_body(request, DIRECTORY, name, render)
+
+
+def programme_page(request, programme, name: str, render_body, template: str, context: dict):
+    """The whole page (frame and body, cohesion.frames) of a programme page whose body is kept
+    by programme_body: a repeat by a viewer with the same roles costs the version lookup and
+    one cache read, and renders nothing."""
+    return _kept_page(request, programme.pk, name, render_body, template, context)
+
+
+def directory_page(request, name: str, render_body, template: str, context: dict):
+    """The whole page of the community directory, as programme_page."""
+    from dashboards.versioning import DIRECTORY
+
+    return _kept_page(request, DIRECTORY, name, render_body, template, context)
+
+
+def _kept_page(request, scope: int, name: str, render_body, template: str, context: dict):
+    from cohesion import frames
+
+    def render(stand_ins: dict) -> str:
+        body = _kept_body(request, scope, name, render_body)
+        return render_to_string(template, {**context, "body": body, **stand_ins}, request=request)
+
+    key = f"whole:{_key(request, scope, name)}:{frames.nav_key(request.user)}"
+    return frames.kept_page(request, key, render)
+
+
+def _key(request, scope: int, name: str) -> str:
     import hashlib
 
     from django.utils import translation
 
     from cohesion import clock
 
-    seconds = settings.PAGE_BODY_CACHE_SECONDS
-    if seconds <= 0:
-        return mark_safe(render())
     query = hashlib.blake2b(repr(sorted(request.GET.lists())).encode(), digest_size=12).hexdigest()
-    key = ":".join(
+    return ":".join(
         [
             "page",
             name,
-            str(programme.pk),
-            version(programme.pk),
+            str(scope),
+            version(scope),
             clock.today().isoformat(),
             translation.get_language() or "uk",
             viewer_key(request.user),
@@ -167,10 +227,15 @@ def programme_body(request, programme, name: str, render) -> str:
             query,
         ]
     )
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, seconds)
+
+
+def _kept_body(request, scope: int, name: str, render) -> str:
+    seconds = settings.PAGE_BODY_CACHE_SECONDS
+    if seconds <= 0:
+        return mark_safe(render())
+    from cohesion.frames import kept
+
+    html = kept(_key(request, scope, name), seconds, render)
     return mark_safe(html)  # our templates' output, every value escaped there
 
 

@@ -18,6 +18,9 @@ from django.db import connection
 
 TABLE = "dashboards_figuresversion"
 EVERY_PROGRAMME = 0
+# Not a programme: the community directory, whose communities, enrolments and programmes'
+# titles change its version (a page of it is kept per version, dashboards.page.kept_body).
+DIRECTORY = -1
 
 
 @dataclass(frozen=True)
@@ -59,20 +62,24 @@ _RECOMMENDATION = (
 )
 _OWN = "SELECT r.programme_id AS pid FROM {rows} r"
 _EVERY = f"SELECT {EVERY_PROGRAMME} AS pid FROM {{rows}} r"
+_AND_DIRECTORY = f" UNION SELECT {DIRECTORY} FROM {{rows}} r"
 
 WATCHED = [
-    Source("communities_programme", ("id",), "SELECT r.id AS pid FROM {rows} r"),
+    Source("communities_programme", ("id",), "SELECT r.id AS pid FROM {rows} r" + _AND_DIRECTORY),
     Source("communities_programme_required_categories", ("programme_id",), _OWN),
-    Source("communities_enrolment", ("programme_id",), _OWN),
+    Source("communities_enrolment", ("programme_id",), _OWN + _AND_DIRECTORY),
     Source(
         "communities_community",
         ("id",),
         "SELECT g.programme_id AS pid FROM workinggroups_workinggroup g "
-        "JOIN {rows} r ON g.community_id = r.id",
+        "JOIN {rows} r ON g.community_id = r.id" + _AND_DIRECTORY,
     ),
     # Names shown by every programme: rare changes, so every programme's figures go.
     Source("communities_region", ("id",), _EVERY, on_insert=False),
+    Source("communities_raion", ("id",), _EVERY, on_insert=False),
     Source("communities_stakeholdercategory", ("id",), _EVERY, on_insert=False),
+    # A member's organisation, on a group's page (kept per version: workinggroups.views).
+    Source("communities_organisation", ("id",), _EVERY, on_insert=False),
     Source("workinggroups_workinggroup", ("programme_id",), _OWN),
     # The bands people are counted in, and the balance targets groups are checked against:
     # a programme's own, or the default set (no programme) that every other programme uses.
@@ -210,6 +217,29 @@ def _sqlite(source: Source) -> list[str]:
     return statements
 
 
+# A user's name is shown by kept pages (who recorded a group's status): a change to it raises
+# every programme's version. Only a change of the name: signing in writes the user's row too.
+NAME_TRIGGER = "figures_accounts_user_name"
+
+
+def _name_trigger(vendor: str) -> list[str]:
+    bump = _bump(f"SELECT {EVERY_PROGRAMME} AS pid")
+    if vendor == "postgresql":
+        return [
+            f"CREATE OR REPLACE FUNCTION {NAME_TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN {bump} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {NAME_TRIGGER} ON accounts_user",
+            f"CREATE TRIGGER {NAME_TRIGGER} AFTER UPDATE OF full_name ON accounts_user "
+            "FOR EACH ROW WHEN (OLD.full_name IS DISTINCT FROM NEW.full_name) "
+            f"EXECUTE FUNCTION {NAME_TRIGGER}()",
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {NAME_TRIGGER}",
+        f"CREATE TRIGGER {NAME_TRIGGER} AFTER UPDATE OF full_name ON accounts_user "
+        f"FOR EACH ROW WHEN OLD.full_name IS NOT NEW.full_name BEGIN {bump} END",
+    ]
+
+
 def install(using=None) -> None:
     """Creates (or replaces) the triggers of every watched table. On SQLite, whose triggers
     are dropped while migrations run (uninstall), every programme's version is raised too:
@@ -226,6 +256,9 @@ def install(using=None) -> None:
             if source.table not in present:
                 continue
             for statement in build(source):
+                cursor.execute(statement)
+        if "accounts_user" in present:
+            for statement in _name_trigger(db.vendor):
                 cursor.execute(statement)
         if db.vendor == "sqlite":
             cursor.execute(_bump(f"SELECT {EVERY_PROGRAMME} AS pid"))

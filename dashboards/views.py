@@ -6,36 +6,46 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cohesion import clock
+from cohesion import clock, frames
 from cohesion.storage import private_file_response
 from communities.access import manages_programme
 from dashboards import iati, iptt, page, services
-from dashboards.access import access_dashboard, access_export, protected_for
+from dashboards.access import access_dashboard, access_export, kind_by_role, protected_for
 from dashboards.forms import CommentsForm, ExportForm, PeriodForm, TargetsForm
 from dashboards.indicators import Period
 from dashboards.models import Export
 
 
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    programme = access_dashboard(request.user, pk)
-    form = PeriodForm(request.GET or None, programme=programme)
-    period = form.period(Period.of(programme))
-    community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
-    body = page.dashboard_body(
-        programme,
-        form,
-        period,
-        community,
-        protected=protected_for(request.user, programme),
-        today=clock.today(),
-    )
-    return render(request, "dashboards/dashboard.html", {"programme": programme, "body": body})
+    """The progress page, kept whole per viewer kind (cohesion.frames): a coordinator or donor
+    of the programme is answered from the cache with no query for the programme itself."""
+    protected = kind_by_role(request.user, pk)
+    if protected is None:
+        programme = access_dashboard(request.user, pk)
+        protected = protected_for(request.user, programme)
+
+    def render_page(stand_ins: dict) -> str:
+        programme = access_dashboard(request.user, pk)
+        form = PeriodForm(request.GET or None, programme=programme)
+        period = form.period(Period.of(programme))
+        community = (
+            form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
+        )
+        body = page.dashboard_body(
+            programme, form, period, community, protected=protected, today=clock.today()
+        )
+        context = {"programme": programme, "body": body, **stand_ins}
+        return render_to_string("dashboards/dashboard.html", context, request=request)
+
+    key = page.whole_page_key(request, pk, protected=protected)
+    return frames.kept_page(request, key, render_page)
 
 
 def map_data(request: HttpRequest, pk: int) -> HttpResponse:

@@ -412,10 +412,10 @@ def _month_back(day: datetime.date, months: int) -> datetime.date:
 def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
     """Groups by months: held, planned, missed, due, or not expected. The body is kept per
     version of the programme's figures (dashboards.page.programme_body)."""
-    from dashboards.page import programme_body
+    from dashboards.page import programme_page
 
     programme = access_programme(request.user, pk)
-    body = programme_body(
+    return programme_page(
         request,
         programme,
         "compliance",
@@ -424,8 +424,9 @@ def programme_compliance(request: HttpRequest, pk: int) -> HttpResponse:
             _compliance_context(request, programme),
             request=request,
         ),
+        "meetings/compliance.html",
+        {"programme": programme},
     )
-    return render(request, "meetings/compliance.html", {"programme": programme, "body": body})
 
 
 def _compliance_context(request: HttpRequest, programme) -> dict:

@@ -594,10 +594,10 @@ PLANS_PER_PAGE = 50
 def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
     """Every plan of the programme: status, approval and progress (coordinators). The body is
     kept per version of the programme's figures (dashboards.page.programme_body)."""
-    from dashboards.page import programme_body
+    from dashboards.page import programme_page
 
     programme = access_programme(request.user, pk, manage=True)
-    body = programme_body(
+    return programme_page(
         request,
         programme,
         "plans",
@@ -606,9 +606,8 @@ def programme_overview(request: HttpRequest, pk: int) -> HttpResponse:
             _overview_context(request, programme),
             request=request,
         ),
-    )
-    return render(
-        request, "safetyplans/programme_overview.html", {"programme": programme, "body": body}
+        "safetyplans/programme_overview.html",
+        {"programme": programme},
     )
 
 

@@ -74,17 +74,23 @@ def _reference_rows(request):
 def _page_bodies_rendered_afresh():
     """List pages keep their bodies per version of the figures (dashboards.page.programme_body);
     tests read each response's context and count a page's queries, so bodies are rendered on
-    every request here. tests/dashboards/test_page_bodies.py turns the cache on to prove it."""
-    with override_settings(PAGE_BODY_CACHE_SECONDS=0):
+    every request here, and so are whole pages (cohesion.frames). tests/dashboards/
+    test_page_bodies.py turns the caches on to prove them."""
+    with override_settings(PAGE_BODY_CACHE_SECONDS=0, WHOLE_PAGE_CACHE_SECONDS=0):
         yield
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    # allauth's rate limits live in the cache: keep tests independent.
+    # allauth's rate limits live in the cache: keep tests independent. Kept pages have a copy
+    # in each process (cohesion.frames.LOCAL), under keys that repeat from test to test.
+    from cohesion.frames import LOCAL
+
     cache.clear()
+    LOCAL.clear()
     yield
     cache.clear()
+    LOCAL.clear()
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from cohesion import clock
 from cohesion.forms import add_errors
 from cohesion.paging import page_of
 from communities.access import access_programme, manages_programme
-from dashboards.page import programme_body
+from dashboards.page import programme_body, programme_page
 from workinggroups.access import (
     access_group,
     access_membership,
@@ -83,19 +83,24 @@ def group_list(request: HttpRequest, pk: int) -> HttpResponse:
     body is kept per version of the programme's figures (dashboards.page.programme_body)."""
     programme = access_programme(request.user, pk)
     htmx = bool(request.htmx)
-    body = programme_body(
-        request,
-        programme,
-        "groups",
-        lambda: render_to_string(
+
+    def render_body() -> str:
+        return render_to_string(
             "workinggroups/_group_table.html" if htmx else "workinggroups/_group_list_body.html",
             _group_list_context(request, programme),
             request=request,
-        ),
-    )
+        )
+
     if htmx:
-        return HttpResponse(body)
-    return render(request, "workinggroups/group_list.html", {"programme": programme, "body": body})
+        return HttpResponse(programme_body(request, programme, "groups", render_body))
+    return programme_page(
+        request,
+        programme,
+        "groups",
+        render_body,
+        "workinggroups/group_list.html",
+        {"programme": programme},
+    )
 
 
 def _group_list_context(request: HttpRequest, programme) -> dict:
@@ -151,30 +156,44 @@ def my_groups(request: HttpRequest) -> HttpResponse:
 
 
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A group's page: its members (for those who may see people), composition and history.
+    The body is kept per version of the programme's figures (dashboards.page.programme_body),
+    which every record it shows raises, a recorder's name included (dashboards.versioning)."""
     group = access_group(request.user, pk)
-    may_see_people = manages(request.user, group)
-    context = {
-        "group": group,
-        "history": group.status_changes.select_related("recorded_by").order_by("-changed_on"),
-        "may_see_people": may_see_people,
-        "can_coordinate": coordinates_group(request.user, group),
-        "member_count": group.memberships.current().count(),
-    }
-    if may_see_people:
-        rules = composition_rules(group.programme)
-        context["card"] = scorecards([group], rules)[group.pk]
-        context["rules"] = rules
-        context["members"] = (
-            group.memberships.current()
-            .select_related("person", "category", "organisation")
-            .order_by(ROLE_ORDER, "person__full_name")
-        )
-        context["former"] = (
-            group.memberships.filter(left_on__isnull=False)
-            .select_related("person", "category")
-            .order_by("-left_on")
-        )
-    return render(request, "workinggroups/group_detail.html", context)
+
+    def render_body() -> str:
+        may_see_people = manages(request.user, group)
+        context = {
+            "group": group,
+            "history": group.status_changes.select_related("recorded_by").order_by("-changed_on"),
+            "may_see_people": may_see_people,
+            "can_coordinate": coordinates_group(request.user, group),
+            "member_count": group.memberships.current().count(),
+        }
+        if may_see_people:
+            rules = composition_rules(group.programme)
+            context["card"] = scorecards([group], rules)[group.pk]
+            context["rules"] = rules
+            context["members"] = (
+                group.memberships.current()
+                .select_related("person", "category", "organisation")
+                .order_by(ROLE_ORDER, "person__full_name")
+            )
+            context["former"] = (
+                group.memberships.filter(left_on__isnull=False)
+                .select_related("person", "category")
+                .order_by("-left_on")
+            )
+        return render_to_string("workinggroups/_group_detail_body.html", context, request=request)
+
+    return programme_page(
+        request,
+        group.programme,
+        f"group-{group.pk}",
+        render_body,
+        "workinggroups/group_detail.html",
+        {"group": group},
+    )
 
 
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:

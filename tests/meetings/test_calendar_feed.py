@@ -153,6 +153,21 @@ def test_each_calendar_carries_the_timezone_once_before_its_events(client, group
     assert [component.name for component in invitation.subcomponents] == ["VTIMEZONE", "VEVENT"]
 
 
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_the_zone_serialised_once_gives_the_same_bytes_as_the_library(
+    group, meetings, count, time_machine
+):
+    """The VTIMEZONE block is serialised once per process and put in the calendar's lines
+    (meetings.ical._serialised): the bytes equal the calendar with the zone as a component."""
+    time_machine.move_to(timezone.now(), tick=False)  # both stamped in the same second
+    chosen = list(meetings.values())[:count]
+    whole = ical._calendar(group.name)
+    whole.add_component(ical._timezone())
+    for meeting in chosen:
+        whole.add_component(ical._event(meeting))
+    assert ical.feed(group, chosen) == whole.to_ical()
+
+
 def test_after_renewal_the_old_address_is_404(as_user, client, coordinator, group, meetings):
     old = calendar_feed_renew(group=group).token
     fetch(client, old)
