@@ -65,13 +65,15 @@ def nav_key(user) -> str:
     return f"n{int(roles.is_coordinator)}{int(roles.is_admin)}"
 
 
-def kept_page(request, key: str, render) -> HttpResponse:
-    """The page under `key`, from the cache when it is there; `render(stand_ins)` renders it,
-    `stand_ins` being context to give the template (the stand-in user and CSRF token)."""
+def kept_page(request, key, render) -> HttpResponse:
+    """The page under `key()`, from the cache when it is there; `render(stand_ins)` renders
+    it, `stand_ins` being context to give the template (the stand-in user and CSRF token).
+    The key is asked for only when pages are kept (it may cost a query)."""
     seconds = settings.WHOLE_PAGE_CACHE_SECONDS
     waiting = len(messages.get_messages(request)) > 0
     if seconds <= 0 or waiting:
         return HttpResponse(render({}))
+    key = key()
 
     def build() -> bytes:
         html = render({"user": StandInUser(request.user), "csrf_token": CSRF_STAND_IN})

@@ -202,7 +202,9 @@ def _kept_page(request, scope: int, name: str, render_body, template: str, conte
         body = _kept_body(request, scope, name, render_body)
         return render_to_string(template, {**context, "body": body, **stand_ins}, request=request)
 
-    key = f"whole:{_key(request, scope, name)}:{frames.nav_key(request.user)}"
+    def key() -> str:
+        return f"whole:{_key(request, scope, name)}:{frames.nav_key(request.user)}"
+
     return frames.kept_page(request, key, render)
 
 

@@ -44,8 +44,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         context = {"programme": programme, "body": body, **stand_ins}
         return render_to_string("dashboards/dashboard.html", context, request=request)
 
-    key = page.whole_page_key(request, pk, protected=protected)
-    return frames.kept_page(request, key, render_page)
+    return frames.kept_page(
+        request, lambda: page.whole_page_key(request, pk, protected=protected), render_page
+    )
 
 
 def map_data(request: HttpRequest, pk: int) -> HttpResponse:
