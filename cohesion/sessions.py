@@ -5,7 +5,8 @@ session deleted while Redis is down would come back from Redis when it returns.)
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.db import connections, router
-from django.utils import timezone
+
+from cohesion import clock
 
 
 class SessionStore(DatabaseStore):
@@ -14,7 +15,7 @@ class SessionStore(DatabaseStore):
         using = router.db_for_read(model)
         connection = connections[using]
         quote = connection.ops.quote_name
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        now = connection.ops.adapt_datetimefield_value(clock.now())
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {quote('session_data')}, {quote('expire_date')} "
