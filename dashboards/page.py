@@ -39,14 +39,11 @@ def whole_page_key(request, programme_id: int, *, protected: bool) -> str:
     """The key of the whole dashboard page (cohesion.frames.kept_page): what its body depends
     on (the figures' version, the day, the language, the query: period and community, the
     viewer kind) and what its frame shows of the viewer's roles."""
-    import hashlib
-
     from django.utils import translation
 
     from cohesion import clock
     from cohesion.frames import nav_key
 
-    query = hashlib.blake2b(repr(sorted(request.GET.lists())).encode(), digest_size=12).hexdigest()
     return ":".join(
         [
             "dash-whole",
@@ -56,7 +53,7 @@ def whole_page_key(request, programme_id: int, *, protected: bool) -> str:
             translation.get_language() or "uk",
             PROTECTED if protected else EXACT,
             nav_key(request.user),
-            query,
+            _query(request),
         ]
     )
 
@@ -209,13 +206,10 @@ def _kept_page(request, scope: int, name: str, render_body, template: str, conte
 
 
 def _key(request, scope: int, name: str) -> str:
-    import hashlib
-
     from django.utils import translation
 
     from cohesion import clock
 
-    query = hashlib.blake2b(repr(sorted(request.GET.lists())).encode(), digest_size=12).hexdigest()
     return ":".join(
         [
             "page",
@@ -226,9 +220,16 @@ def _key(request, scope: int, name: str) -> str:
             translation.get_language() or "uk",
             viewer_key(request.user),
             "htmx" if getattr(request, "htmx", False) else "page",
-            query,
+            _query(request),
         ]
     )
+
+
+def _query(request) -> str:
+    """The query string's parameters, in any order, as a short part of a key."""
+    import hashlib
+
+    return hashlib.blake2b(repr(sorted(request.GET.lists())).encode(), digest_size=12).hexdigest()
 
 
 def _kept_body(request, scope: int, name: str, render) -> str:
