@@ -389,6 +389,9 @@ PREREAD_ATTACH_MAX_BYTES = env.int("PREREAD_ATTACH_MAX_BYTES", default=15 * 1024
 # records invalidate them sooner). The map draws tiles from MAP_TILE_URL when it is set, e.g.
 # https://tile.openstreetmap.org/{z}/{x}/{y}.png; without it, the map shows the communities only.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=600)
+# ...and stored in the database this long (dashboards.cache): Redis emptied by a restart or its
+# copy expired, figures whose records have not changed are read, not computed again.
+DASHBOARD_STORED_SECONDS = env.int("DASHBOARD_STORED_SECONDS", default=7 * 24 * 3600)
 # The bodies of a programme's list pages (groups, compliance grid, plans), kept per version of
 # its figures (dashboards.page.programme_body); 0 renders them on every request.
 PAGE_BODY_CACHE_SECONDS = env.int("PAGE_BODY_CACHE_SECONDS", default=600)

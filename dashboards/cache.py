@@ -1,13 +1,22 @@
 """The per-programme dashboard cache: computed figures are kept under a key that carries the
 version of the programme's figures, which the database raises in the same transaction as any
 change to the records they come from (dashboards.versioning: triggers, so bulk updates, imports
-and the admin count too). A changed programme's next request recomputes; entries also expire
-after DASHBOARD_CACHE_SECONDS, so that an unused key does not stay for ever."""
+and the admin count too). A changed programme's next request recomputes.
+
+Two tiers: Redis for DASHBOARD_CACHE_SECONDS (so that an unused key does not stay for ever),
+and the database (dashboards.models.StoredFigures) for DASHBOARD_STORED_SECONDS, which Redis
+being emptied (a restart: it keeps nothing on disk) or its copy expiring does not lose: figures
+are computed again only when their records changed (or the day they are taken moved)."""
+
+import datetime
+import pickle
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 from django.utils import translation
 
+from cohesion import clock
 from dashboards.versioning import versions
 
 
@@ -18,22 +27,60 @@ def version(programme_id: int) -> str:
 
 
 def cached(programme_id: int, parts: tuple, compute):
-    """`compute()` for this programme and these filter parts, through the cache; returns the
-    value and its key (which the page's rendered fragments reuse)."""
+    """`compute()` for this programme and these filter parts, through the cache and the
+    stored copies; returns the value and its key (which the page's rendered fragments reuse)."""
+    current = version(programme_id)
     key = ":".join(
-        [
-            "dash",
-            str(programme_id),
-            version(programme_id),
-            translation.get_language() or "uk",
-            *map(str, parts),
-        ]
+        ["dash", str(programme_id), current, translation.get_language() or "uk", *map(str, parts)]
     )
     value = cache.get(key)
     if value is None:
-        value = compute()
+        value = stored(key)
+        if value is None:
+            value = compute()
+            store(programme_id, current, key, value)
         cache.set(key, value, settings.DASHBOARD_CACHE_SECONDS)
     return value, key
+
+
+def stored(key: str):
+    """The figures stored under `key`, or None. One query."""
+    from dashboards.models import StoredFigures
+
+    since = clock.now() - datetime.timedelta(seconds=settings.DASHBOARD_STORED_SECONDS)
+    found = (
+        StoredFigures.objects.filter(key=key, stored_at__gte=since)
+        .values_list("value", flat=True)
+        .first()
+    )
+    return None if found is None else pickle.loads(bytes(found))
+
+
+def store(programme_id: int, current: str, key: str, value) -> None:
+    """Stores the figures, and drops the programme's rows that can no longer be read: of an
+    older version, or past their time. Two queries (not one transaction: a row lost between
+    them is only computed again)."""
+    from dashboards.models import StoredFigures
+
+    now = clock.now()
+    since = now - datetime.timedelta(seconds=settings.DASHBOARD_STORED_SECONDS)
+    StoredFigures.objects.filter(programme_id=programme_id).filter(
+        ~Q(version=current) | Q(stored_at__lt=since)
+    ).delete()
+    StoredFigures.objects.bulk_create(
+        [
+            StoredFigures(
+                key=key,
+                programme_id=programme_id,
+                version=current,
+                value=pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
+                stored_at=now,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["value", "stored_at", "version"],
+    )
 
 
 def figures(programme, period, community=None, *, today):

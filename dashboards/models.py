@@ -156,6 +156,28 @@ class FiguresVersion(models.Model):
         return f"{self.programme_id}: {self.version}"
 
 
+class StoredFigures(models.Model):
+    """A programme's computed dashboard figures, kept in the database under their cache key
+    (dashboards.cache). Redis keeps its copies DASHBOARD_CACHE_SECONDS and nothing across a
+    restart (it runs without persistence: a power cut empties it); these rows survive both,
+    so figures whose records have not changed are not computed again. The key carries the
+    figures' version: a row can be out of date, never served stale. Written by the
+    application only (the value is a pickle: never from a user's input)."""
+
+    key = models.CharField(max_length=250, unique=True)
+    programme_id = models.BigIntegerField(db_index=True)
+    version = models.CharField(max_length=60)
+    value = models.BinaryField()
+    stored_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("stored figures")
+        verbose_name_plural = _("stored figures")
+
+    def __str__(self):
+        return self.key
+
+
 class ExportQuerySet(models.QuerySet):
     def can_still_finish(self):
         """Waiting or being built by a worker that is alive: what counts against a user's

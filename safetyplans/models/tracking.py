@@ -103,6 +103,15 @@ class ActionUpdate(models.Model):
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
         ordering = ["-on", "-recorded_at"]
+        indexes = [
+            # An action's status on a past day (the dashboard's plan actions for a closed
+            # period): its latest update by then, read from the index alone.
+            models.Index(
+                fields=["tracking", "-on", "-recorded_at"],
+                name="update_latest_by_day",
+                include=["status"],
+            ),
+        ]
 
     def __str__(self):
         return f"{self.on:%d.%m.%Y} · {self.get_status_display()}"

@@ -11,6 +11,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -21,8 +22,9 @@ from django.utils import timezone
 from accounts.models import User
 from cohesion import clock
 from dashboards import indicators
+from dashboards.cache import version
 from dashboards.indicators import Period
-from dashboards.models import FiguresVersion, IndicatorTarget
+from dashboards.models import FiguresVersion, IndicatorTarget, StoredFigures
 from dashboards.services import targets_set
 from engagement.models import Participant, VeteranOrganisation
 from engagement.services import attendance_record, participants_add
@@ -144,8 +146,9 @@ def queries(client, url) -> tuple[int, object]:
 
 
 def cold(client, url) -> tuple[int, object]:
-    """The queries of a request that computes the figures."""
+    """The queries of a request that computes the figures: none in the cache or stored."""
     cache.clear()
+    StoredFigures.objects.all().delete()
     return queries(client, url)
 
 
@@ -198,8 +201,9 @@ def test_dashboard_costs_the_same_queries_for_2_groups_and_30(
     assert len(response.context["data"].heatmap) == (1 if filtered else 30)
     assert large == small
     # The figures themselves take about 17 queries (two of them the decisions' representation
-    # and the recommendations to local authorities); the page around them a few more.
-    assert small <= 32
+    # and the recommendations to local authorities), reading and storing them in the database
+    # three (dashboards.cache); the page around them a few more.
+    assert small <= 35
 
 
 def test_dashboard_by_region_costs_the_same_queries_as_by_group(
@@ -502,6 +506,7 @@ def test_cached_figures_expire_after_the_configured_time(
     as_user, coordinator, programme, computed, settings
 ):
     settings.DASHBOARD_CACHE_SECONDS = 1
+    settings.DASHBOARD_STORED_SECONDS = 1
     grow(programme, groups=1, months=3)
     client = as_user(coordinator)
     url = dashboard_url(programme)
@@ -511,6 +516,65 @@ def test_cached_figures_expire_after_the_configured_time(
 
     time.sleep(1.1)
     client.get(url)
+    assert len(computed) == 2
+
+
+def test_figures_are_read_from_the_database_when_redis_has_lost_them(
+    as_user, coordinator, programme, computed
+):
+    """Redis keeps nothing across a restart (a power cut) and its copy expires after
+    DASHBOARD_CACHE_SECONDS: figures whose records did not change are read, not computed."""
+    grow(programme, groups=2, months=3)
+    client = as_user(coordinator)
+    url = dashboard_url(programme)
+    first = client.get(url)
+    assert len(computed) == 1
+
+    cache.clear()
+    read, again = queries(client, url)
+
+    assert len(computed) == 1
+    assert again.context["data"].values == first.context["data"].values
+    assert again.context["data"].heatmap == first.context["data"].heatmap
+    assert body(again) == body(first)
+    computing, _response = cold(client, url)
+    assert read < computing - 10
+
+
+def test_stored_figures_of_an_older_version_are_never_read_and_are_dropped(
+    as_user, coordinator, programme, computed
+):
+    [group] = grow(programme, groups=1, months=3)
+    client = as_user(coordinator)
+    url = dashboard_url(programme)
+    before = value(client.get(url), "participants")
+    client.get(dashboard_url(programme, "start=2023-02&end=2023-03"))
+    assert StoredFigures.objects.filter(programme_id=programme.pk).count() == 2
+
+    MembershipFactory(group=group, joined_on=programme.start_date)  # a new version
+    cache.clear()
+    after = value(client.get(url), "participants")
+
+    assert after == before + 1
+    assert len(computed) == 3
+    # Only the new version's row is left: the table holds what can still be read.
+    [row] = StoredFigures.objects.filter(programme_id=programme.pk)
+    assert row.version == version(programme.pk)
+
+
+def test_stored_figures_past_their_time_are_computed_again(
+    as_user, coordinator, programme, computed, settings
+):
+    grow(programme, groups=1, months=3)
+    client = as_user(coordinator)
+    url = dashboard_url(programme)
+    client.get(url)
+    cache.clear()
+    with time_machine.travel(
+        clock.now() + datetime.timedelta(seconds=settings.DASHBOARD_STORED_SECONDS + 60)
+    ):
+        client.get(url)
+
     assert len(computed) == 2
 
 
