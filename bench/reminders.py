@@ -4,7 +4,8 @@ no-op tasks through the same broker and workers, in one run (bench/run.py calls 
 A programme running today is laid out once in the bench database (50 groups of 20 members
 with an email, each with a meeting two days ahead); every run plans the 1,000 announcements
 afresh and queues them as the beat does (batches of 100). Mail goes over SMTP to a sink in
-this process (aiosmtpd), so each reminder pays a real SMTP exchange."""
+this process (aiosmtpd, offering PIPELINING as relays do), so each reminder pays a real SMTP
+exchange."""
 
 import datetime
 import os
@@ -112,6 +113,12 @@ def measure(env: dict, load_average) -> dict:
     class Sink:
         received = 0
 
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            # Offered as the common relays offer it (aiosmtpd reads pipelined commands but does
+            # not say so): the workers pipeline each message's commands (cohesion.smtp).
+            session.host_name = hostname
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
         async def handle_DATA(self, server, session, envelope):
             Sink.received += 1
             return "250 OK"
@@ -142,6 +149,17 @@ def measure(env: dict, load_average) -> dict:
         _wait(lambda: _tasks_done(app, "cohesion.tasks.ping") >= before + 1000)
         results["noop"] = (time.perf_counter() - started, f"{load}→{load_average()}")
 
+        # Both processes warmed on the reminders' path as the pings warmed them on theirs:
+        # the first emails of a process load its templates, catalogues and URLs, about a
+        # second that a long-lived worker pays once. Then the rows are laid out afresh.
+        warm = reminders.plan_announcements()[:40]
+        for start in range(0, len(warm), 5):
+            tasks.deliver_reminders.delay(warm[start : start + 5])
+        warmed = Reminder.objects.filter(pk__in=warm, status=Reminder.Status.SENT)
+        _wait(lambda: warmed.count() == len(warm))
+        programme = _lay_out()
+        received_before = Sink.received
+
         ids = reminders.plan_announcements()
         if len(ids) != GROUPS * MEMBERS:
             raise RuntimeError(f"{len(ids)} announcements planned, not {GROUPS * MEMBERS}")
@@ -152,8 +170,9 @@ def measure(env: dict, load_average) -> dict:
         sent = Reminder.objects.filter(pk__in=ids, status=Reminder.Status.SENT)
         _wait(lambda: sent.count() == len(ids))
         results["reminders"] = (time.perf_counter() - started, f"{load}→{load_average()}")
-        if Sink.received < len(ids) and "BENCH_EMAIL_URL" not in os.environ:
-            raise RuntimeError(f"{Sink.received} emails reached the sink, not {len(ids)}")
+        received = Sink.received - received_before
+        if received < len(ids) and "BENCH_EMAIL_URL" not in os.environ:
+            raise RuntimeError(f"{received} emails reached the sink, not {len(ids)}")
         results["programme"] = programme.pk
     finally:
         workers.terminate()

@@ -439,6 +439,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+    # The same backend, pipelining each message's commands where the server offers it.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "cohesion.smtp.EmailBackend"
 vars().update(EMAIL_CONFIG)
 # A hung SMTP session must end well before a reminder's claim expires (15 minutes), or a
 # second worker could take the reminder over and send it again.

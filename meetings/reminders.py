@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection as database
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -505,10 +506,7 @@ def send_claimed(
         # Not transient (a template or data error): retrying would only fail again.
         _finish(reminder_id, Status.FAILED, error=_describe(exc), claimed_at=claimed_at)
         raise
-    # Only while the claim is still this worker's (a stalled batch's rows are another's).
-    Reminder.objects.filter(pk=reminder_id, status=Status.SENDING, claimed_at=claimed_at).update(
-        status=Status.SENT, sent_at=now, last_error=""
-    )
+    _mark_sent(reminder_id, claimed_at=claimed_at, now=now)
     if reminder.kind == Kind.OVERDUE_DIGEST:
         # A stale action is listed in one digest only; re-dating it starts afresh, also when
         # the leader re-dates it while this digest is on its way.
@@ -519,6 +517,19 @@ def send_claimed(
             due_on__lt=stale_before(planned_on),
         ).update(stale_reported_on=planned_on)
     return True
+
+
+def _mark_sent(reminder_id: int, *, claimed_at, now) -> None:
+    """Marks a sent row, only while the claim is still this worker's (a stalled batch's rows
+    are another's). One UPDATE a message, in plain SQL: building it through the ORM cost a
+    quarter of what sending the email over SMTP does."""
+    moment = database.ops.adapt_datetimefield_value  # as the ORM stores them
+    with database.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Reminder._meta.db_table} SET status = %s, sent_at = %s, last_error = '' "
+            "WHERE id = %s AND status = %s AND claimed_at = %s",
+            [Status.SENT, moment(now), reminder_id, Status.SENDING, moment(claimed_at)],
+        )
 
 
 def reminder_give_up(*, reminder_id: int, error: BaseException | str = "") -> None:
@@ -606,6 +617,8 @@ def _context(reminder: Reminder, memo: dict | None) -> dict:
 
 # Stands for the recipient's own unsubscribe link in an email built once for many.
 RECIPIENT_LINK = "https://recipient.invalid/unsubscribe"
+# Stands for a token in the unsubscribe address (tokens are URL-safe: put in as they are).
+TOKEN_STAND_IN = "token-stand-in"
 
 
 def _message(
@@ -614,7 +627,15 @@ def _message(
     """The email in the recipient's language: the unsubscribe link and headers, and for an
     announcement the iCalendar invitation and the pre-reads. In a batch, what the members of
     a meeting are sent is built once per language, their own unsubscribe link put in after."""
-    link = unsubscribe_url(reminder.email)
+    if memo is None:
+        link = unsubscribe_url(reminder.email)
+    else:
+        # The address's path resolved once a batch, each recipient's token put in.
+        if "unsubscribe" not in memo:
+            path = reverse("meetings:unsubscribe", args=[TOKEN_STAND_IN])
+            memo["unsubscribe"] = _absolute(path).split(TOKEN_STAND_IN)
+        before, after = memo["unsubscribe"]
+        link = f"{before}{unsubscribe_token(reminder.email)}{after}"
     headers = {
         # RFC 8058 one-click unsubscribe; the view accepts the POST without CSRF.
         "List-Unsubscribe": f"<{link}>",

@@ -22,26 +22,51 @@ def free_port() -> int:
 
 
 class Inbox:
-    """aiosmtpd handler that keeps every message it accepts."""
+    """aiosmtpd handler that keeps every message it accepts. It offers PIPELINING, as the
+    common relays do (aiosmtpd reads pipelined commands but does not say so); `refuse` holds
+    addresses it refuses as senders or recipients."""
 
-    def __init__(self):
+    def __init__(self, *, pipelining: bool = True, refuse: tuple = ()):
         self.messages = []
         # The client address of each message's session: one per SMTP connection.
         self.peers = []
+        self.envelopes = []  # (sender, recipients) of each message
+        self.pipelining = pipelining
+        self.refuse = set(refuse)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address in self.refuse:
+            return "553 5.7.1 Sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
         self.peers.append(session.peer)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
 
 class SmtpServer:
-    def __init__(self):
+    def __init__(self, **inbox):
         from aiosmtpd.controller import Controller
 
-        self.inbox = Inbox()
+        self.inbox = Inbox(**inbox)
         self.port = free_port()
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
 

@@ -348,6 +348,21 @@ def test_every_email_has_text_and_html_and_an_unsubscribe_link(team, mailoutbox,
     assert reminders.email_for_token(token) == "member0@example.org"
 
 
+def test_in_a_batch_each_member_gets_their_own_unsubscribe_link(team, mailoutbox):
+    """The batch resolves the link's path once and puts each member's token in."""
+    MeetingFactory(group=team["group"], starts_at=kyiv(2026, 11, 18, 15))
+    ids = at(NOW, reminders.plan_announcements)
+    assert at(NOW, tasks.deliver_reminders, ids) == len(TEAM_EMAILS)
+
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(TEAM_EMAILS)
+    for sent in mailoutbox:
+        link = sent.extra_headers["List-Unsubscribe"].strip("<>")
+        alone = at(NOW, reminders.unsubscribe_url, sent.to[0])
+        assert link == alone
+        assert link in sent.body
+        assert reminders.email_for_token(link.rstrip("/").rsplit("/", 1)[1]) == sent.to[0]
+
+
 # Record missing ------------------------------------------------------------------------------
 
 

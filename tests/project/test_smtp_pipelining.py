@@ -1,0 +1,115 @@
+"""Mail over SMTP with each message's commands pipelined (cohesion.smtp): the same messages
+reach the server as with smtplib's exchange, in two writes instead of four, and refusals are
+reported as smtplib reports them, the session staying in step for the next message."""
+
+import os
+import smtplib
+import subprocess
+import sys
+
+import pytest
+from django.core.mail import EmailMessage
+
+from cohesion.smtp import EmailBackend, PipeliningMixin, PipeliningSMTP
+from tests.workers import SmtpServer
+
+
+def counting_writes(client):
+    """The client's writes to the server, counted (each a round trip's first half)."""
+    writes = []
+    send = client.send
+
+    def counted(data):
+        writes.append(data)
+        return send(data)
+
+    client.send = counted
+    return writes
+
+
+def connect(server) -> PipeliningSMTP:
+    client = PipeliningSMTP("127.0.0.1", server.port, timeout=10)
+    client.ehlo()
+    return client
+
+
+def message(to, body="Зустріч групи в четвер о 18:00.") -> EmailMessage:
+    return EmailMessage(
+        "Нагадування", body, "Cohesion <noreply@cohesion.local>", to, headers={"X-Test": "1"}
+    )
+
+
+@pytest.mark.parametrize(("pipelining", "writes_per_message"), [(True, 2), (False, 4)])
+def test_a_message_reaches_the_server_whole_pipelined_or_not(pipelining, writes_per_message):
+    with SmtpServer(pipelining=pipelining) as server:
+        backend = EmailBackend(host="127.0.0.1", port=server.port, timeout=10)
+        backend.open()
+        writes = counting_writes(backend.connection)
+        sent = backend.send_messages(
+            [message(["olena@example.org"]), message(["petro@example.org"], ".a dot first")]
+        )
+        backend.close()
+
+    assert sent == 2
+    assert len(writes) == 1 + 2 * writes_per_message + 1  # EHLO first, QUIT last
+    assert server.inbox.envelopes == [
+        ("noreply@cohesion.local", ["olena@example.org"]),
+        ("noreply@cohesion.local", ["petro@example.org"]),
+    ]
+    first, second = server.inbox.messages
+    assert first["Subject"] == "Нагадування"
+    assert first["X-Test"] == "1"
+    assert first.get_content().strip() == "Зустріч групи в четвер о 18:00."
+    # A line starting with a dot arrives as written (dot-stuffed on the way, unstuffed there).
+    assert second.get_content().strip() == ".a dot first"
+
+
+def test_a_refused_recipient_is_reported_and_the_others_receive_the_message():
+    with SmtpServer(refuse={"gone@example.org"}) as server:
+        client = connect(server)
+        refused = client.sendmail(
+            "noreply@cohesion.local",
+            ["olena@example.org", "gone@example.org", "petro@example.org"],
+            message([]).message().as_bytes(linesep="\r\n"),
+        )
+        client.quit()
+
+    assert refused == {"gone@example.org": (550, b"5.1.1 No such user")}
+    assert server.inbox.envelopes == [
+        ("noreply@cohesion.local", ["olena@example.org", "petro@example.org"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient", "error"),
+    [
+        ("noreply@cohesion.local", "gone@example.org", smtplib.SMTPRecipientsRefused),
+        ("blocked@cohesion.local", "olena@example.org", smtplib.SMTPSenderRefused),
+    ],
+    ids=["every-recipient-refused", "sender-refused"],
+)
+def test_a_refusal_raises_as_smtplib_does_and_the_next_message_still_goes(sender, recipient, error):
+    with SmtpServer(refuse={"gone@example.org", "blocked@cohesion.local"}) as server:
+        client = connect(server)
+        content = message([]).message().as_bytes(linesep="\r\n")
+        with pytest.raises(error):
+            client.sendmail(sender, [recipient], content)
+        # Every reply of the refused message was read: the next one is in step.
+        assert client.sendmail("noreply@cohesion.local", ["petro@example.org"], content) == {}
+        client.quit()
+
+    assert server.inbox.envelopes == [("noreply@cohesion.local", ["petro@example.org"])]
+
+
+def test_an_smtp_url_configures_the_pipelining_backend():
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT)"
+    environment = {**os.environ, "EMAIL_URL": "smtp://relay.example.org:587"}
+    environment.setdefault("DJANGO_SETTINGS_MODULE", "cohesion.settings")
+    shown = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert shown == ["cohesion.smtp.EmailBackend", "relay.example.org", "587"]
+    assert issubclass(EmailBackend(use_ssl=True).connection_class, smtplib.SMTP_SSL)
+    assert issubclass(EmailBackend(use_ssl=True).connection_class, PipeliningMixin)
