@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
+from cohesion.paging import page_of
 from cohesion.text import clean_line
 from communities.access import (
     access_community,
@@ -75,15 +76,20 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ).order_by("withdrawn_on", "community__name_uk", "pk")
     if query:
         enrolments = enrolments.search(query)
-    enrolments = Paginator(enrolments, ENROLMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    enrolments = page_of(enrolments, request, per_page=ENROLMENTS_PER_PAGE)
     can_manage = manages_programme(request.user, programme)
-    # Who has access is for the programme's coordinators only, never for donors.
+    # Who has access is for the programme's coordinators only, never for donors. Every group's
+    # leader has a role in it: 1,500 and more at national scale, a page at a time.
     access = (
-        programme.role_assignments.select_related("user", "working_group").order_by(
-            "role", "user__email"
+        page_of(
+            programme.role_assignments.select_related("user", "working_group").order_by(
+                "role", "user__email", "pk"
+            ),
+            request,
+            param="people",
         )
         if can_manage
-        else []
+        else None
     )
     context = {
         "programme": programme,

@@ -26,19 +26,21 @@ def version(programme_id: int) -> str:
     return versions(programme_id)
 
 
-def cached(programme_id: int, parts: tuple, compute):
-    """`compute()` for this programme and these filter parts, through the cache and the
-    stored copies; returns the value and its key (which the page's rendered fragments reuse)."""
+def cached(programme_id: int, parts: tuple, compute, *, durable: bool = True):
+    """`compute()` for this programme and these filter parts, through the cache and (when
+    `durable`) the stored copies; returns the value and its key (which the page's rendered
+    fragments reuse)."""
     current = version(programme_id)
     key = ":".join(
         ["dash", str(programme_id), current, translation.get_language() or "uk", *map(str, parts)]
     )
     value = cache.get(key)
     if value is None:
-        value = stored(key)
+        value = stored(key) if durable else None
         if value is None:
             value = compute()
-            store(programme_id, current, key, value)
+            if durable:
+                store(programme_id, current, key, value)
         cache.set(key, value, settings.DASHBOARD_CACHE_SECONDS)
     return value, key
 
@@ -91,8 +93,11 @@ def figures(programme, period, community=None, *, today):
 
     as_of = period.as_of(today)
     # The day the figures are taken is in the key: an open period's figures move at midnight.
+    # A whole programme's figures are stored (about 150 KB at national scale, costly to
+    # compute); one community's are quick to compute and there are 1,500 of them: not stored.
     return cached(
         programme.pk,
         (period.start, period.end, as_of, community.pk if community else "all"),
         lambda: dashboard_data(programme, period, community, today=today),
+        durable=community is None,
     )

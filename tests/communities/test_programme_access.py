@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import EnrolmentFactory
+from accounts.models import Role
+from tests.factories import EnrolmentFactory, RoleAssignmentFactory, WorkingGroupFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -130,15 +131,49 @@ def test_programme_detail_query_count_does_not_grow(
     url = programme_pages(programme)["detail"]
     client.get(url)
     # session, user, roles with TOTP, programme, donors, partners, categories, enrolments
-    # counted and a page of them, access, applications waiting, and (the programme has ended)
-    # groups whose outcome is not recorded
+    # counted and a page of them, access counted and a page of it, applications waiting, and
+    # (the programme has ended) groups whose outcome is not recorded
     assert programme.is_completed
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url)
     EnrolmentFactory.create_batch(49, programme=programme)
-    with django_assert_num_queries(12):
+    RoleAssignmentFactory.create_batch(
+        60,
+        programme=programme,
+        role=Role.LEADER,
+        working_group=WorkingGroupFactory(programme=programme),
+    )
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_every_groups_leader_has_access_and_they_come_fifty_a_page(as_user, coordinator, programme):
+    """A national programme gives 1,500 leaders a role: the list of people with access is
+    paged, and its links keep the communities' page and search."""
+    group = WorkingGroupFactory(programme=programme)
+    leaders = RoleAssignmentFactory.create_batch(
+        59, programme=programme, role=Role.LEADER, working_group=group
+    )
+    client = as_user(coordinator)
+    url = programme_pages(programme)["detail"]
+
+    first = client.get(url, {"q": "Громада"})
+    rows = first.context["access"]
+    assert len(rows) == 50 and rows.paginator.count == 60  # the coordinator too
+    assert "q=%D0%93%D1%80%D0%BE%D0%BC%D0%B0%D0%B4%D0%B0&amp;people=2" in first.text
+    second = client.get(url, {"people": 2})
+    assert len(second.context["access"]) == 10
+    shown = {a.pk for a in rows} | {a.pk for a in second.context["access"]}
+    assert shown >= {leader.pk for leader in leaders}
+    assert second.context["enrolments"].number == 1
+
+
+def test_donors_see_no_one_with_access(as_user, donor, programme):
+    response = as_user(donor).get(programme_pages(programme)["detail"])
+    assert response.context["access"] is None
+    assert "People with access" not in response.text
+    assert "Люди з доступом" not in response.text
 
 
 def test_a_national_programmes_communities_come_fifty_a_page_with_a_search(

@@ -562,6 +562,18 @@ def test_stored_figures_of_an_older_version_are_never_read_and_are_dropped(
     assert row.version == version(programme.pk)
 
 
+def test_one_communitys_figures_are_cached_but_not_stored(
+    as_user, coordinator, programme, computed
+):
+    [group, _other] = grow(programme, groups=2, months=3)
+    client = as_user(coordinator)
+    client.get(dashboard_url(programme, f"community={group.community_id}"))
+    client.get(dashboard_url(programme, f"community={group.community_id}"))
+
+    assert len(computed) == 1
+    assert not StoredFigures.objects.exists()
+
+
 def test_stored_figures_past_their_time_are_computed_again(
     as_user, coordinator, programme, computed, settings
 ):
