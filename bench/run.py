@@ -282,6 +282,8 @@ def main() -> None:
         f"{'1,000 reminders delivered':26} {1000 / sent:9.1f} {sent:9.2f} "
         f"{noop / sent:10.4f}  {sent_load}"
     )
+    rounds = ", ".join(f"{n:.2f}/{r:.2f} s ({n / r:.2f})" for n, r in mail["rounds"])
+    print(f"(medians of {len(mail['rounds'])} rounds in turn, no-op/reminders: {rounds})")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,13 @@ The replies are read and acted on exactly as smtplib.sendmail does (the same exc
 refused recipient reported and the others sent to), so the backend's callers see no
 difference."""
 
+import functools
 import re
 import smtplib
 
+from django.conf import settings
 from django.core.mail.backends.smtp import EmailBackend as DjangoEmailBackend
+from django.core.mail.message import sanitize_address
 
 CRLF = b"\r\n"
 # RFC 5321 4.5.2: a line of the message that starts with a dot gets a second one.
@@ -80,9 +83,37 @@ class PipeliningSMTPSSL(PipeliningMixin, smtplib.SMTP_SSL):
     pass
 
 
+# An address as the envelope gives it, parsed once: the sender is the same for every message
+# of a batch, and parsing through the email package was 7 % of a reminder's time in a worker.
+_sanitized = functools.lru_cache(maxsize=1024)(sanitize_address)
+
+
+def sanitized(address, encoding):
+    try:
+        return _sanitized(address, encoding)
+    except TypeError:  # an address given as a list: not kept
+        return sanitize_address(address, encoding)
+
+
 class EmailBackend(DjangoEmailBackend):
     """Django's SMTP backend over a connection that pipelines (settings: EMAIL_URL smtp://)."""
 
     @property
     def connection_class(self):
         return PipeliningSMTPSSL if self.use_ssl else PipeliningSMTP
+
+    def _send(self, email_message):
+        # Django's, with the addresses' sanitising kept.
+        if not email_message.recipients():
+            return False
+        encoding = email_message.encoding or settings.DEFAULT_CHARSET
+        from_email = sanitized(email_message.from_email, encoding)
+        recipients = [sanitized(address, encoding) for address in email_message.recipients()]
+        message = email_message.message()
+        try:
+            self.connection.sendmail(from_email, recipients, message.as_bytes(linesep="\r\n"))
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
