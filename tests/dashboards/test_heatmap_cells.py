@@ -11,13 +11,13 @@ def test_a_regions_cells_show_its_rate_in_its_band_and_nothing_for_a_month_witho
     html = heatmap_cells([100, 90, 89, 60, 59, 0, None], "region")
 
     assert html == (
-        '<td class="text-center rate-high">100</td>'
-        '<td class="text-center rate-high">90</td>'
-        '<td class="text-center rate-mid">89</td>'
-        '<td class="text-center rate-mid">60</td>'
-        '<td class="text-center rate-low">59</td>'
-        '<td class="text-center rate-low">0</td>'
-        '<td class="text-center rate-none"></td>'
+        '<td class="rate-high">100</td>'
+        '<td class="rate-high">90</td>'
+        '<td class="rate-mid">89</td>'
+        '<td class="rate-mid">60</td>'
+        '<td class="rate-low">59</td>'
+        '<td class="rate-low">0</td>'
+        '<td class="rate-none"></td>'
     )
 
 
