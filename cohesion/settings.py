@@ -115,10 +115,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Covering indexes (Index(include=...)) are PostgreSQL's; SQLite, the embedded default, builds
 # the same index without the included columns, which is all this warning says.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles a query whose estimated cost crosses its thresholds; at national
     # scale the dashboard's plan-actions query crossed them and paid about 1 s of compilation on

@@ -59,15 +59,15 @@ def stored(key: str):
 
 
 def store(programme_id: int, current: str, key: str, value) -> None:
-    """Stores the figures, and drops the programme's rows that can no longer be read: of an
-    older version, or past their time. Two queries (not one transaction: a row lost between
-    them is only computed again)."""
+    """Stores the figures, and drops the rows that can no longer be read: the programme's of
+    an older version, and any past their time (a deleted programme's too). Two queries (not
+    one transaction: a row lost between them is only computed again)."""
     from dashboards.models import StoredFigures
 
     now = clock.now()
     since = now - datetime.timedelta(seconds=settings.DASHBOARD_STORED_SECONDS)
-    StoredFigures.objects.filter(programme_id=programme_id).filter(
-        ~Q(version=current) | Q(stored_at__lt=since)
+    StoredFigures.objects.filter(
+        Q(programme_id=programme_id) & ~Q(version=current) | Q(stored_at__lt=since)
     ).delete()
     StoredFigures.objects.bulk_create(
         [

@@ -632,11 +632,11 @@ def _meetings(programme, groups: _Groups, period, *, today) -> tuple[dict, list]
         today=today,
         by="group__community__region_id",
     )
-    regions = {g.community__region_id: g for g in groups}
+    a_group_in = {g.community__region_id: g for g in groups}
     name_of = picker()
     regions = {
         region_id: name_of(g.community__region__name_uk, g.community__region__name_en)
-        for region_id, g in regions.items()
+        for region_id, g in a_group_in.items()
     }
     rows = []
     for region_id, name in sorted(regions.items(), key=lambda item: ukrainian_key(item[1])):

@@ -574,6 +574,21 @@ def test_one_communitys_figures_are_cached_but_not_stored(
     assert not StoredFigures.objects.exists()
 
 
+def test_storing_figures_drops_any_programmes_rows_past_their_time(
+    as_user, coordinator, programme, computed, settings
+):
+    grow(programme, groups=1, months=3)
+    long_ago = clock.now() - datetime.timedelta(seconds=settings.DASHBOARD_STORED_SECONDS + 60)
+    StoredFigures.objects.create(
+        key="dash:999999:0.1:uk:gone", programme_id=999999, version="0.1", value=b"",
+        stored_at=long_ago,
+    )  # fmt: skip
+
+    as_user(coordinator).get(dashboard_url(programme))
+
+    assert list(StoredFigures.objects.values_list("programme_id", flat=True)) == [programme.pk]
+
+
 def test_stored_figures_past_their_time_are_computed_again(
     as_user, coordinator, programme, computed, settings
 ):
