@@ -13,7 +13,7 @@ as every page is.
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from email.utils import formatdate
 
 from django.conf import settings
@@ -209,3 +209,23 @@ class _Flattened:
 def send(name: str, context: dict, *, to: list[str], language: str | None, **options) -> None:
     """Builds the email (see build) and sends it."""
     build(name, context, to=to, language=language, **options).send()
+
+
+def send_each(connection, messages: Iterable[tuple]) -> Iterator[tuple]:
+    """Sends (key, email) pairs over an open `connection`, yielding (key, error or None) for
+    each as soon as its fate is known and before the next one goes, so that a caller can
+    record each as sent first. The SMTP backend (cohesion.smtp) pipelines the next one's
+    commands behind each; any other backend sends them one at a time. Ends early after an
+    error that lost the connection: the caller reconnects and goes on with the rest."""
+    pipelined = getattr(connection, "send_each", None)
+    if pipelined is not None:
+        yield from pipelined(messages)
+        return
+    for key, message in messages:
+        message.connection = connection
+        try:
+            message.send()
+        except Exception as error:  # the caller tells the transient from the lasting
+            yield key, error
+        else:
+            yield key, None

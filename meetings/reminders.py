@@ -479,34 +479,50 @@ def send_claimed(
     connection=None,
     memo: dict | None = None,
 ) -> bool:
-    """Sends a reminder this worker has claimed and marks it sent at once (a worker killed
-    after this leaves the rest of its batch claimed, for the sweep to hand on: none is sent
-    twice). A transient failure puts the row back to pending and re-raises, for Celery to
-    retry. A batch passes its open mail `connection` and a `memo` that keeps what every member
-    of a meeting is sent alike (the email itself, its calendar invitation and pre-reads) per
-    language."""
-    reminder_id = reminder.pk
-    if reminder.email.lower() in opted_out:
-        _finish(reminder_id, Status.SKIPPED, claimed_at=claimed_at)
+    """Sends a reminder this worker has claimed and marks it sent at once. A transient
+    failure puts the row back to pending and re-raises, for Celery to retry."""
+    prepared = prepare(reminder, now=now, claimed_at=claimed_at, opted_out=opted_out, memo=memo)
+    if prepared is None:
         return False
+    message, context = prepared
+    if connection is not None:
+        message.connection = connection
+    try:
+        message.send()
+    except Exception as exc:
+        record_failure(reminder.pk, exc, claimed_at=claimed_at)
+        raise
+    record_sent(reminder, context, now=now, claimed_at=claimed_at)
+    return True
+
+
+def prepare(
+    reminder: Reminder, *, now, claimed_at, opted_out: set[str], memo: dict | None = None
+) -> tuple[EmailMultiAlternatives, dict] | None:
+    """The email of a reminder this worker has claimed and what it was made from, or None when
+    it is no longer to be sent (the row is marked skipped). An error making it is recorded as
+    record_failure does and raised. A batch passes a `memo` that keeps what every member of a
+    meeting is sent alike (the email itself, its calendar invitation and pre-reads) per
+    language."""
+    if reminder.email.lower() in opted_out:
+        _finish(reminder.pk, Status.SKIPPED, claimed_at=claimed_at)
+        return None
     reason = _not_needed(reminder, now)
     if reason:
-        _finish(reminder_id, Status.SKIPPED, error=reason, claimed_at=claimed_at)
-        return False
+        _finish(reminder.pk, Status.SKIPPED, error=reason, claimed_at=claimed_at)
+        return None
     try:
         context = _context(reminder, memo)
-        message = _message(reminder, context, memo)
-        if connection is not None:
-            message.connection = connection
-        message.send()
-    except RETRYABLE as exc:
-        _finish(reminder_id, Status.PENDING, error=_describe(exc), claimed_at=claimed_at)
-        raise
+        return _message(reminder, context, memo), context
     except Exception as exc:
-        # Not transient (a template or data error): retrying would only fail again.
-        _finish(reminder_id, Status.FAILED, error=_describe(exc), claimed_at=claimed_at)
+        record_failure(reminder.pk, exc, claimed_at=claimed_at)
         raise
-    _mark_sent(reminder_id, claimed_at=claimed_at, now=now)
+
+
+def record_sent(reminder: Reminder, context: dict, *, now, claimed_at) -> None:
+    """Marks a sent reminder as sent, at once (a worker killed after this leaves the rest of
+    its batch claimed, for the sweep to hand on: none is sent twice)."""
+    _mark_sent(reminder.pk, claimed_at=claimed_at, now=now)
     if reminder.kind == Kind.OVERDUE_DIGEST:
         # A stale action is listed in one digest only; re-dating it starts afresh, also when
         # the leader re-dates it while this digest is on its way.
@@ -516,7 +532,16 @@ def send_claimed(
             stale_reported_on__isnull=True,
             due_on__lt=stale_before(planned_on),
         ).update(stale_reported_on=planned_on)
-    return True
+
+
+def record_failure(reminder_id: int, error: BaseException, *, claimed_at) -> bool:
+    """Records a failed send; True when the failure is transient (the row is back to pending,
+    to be retried), False when retrying would only fail again (a template or data error: the
+    row is marked failed, for coordinators to see)."""
+    transient = isinstance(error, RETRYABLE)
+    status = Status.PENDING if transient else Status.FAILED
+    _finish(reminder_id, status, error=_describe(error), claimed_at=claimed_at)
+    return transient
 
 
 def _mark_sent(reminder_id: int, *, claimed_at, now) -> None:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db.models import F
 
-from cohesion import clock, jobs
+from cohesion import clock, jobs, mail
 from cohesion.broker import dispatch, dispatch_on_commit
 from meetings import reminders
 
@@ -36,45 +36,98 @@ def queue_deliveries(reminder_ids: list[int], *, countdown: float | None = None)
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
 def deliver_reminders(reminder_ids: list[int]) -> int:
     """Sends each reminder of the batch at most once: one claim and one read for the batch,
-    one mail connection, what the members of one meeting are sent built once per language.
-    One that fails for a transient reason is handed to deliver_reminder, which retries it
-    alone with backoff."""
-    sent = 0
-    memo: dict = {}
+    one mail connection (each email's commands pipelined behind the end of the previous one:
+    see cohesion.mail.send_each), what the members of one meeting are sent built once per
+    language. Each is marked sent before the next one's content goes, so a worker killed
+    mid-batch leaves at most one sent and unmarked. One that fails for a transient reason is
+    handed to deliver_reminder, which retries it alone with backoff."""
     held_since = clock.now()
     claimed, opted_out = reminders.claim_batch(reminder_ids, now=held_since)
     if not claimed:
         return 0
-    held = {reminder.pk for reminder in claimed}
-    # Renewed well before it times out: a slow batch keeps its rows, and a row the sweep gave
-    # to another worker meanwhile is that worker's alone.
-    renew_after = reminders.claim_timeout() / 3
+    batch = _Batch(claimed, opted_out, held_since)
     connection = get_connection()
     _open_quietly(connection)
     try:
-        for index, reminder in enumerate(claimed):
-            now = clock.now()
-            if now - held_since >= renew_after:
-                rest = [r.pk for r in claimed[index:] if r.pk in held]
-                held = reminders.renew_batch(rest, held_since=held_since, now=now)
-                held_since = now
-            if reminder.pk not in held:
+        while True:
+            for (reminder, context), error in mail.send_each(connection, batch.ready()):
+                batch.record(reminder, context, error)
+                if not batch.keeps_next():
+                    # Its commands are out but not its content: dropping the connection is
+                    # the one way to take them back.
+                    _close_quietly(connection)
+            if batch.done:
+                break
+            # The connection was lost (the message on it is retried alone): a new one for the
+            # rest.
+            _close_quietly(connection)
+            _open_quietly(connection)
+    finally:
+        _close_quietly(connection)
+    return batch.sent
+
+
+class _Batch:
+    """A batch's claimed rows, each made into its email when the connection asks for it (one
+    ahead of the one being sent). The claim is renewed between two emails when a third of
+    its time has passed, never while an email is on its way: a slow batch keeps its rows,
+    and a row the sweep gave to another worker meanwhile is that worker's alone, also the
+    one made ready ahead."""
+
+    def __init__(self, claimed, opted_out, held_since):
+        self.claimed, self.opted_out, self.held_since = claimed, opted_out, held_since
+        self.held = {reminder.pk for reminder in claimed}
+        self.renew_after = reminders.claim_timeout() / 3
+        self.memo: dict = {}
+        self.next = 0
+        self.ahead = self.last = None  # the rows last made ready and last recorded
+        self.sent = 0
+        self.done = False
+
+    def ready(self):
+        while self.next < len(self.claimed):
+            reminder = self.claimed[self.next]
+            self.next += 1
+            if reminder.pk not in self.held:
                 continue
             try:
-                sent += reminders.send_claimed(
-                    reminder, now=now, claimed_at=held_since, opted_out=opted_out,
-                    connection=connection, memo=memo,
+                prepared = reminders.prepare(
+                    reminder, now=clock.now(), claimed_at=self.held_since,
+                    opted_out=self.opted_out, memo=self.memo,
                 )  # fmt: skip
             except reminders.RETRYABLE:
                 dispatch(deliver_reminder, reminder.pk)
-                # The connection may be what broke: the next message gets a new one.
-                _close_quietly(connection)
-                _open_quietly(connection)
-            except Exception:  # marked failed by send_claimed(): the others go on
+                continue
+            except Exception:  # marked failed by prepare(): the others go on
                 logger.exception("reminder %s failed", reminder.pk)
-    finally:
-        _close_quietly(connection)
-    return sent
+                continue
+            if prepared is not None:
+                message, context = prepared
+                self.ahead = reminder.pk
+                yield (reminder, context), message
+        self.done = True
+
+    def record(self, reminder, context, error) -> None:
+        self.last = reminder.pk
+        if reminder.pk not in self.held:
+            return  # another worker's since: what happened to it here is not to be recorded
+        now = clock.now()
+        if error is None:
+            reminders.record_sent(reminder, context, now=now, claimed_at=self.held_since)
+            self.sent += 1
+        elif reminders.record_failure(reminder.pk, error, claimed_at=self.held_since):
+            dispatch(deliver_reminder, reminder.pk)
+        else:
+            logger.error("reminder %s failed", reminder.pk, exc_info=error)
+        now = clock.now()  # the mark may have taken long
+        if now - self.held_since >= self.renew_after:
+            self.held = reminders.renew_batch(list(self.held), held_since=self.held_since, now=now)
+            self.held_since = now
+
+    def keeps_next(self) -> bool:
+        """Whether the row made ready ahead (if it is not the one just recorded) is still
+        this batch's to send."""
+        return self.ahead in (None, self.last) or self.ahead in self.held
 
 
 def _open_quietly(connection) -> None:

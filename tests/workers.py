@@ -2,6 +2,7 @@
 only: they must see what the test committed), a broker of the test's choosing, and an SMTP
 server whose inbox the test reads."""
 
+import asyncio
 import email
 import email.policy
 import os
@@ -24,15 +25,17 @@ def free_port() -> int:
 class Inbox:
     """aiosmtpd handler that keeps every message it accepts. It offers PIPELINING, as the
     common relays do (aiosmtpd reads pipelined commands but does not say so); `refuse` holds
-    addresses it refuses as senders or recipients."""
+    addresses it refuses as senders or recipients; `data_replies` the reply it gives instead
+    of accepting a message to one of its recipients (a 421 closes the session)."""
 
-    def __init__(self, *, pipelining: bool = True, refuse: tuple = ()):
+    def __init__(self, *, pipelining: bool = True, refuse: tuple = (), data_replies=None):
         self.messages = []
         # The client address of each message's session: one per SMTP connection.
         self.peers = []
         self.envelopes = []  # (sender, recipients) of each message
         self.pipelining = pipelining
         self.refuse = set(refuse)
+        self.data_replies = dict(data_replies or {})
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -54,6 +57,13 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for address in envelope.rcpt_tos:
+            if address in self.data_replies:
+                reply = self.data_replies[address]
+                if reply.startswith("421"):
+                    # Says it and hangs up, as relays do (close() sends what is written first).
+                    asyncio.get_running_loop().call_soon(server.transport.close)
+                return reply
         self.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )

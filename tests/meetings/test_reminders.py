@@ -886,18 +886,39 @@ def test_rows_another_worker_holds_are_left_to_it_by_a_batch(mailoutbox):
     )
 
 
+@pytest.fixture(params=["locmem", "smtp-pipelined"])
+def outbox(request, settings):
+    """The recipients of what was sent, as a list: over Django's test backend, or over SMTP
+    to a server offering PIPELINING (each email's commands then go out behind the end of the
+    previous one, before its sent mark)."""
+    if request.param == "locmem":
+        from django.core import mail
+
+        yield lambda: [m.to[0] for m in mail.outbox]
+        return
+    from tests.workers import SmtpServer
+
+    with SmtpServer() as smtp:
+        settings.EMAIL_BACKEND = "cohesion.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield lambda: [recipients[0] for _sender, recipients in smtp.inbox.envelopes]
+
+
 def test_a_batch_outlived_by_its_claim_leaves_the_rows_another_worker_took_over(
-    mailoutbox, monkeypatch, settings
+    outbox, monkeypatch, settings
 ):
     """A batch slowed past the claim timeout (a slow mail server): the sweep hands its unsent
     rows to another worker, which sends them; the first batch, renewing its claim, finds
-    them gone and sends none of them again."""
+    them gone and sends none of them again, not even the one whose commands were already on
+    their way."""
     ids = a_meeting_with_members(3)
-    real_send = reminders.send_claimed
+    real_record = reminders.record_sent
     travels = []
 
-    def slow_then_taken_over(reminder, **kwargs):
-        done = real_send(reminder, **kwargs)
+    def slow_then_taken_over(reminder, context, **kwargs):
+        real_record(reminder, context, **kwargs)
         if not travels:
             later = NOW + datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 60)
             travels.append(time_machine.travel(later, tick=False))
@@ -905,17 +926,81 @@ def test_a_batch_outlived_by_its_claim_leaves_the_rows_another_worker_took_over(
             # Another worker, given the rows by the sweep, sends what is left.
             for pk in ids:
                 reminders.deliver(pk)
-        return done
 
-    monkeypatch.setattr(reminders, "send_claimed", slow_then_taken_over)
+    monkeypatch.setattr(reminders, "record_sent", slow_then_taken_over)
     try:
-        at(NOW, tasks.deliver_reminders.run, ids)
+        assert at(NOW, tasks.deliver_reminders.run, ids) == 1
     finally:
         for travel in travels:
             travel.stop()
-    recipients = [m.to[0] for m in mailoutbox]
+    recipients = outbox()
     assert sorted(recipients) == sorted(set(recipients))  # nobody twice
     assert len(recipients) == 4
     assert set(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
         Status.SENT
     }
+
+
+@pytest.fixture
+def smtp_relay(settings):
+    """`smtp_relay(**inbox)`: the settings' mail goes over SMTP (cohesion.smtp, pipelining)
+    to a server started with those options (tests.workers.Inbox). Eager retries run in place
+    without raising to the caller, as in a worker."""
+    from tests.workers import SmtpServer
+
+    servers = []
+
+    def start(**inbox):
+        server = SmtpServer(**inbox).__enter__()
+        servers.append(server)
+        settings.EMAIL_BACKEND = "cohesion.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        return server.inbox
+
+    propagates = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    yield start
+    celery_app.conf.task_eager_propagates = propagates
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def test_a_refused_member_of_a_pipelined_batch_is_retried_alone_and_the_others_go_on(smtp_relay):
+    ids = a_meeting_with_members(4)
+    inbox = smtp_relay(refuse={"m1@example.org"})
+
+    assert at(NOW, tasks.deliver_reminders.run, ids) == 4
+
+    statuses = dict(Reminder.objects.values_list("email", "status"))
+    assert statuses.pop("m1@example.org") == Status.FAILED  # its own retries ran out
+    assert set(statuses.values()) == {Status.SENT}
+    refused = Reminder.objects.get(email="m1@example.org")
+    # The batch's attempt, then its own first and five retries.
+    assert (refused.attempts, "SMTPRecipientsRefused" in refused.last_error) == (7, True)
+    assert sorted(recipients[0] for _sender, recipients in inbox.envelopes) == sorted(statuses)
+    # The batch kept its one session: the retries came on sessions of their own.
+    assert len(set(inbox.peers)) == 1
+
+
+def test_a_mail_connection_lost_mid_batch_hands_its_messages_to_retries_and_the_rest_go_on(
+    smtp_relay,
+):
+    """The server hangs up on the second member's email: it and the email whose commands were
+    already queued behind it are retried alone (the first for good, the second sent on its
+    own); the rest of the batch goes on a new connection. Nobody gets an email twice."""
+    ids = a_meeting_with_members(4)
+    order = list(Reminder.objects.filter(pk__in=ids).order_by("pk").values_list("email", flat=True))
+    inbox = smtp_relay(data_replies={order[1]: "421 4.3.2 Shutting down"})
+
+    assert at(NOW, tasks.deliver_reminders.run, ids) == 3
+
+    recipients = [recipients[0] for _sender, recipients in inbox.envelopes]
+    assert sorted(recipients) == sorted(order[:1] + order[2:])
+    statuses = dict(Reminder.objects.values_list("email", "status"))
+    assert statuses.pop(order[1]) == Status.FAILED
+    assert set(statuses.values()) == {Status.SENT}
+    assert Reminder.objects.get(email=order[2]).attempts == 2  # queued, lost, sent alone
+    # The first session, the retries' own, and the batch's second for the last two members.
+    assert inbox.peers.count(inbox.peers[-1]) == 2

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
 
 from cohesion.smtp import EmailBackend, PipeliningMixin, PipeliningSMTP
 from tests.workers import SmtpServer
@@ -113,3 +113,106 @@ def test_an_smtp_url_configures_the_pipelining_backend():
     assert shown == ["cohesion.smtp.EmailBackend", "relay.example.org", "587"]
     assert issubclass(EmailBackend(use_ssl=True).connection_class, smtplib.SMTP_SSL)
     assert issubclass(EmailBackend(use_ssl=True).connection_class, PipeliningMixin)
+
+
+def batch(*recipients):
+    return [(address, message([address])) for address in recipients]
+
+
+def test_each_message_of_a_batch_goes_in_one_write_behind_the_end_of_the_previous_one():
+    with SmtpServer() as server:
+        backend = EmailBackend(host="127.0.0.1", port=server.port, timeout=10)
+        backend.open()
+        writes = counting_writes(backend.connection)
+        outcomes = list(backend.send_each(batch("a@example.org", "b@example.org", "c@example.org")))
+        backend.close()
+
+    assert outcomes == [("a@example.org", None), ("b@example.org", None), ("c@example.org", None)]
+    # EHLO, the first message's commands, each message's data with the next one's commands
+    # (the last alone), QUIT.
+    assert len(writes) == 1 + 1 + 3 + 1
+    assert [b"MAIL FROM" in write for write in writes[2:5]] == [True, True, False]
+    assert [recipients for _sender, recipients in server.inbox.envelopes] == [
+        ["a@example.org"],
+        ["b@example.org"],
+        ["c@example.org"],
+    ]
+
+
+def test_a_batch_says_each_message_was_accepted_before_the_next_ones_content_goes():
+    with SmtpServer() as server:
+        backend = EmailBackend(host="127.0.0.1", port=server.port, timeout=10)
+        backend.open()
+        received_at_each_outcome = [
+            len(server.inbox.messages)
+            for _key, _outcome in backend.send_each(batch(*(f"m{n}@example.org" for n in range(5))))
+        ]
+        backend.close()
+
+    # Accepted, so the server has it; the next one's content not written yet.
+    assert received_at_each_outcome == [1, 2, 3, 4, 5]
+
+
+def test_a_refused_or_rejected_message_in_a_batch_is_reported_and_the_others_still_go():
+    with SmtpServer(
+        refuse={"gone@example.org"}, data_replies={"spam@example.org": "554 5.7.1 Rejected"}
+    ) as server:
+        backend = EmailBackend(host="127.0.0.1", port=server.port, timeout=10)
+        unmakeable = message(["olena@example.org"])
+        unmakeable.subject = "Two\nlines"  # refused by Django when the message is made
+        messages = batch("a@example.org", "gone@example.org", "b@example.org")
+        messages += [("olena@example.org", unmakeable)]
+        messages += batch("spam@example.org", "c@example.org")
+        outcomes = dict(backend.send_each(messages))
+        backend.close()
+
+    assert isinstance(outcomes.pop("gone@example.org"), smtplib.SMTPRecipientsRefused)
+    assert isinstance(outcomes.pop("olena@example.org"), BadHeaderError)
+    rejected = outcomes.pop("spam@example.org")
+    assert isinstance(rejected, smtplib.SMTPDataError)
+    assert rejected.smtp_code == 554
+    assert outcomes == {"a@example.org": None, "b@example.org": None, "c@example.org": None}
+    assert [recipients for _sender, recipients in server.inbox.envelopes] == [
+        ["a@example.org"],
+        ["b@example.org"],
+        ["c@example.org"],
+    ]
+
+
+def test_a_lost_connection_ends_the_batch_and_the_message_queued_behind_is_not_sent():
+    with SmtpServer(data_replies={"b@example.org": "421 4.3.2 Shutting down"}) as server:
+        backend = EmailBackend(host="127.0.0.1", port=server.port, timeout=10)
+        messages = iter(batch("a@example.org", "b@example.org", "c@example.org", "d@example.org"))
+        outcomes = list(backend.send_each(messages))
+        # The caller goes on with the rest on a new connection.
+        backend.close()
+        rest = list(backend.send_each(messages))
+        backend.close()
+
+    assert outcomes[0] == ("a@example.org", None)
+    (lost, error), (queued, not_sent) = outcomes[1:]
+    assert (lost, error.smtp_code) == ("b@example.org", 421)
+    assert queued == "c@example.org"
+    assert isinstance(not_sent, smtplib.SMTPServerDisconnected)
+    assert rest == [("d@example.org", None)]
+    assert [recipients for _sender, recipients in server.inbox.envelopes] == [
+        ["a@example.org"],
+        ["d@example.org"],
+    ]
+
+
+def test_a_batch_to_a_server_without_pipelining_goes_one_exchange_at_a_time():
+    with SmtpServer(pipelining=False, refuse={"gone@example.org"}) as server:
+        backend = EmailBackend(host="127.0.0.1", port=server.port, timeout=10)
+        backend.open()
+        writes = counting_writes(backend.connection)
+        outcomes = dict(backend.send_each(batch("a@example.org", "gone@example.org")))
+        backend.close()
+
+    assert outcomes["a@example.org"] is None
+    assert isinstance(outcomes["gone@example.org"], smtplib.SMTPRecipientsRefused)
+    assert server.inbox.envelopes == [("noreply@cohesion.local", ["a@example.org"])]
+    commands = [(w.decode() if isinstance(w, bytes) else w).upper() for w in writes]
+    # MAIL, then RCPT, each alone (smtplib's exchange), the refused message's too.
+    assert [command[:4] for command in commands[1:4]] == ["MAIL", "RCPT", "DATA"]
+    assert [command[:4] for command in commands[5:8]] == ["MAIL", "RCPT", "RSET"]
