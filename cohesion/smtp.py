@@ -13,6 +13,7 @@ difference."""
 import functools
 import re
 import smtplib
+import socket
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -37,6 +38,13 @@ class Envelope(NamedTuple):
 
 
 class PipeliningMixin:
+    def connect(self, *args, **kwargs):
+        reply = super().connect(*args, **kwargs)
+        # The client decides when it writes: the next message's commands, written after the
+        # previous one's content, must not wait for its acknowledgement (Nagle).
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return reply
+
     def sendmail(self, from_addr, to_addrs, msg, mail_options=(), rcpt_options=()):
         self.ehlo_or_helo_if_needed()
         plain = isinstance(msg, str) or mail_options or rcpt_options  # not what Django sends
@@ -87,13 +95,15 @@ class PipeliningMixin:
                     return
                 current, written = next(envelopes, None), False
                 continue
-            following = next(envelopes, None)
-            queued = following is not None and not isinstance(following.content, BaseException)
-            out = _data(current.content)
-            if queued:
-                out += self._commands(*following[1:])
+            following, queued = None, False
             try:
-                self.send(out)
+                self.send(_data(current.content))
+                # The next one made ready while the server takes this one in, its commands
+                # written before this one's reply is read.
+                following = next(envelopes, None)
+                queued = following is not None and not isinstance(following.content, BaseException)
+                if queued:
+                    self.send(self._commands(*following[1:]))
                 self._data_reply(reset=not queued)
             except smtplib.SMTPException as error:
                 yield current.key, error

@@ -14,19 +14,21 @@ meeting is still ahead, claims and their timeouts, and when the row was sent.
 import calendar
 import datetime
 import json
+import select
 import smtplib
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.db import DatabaseError, transaction
 from django.db import connection as database
-from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import pq
 
 from cohesion import clock, jobs, mail
 from communities.models import Programme, completed_q
@@ -519,11 +521,17 @@ def prepare(
         raise
 
 
-def record_sent(reminder: Reminder, context: dict, *, now, claimed_at) -> None:
+def record_sent(reminder: Reminder, context: dict, *, now, claimed_at, marks=None) -> None:
     """Marks a sent reminder as sent, at once (a worker killed after this leaves the rest of
-    its batch claimed, for the sweep to hand on: none is sent twice)."""
-    _mark_sent(reminder.pk, claimed_at=claimed_at, now=now)
+    its batch claimed, for the sweep to hand on: none is sent twice); through a batch's
+    SentMarks if given."""
+    if marks is None:
+        _mark_sent(reminder.pk, claimed_at=claimed_at, now=now)
+    else:
+        marks.mark(reminder.pk, claimed_at=claimed_at, now=now)
     if reminder.kind == Kind.OVERDUE_DIGEST:
+        if marks is not None:
+            marks.settle()
         # A stale action is listed in one digest only; re-dating it starts afresh, also when
         # the leader re-dates it while this digest is on its way.
         planned_on = clock.day_of(reminder.created_at)
@@ -555,6 +563,49 @@ def _mark_sent(reminder_id: int, *, claimed_at, now) -> None:
             "WHERE id = %s AND status = %s AND claimed_at = %s",
             [Status.SENT, moment(now), reminder_id, Status.SENDING, moment(claimed_at)],
         )
+
+
+class SentMarks:
+    """A batch's sent marks on PostgreSQL, each written to the server without waiting for its
+    reply, which is read before the connection is used again (`settle`): the mark's round trip
+    overlaps the next email's way to the mail server. A worker killed after writing it still
+    has it done, as the server has the whole statement; a database that fails meanwhile may
+    leave two emails unmarked where the synchronous mark left one. Elsewhere the mark is
+    _mark_sent's."""
+
+    def __init__(self):
+        self.waiting = False
+
+    def mark(self, reminder_id: int, *, claimed_at, now) -> None:
+        self.settle()
+        if database.vendor != "postgresql":
+            _mark_sent(reminder_id, claimed_at=claimed_at, now=now)
+            return
+        database.ensure_connection()
+        pgconn = database.connection.pgconn
+        query = (
+            f"UPDATE {Reminder._meta.db_table} SET status = $1, sent_at = $2, last_error = '' "
+            "WHERE id = $3 AND status = $4 AND claimed_at = $5"
+        )
+        values = [Status.SENT, now.isoformat(), reminder_id, Status.SENDING, claimed_at.isoformat()]
+        pgconn.send_query_params(query.encode(), [str(value).encode() for value in values])
+        while pgconn.flush():  # a non-blocking connection: until the whole statement is out
+            select.select([], [pgconn.socket], [])
+        self.waiting = True
+        if database.queries_logged:  # shown where Django's own queries are (DEBUG, tests)
+            database.queries_log.append({"sql": f"{query} -- {values}", "time": "0.000"})
+
+    def settle(self) -> None:
+        if not self.waiting:
+            return
+        self.waiting = False
+        pgconn = database.connection.pgconn
+        failure = None
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                failure = result.error_message.decode(errors="replace")
+        if failure:
+            raise DatabaseError(failure)
 
 
 def reminder_give_up(*, reminder_id: int, error: BaseException | str = "") -> None:

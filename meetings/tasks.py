@@ -64,6 +64,7 @@ def deliver_reminders(reminder_ids: list[int]) -> int:
             _open_quietly(connection)
     finally:
         _close_quietly(connection)
+        batch.marks.settle()
     return batch.sent
 
 
@@ -79,6 +80,7 @@ class _Batch:
         self.held = {reminder.pk for reminder in claimed}
         self.renew_after = reminders.claim_timeout() / 3
         self.memo: dict = {}
+        self.marks = reminders.SentMarks()
         self.next = 0
         self.ahead = self.last = None  # the rows last made ready and last recorded
         self.sent = 0
@@ -88,6 +90,7 @@ class _Batch:
         while self.next < len(self.claimed):
             reminder = self.claimed[self.next]
             self.next += 1
+            self.marks.settle()
             if reminder.pk not in self.held:
                 continue
             try:
@@ -111,16 +114,20 @@ class _Batch:
         self.last = reminder.pk
         if reminder.pk not in self.held:
             return  # another worker's since: what happened to it here is not to be recorded
-        now = clock.now()
         if error is None:
-            reminders.record_sent(reminder, context, now=now, claimed_at=self.held_since)
+            reminders.record_sent(
+                reminder, context, now=clock.now(), claimed_at=self.held_since, marks=self.marks
+            )
             self.sent += 1
-        elif reminders.record_failure(reminder.pk, error, claimed_at=self.held_since):
-            dispatch(deliver_reminder, reminder.pk)
         else:
-            logger.error("reminder %s failed", reminder.pk, exc_info=error)
+            self.marks.settle()
+            if reminders.record_failure(reminder.pk, error, claimed_at=self.held_since):
+                dispatch(deliver_reminder, reminder.pk)
+            else:
+                logger.error("reminder %s failed", reminder.pk, exc_info=error)
         now = clock.now()  # the mark may have taken long
         if now - self.held_since >= self.renew_after:
+            self.marks.settle()
             self.held = reminders.renew_batch(list(self.held), held_since=self.held_since, now=now)
             self.held_since = now
 

@@ -3,8 +3,11 @@ and say nothing about other people. Tests hold the process clock where they need
 the delivery tasks see the same time as the planning that queued them."""
 
 import datetime
+import os
 import smtplib
+import socket
 import threading
+import time
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -13,7 +16,7 @@ import time_machine
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +25,7 @@ from icalendar import Calendar
 from cohesion.celery import app as celery_app
 from meetings import reminders, tasks
 from meetings.models import EmailOptOut, Meeting, Reminder
+from tests import workers as tests_workers
 from tests.factories import (
     ActionItemFactory,
     AgendaItemFactory,
@@ -739,6 +743,64 @@ def test_the_delivery_task_does_nothing_when_the_row_is_gone(mailoutbox):
 # Concurrency (PostgreSQL) ----------------------------------------------------------------------
 
 
+def seen_from_another_connection(pk: int) -> str:
+    import psycopg
+
+    with psycopg.connect(tests_workers.database_url(), autocommit=True) as other:
+        return other.execute("SELECT status FROM meetings_reminder WHERE id = %s", [pk]).fetchone()[
+            0
+        ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent connections"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_mark_a_worker_wrote_before_it_was_killed_still_lands():
+    """A batch does not wait for its mark's reply before the next email goes: a worker killed
+    then (its connection cut, the reply never read) leaves the row marked all the same."""
+    reminder = ReminderFactory(meeting=meeting_tomorrow(), status=Status.SENDING, claimed_at=NOW)
+    marks = reminders.SentMarks()
+    marks.mark(reminder.pk, claimed_at=NOW, now=NOW)
+    # What the kernel does to a killed process's socket (no Terminate message, no reply read).
+    cut = socket.socket(fileno=os.dup(connection.connection.pgconn.socket))
+    cut.shutdown(socket.SHUT_RDWR)
+    cut.close()
+    marks.waiting = False  # the worker is gone: nobody reads the reply
+    connection.close()
+
+    deadline = time.monotonic() + 10
+    while seen_from_another_connection(reminder.pk) != Status.SENT:
+        assert time.monotonic() < deadline, "the mark was lost with its worker"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent connections"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_mark_that_failed_raises_when_settled_and_the_connection_goes_on():
+    import psycopg
+
+    reminder = ReminderFactory(meeting=meeting_tomorrow(), status=Status.SENDING, claimed_at=NOW)
+    with psycopg.connect(tests_workers.database_url()) as holder:
+        holder.execute("SELECT 1 FROM meetings_reminder WHERE id = %s FOR UPDATE", [reminder.pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '50ms'")
+        marks = reminders.SentMarks()
+        marks.mark(reminder.pk, claimed_at=NOW, now=NOW)
+        with pytest.raises(DatabaseError, match="lock timeout"):
+            marks.settle()
+    with connection.cursor() as cursor:
+        cursor.execute("RESET lock_timeout")
+    reminder.refresh_from_db()
+    assert reminder.status == Status.SENDING
+    marks.mark(reminder.pk, claimed_at=NOW, now=NOW)
+    marks.settle()
+    reminder.refresh_from_db()
+    assert reminder.status == Status.SENT
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL: concurrent connections"
 )
@@ -919,6 +981,8 @@ def test_a_batch_outlived_by_its_claim_leaves_the_rows_another_worker_took_over(
 
     def slow_then_taken_over(reminder, context, **kwargs):
         real_record(reminder, context, **kwargs)
+        if kwargs.get("marks"):  # the other worker's queries go over this same connection
+            kwargs["marks"].settle()
         if not travels:
             later = NOW + datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 60)
             travels.append(time_machine.travel(later, tick=False))
