@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.test import override_settings
 
 from accounts.models import Role
@@ -91,6 +92,24 @@ def _clear_cache():
     yield
     cache.clear()
     LOCAL.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker, _fast_password_hashing):
+    """The demo, seeded once per run (with DEBUG on, as `make run` does) in a transaction
+    rolled back at once, and kept: a module gets it back with `demo_snapshot.restored()`
+    instead of seeding its own (10-20 s each on PostgreSQL). Its callbacks on commit never
+    run, as in a module's transaction (the journeys seed theirs committed: tests/e2e)."""
+    from demo.seed import seed_demo
+    from tests.demo_snapshot import DemoSnapshot
+
+    with django_db_blocker.unblock():
+        assert not connection.in_atomic_block, "the snapshot would hold the caller's rows"
+        with transaction.atomic(), override_settings(DEBUG=True):
+            seed_demo()
+            snapshot = DemoSnapshot()
+            transaction.set_rollback(True)
+    return snapshot
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
-from django.test import override_settings
 from django.utils import translation
 
 from accounts.models import User
@@ -19,7 +17,6 @@ from cohesion import clock
 from communities.models import Programme
 from dashboards import iptt
 from dashboards.indicators import BY_CODE
-from demo.seed import seed_demo
 from tests.api.conftest import ENDPOINTS, url
 from tests.conftest import give_totp
 from tests.dashboards.test_consistency import dashboard_figures, scopes, shown, signed_in
@@ -30,23 +27,20 @@ from workinggroups.models import Person
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The demo and a generated running programme, seeded once for the module in a
-    transaction rolled back at its end; every demo person given an email to look for."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER):
-            seed_demo()
-            today = clock.today()
-            generated = ProgrammeFactory(
-                start_date=(today - datetime.timedelta(days=400)).replace(day=1),
-                end_date=today + datetime.timedelta(days=200),
-            )
-            EnrolmentFactory(programme=generated)
-            grow(generated, groups=4, months=13)
+def world(demo_snapshot, django_db_blocker):
+    """The demo (seeded once per run) and a generated running programme, made once for the
+    module in a transaction rolled back at its end; every demo person given an email to look
+    for."""
+    with django_db_blocker.unblock(), demo_snapshot.restored():
+        today = clock.today()
+        generated = ProgrammeFactory(
+            start_date=(today - datetime.timedelta(days=400)).replace(day=1),
+            end_date=today + datetime.timedelta(days=200),
+        )
+        EnrolmentFactory(programme=generated)
+        grow(generated, groups=4, months=13)
         people = list(Person.objects.all())
         for person in people:
             person.email = person.email or f"member.{person.pk}@hromada.example"
@@ -65,7 +59,6 @@ def world(django_db_setup, django_db_blocker):
             },
             secrets=secrets(),
         )
-        transaction.set_rollback(True)
 
 
 def api_get(client, path, secret, **params):

@@ -12,8 +12,6 @@ from types import SimpleNamespace
 
 import openpyxl
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
@@ -24,7 +22,6 @@ from communities.models import Community, Programme
 from dashboards import exports
 from dashboards.indicators import BY_CODE, INDICATORS, Period, dashboard_data
 from dashboards.presenters import indicator_rows, sex_band_table
-from demo.seed import seed_demo
 from safetyplans.pdf import html_to_pdf
 from tests.conftest import give_totp
 from tests.dashboards.test_dashboard_queries_and_cache import grow
@@ -32,7 +29,6 @@ from tests.factories import EnrolmentFactory, ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INDICATOR = re.compile(
     r'data-indicator="(\w+)">\s*<div[^>]*><span[^>]*>[^<]*</span>\s*'
     r'<span class="fw-semibold">([^<]*)'
@@ -40,20 +36,18 @@ INDICATOR = re.compile(
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    """The demo (four programmes) and a generated running programme of six groups, seeded
-    once for the module in a transaction rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER):
-            seed_demo()
-            today = clock.today()
-            generated = ProgrammeFactory(
-                start_date=(today - datetime.timedelta(days=400)).replace(day=1),
-                end_date=today + datetime.timedelta(days=200),
-                is_public=True,
-            )
-            EnrolmentFactory(programme=generated)
-            grow(generated, groups=6, months=13)
+def world(demo_snapshot, django_db_blocker):
+    """The demo (four programmes, seeded once per run) and a generated running programme of
+    six groups, made once for the module in a transaction rolled back at its end."""
+    with django_db_blocker.unblock(), demo_snapshot.restored():
+        today = clock.today()
+        generated = ProgrammeFactory(
+            start_date=(today - datetime.timedelta(days=400)).replace(day=1),
+            end_date=today + datetime.timedelta(days=200),
+            is_public=True,
+        )
+        EnrolmentFactory(programme=generated)
+        grow(generated, groups=6, months=13)
         coordinator = give_totp(User.objects.get(email="coordinator@cohesion.example"))
         coordinator.is_superuser = True  # coordinates the generated programme too
         coordinator.save(update_fields=["is_superuser"])
@@ -62,7 +56,6 @@ def world(django_db_setup, django_db_blocker):
             coordinator=coordinator,
             donor=User.objects.get(email="donor@cohesion.example"),
         )
-        transaction.set_rollback(True)
 
 
 def scopes(programme) -> list[tuple[str, Period, object]]:

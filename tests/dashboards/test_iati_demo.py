@@ -5,31 +5,24 @@ it."""
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from lxml import etree
 
 from accounts.models import User
 from communities.models import Programme
 from dashboards import iati, iptt
-from demo.seed import seed_demo
 from tests.conftest import give_totp
 from tests.dashboards.test_iati import expected, results
 from workinggroups.models import Person
 
 pytestmark = pytest.mark.django_db
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo, seeded once for the module in a transaction rolled back at its end; every
+def demo(demo_snapshot, django_db_blocker):
+    """The demo (seeded once per run) in a transaction rolled back at the module's end; every
     person gets an email, so that the search for one has something to find."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER):
-            seed_demo()
+    with django_db_blocker.unblock(), demo_snapshot.restored():
         people = list(Person.objects.all())
         for person in people:
             person.email = f"member.{person.pk}@hromada.example"
@@ -48,7 +41,6 @@ def demo(django_db_setup, django_db_blocker):
             coordinator=coordinator,
             secrets=sorted(secrets),
         )
-        transaction.set_rollback(True)
 
 
 def test_every_demo_programme_has_a_valid_file_with_the_iptts_numbers(demo):

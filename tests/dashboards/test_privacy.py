@@ -18,8 +18,6 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import openpyxl
 import pytest
 from django.conf import settings
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -31,7 +29,6 @@ from dashboards import exports
 from dashboards.indicators import BY_CODE, INDICATORS
 from dashboards.models import Export
 from dashboards.presenters import PARTS_OF_PARTICIPANTS
-from demo.seed import seed_demo
 from engagement.models import VeteranOrganisation
 from tests.conftest import give_totp
 from tests.factories import MeetingFactory, MembershipFactory, PersonFactory, WorkingGroupFactory
@@ -57,15 +54,13 @@ PERSONAL_COLUMNS = ["attendances", "participants", "women", "youth", "event_atte
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo data, seeded once for the module (with DEBUG on, as the end-to-end tests do)
-    in a transaction rolled back at its end; each test runs in a savepoint of its own.
+def demo(demo_snapshot, django_db_blocker):
+    """The demo data (seeded once per run: tests/conftest.py) in a transaction rolled back at
+    the module's end; each test runs in a savepoint of its own.
 
     The demo people have no email and most veteran organisations no contact: everyone gets
     one, so that the search below has something to find."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER):
-            seed_demo()
+    with django_db_blocker.unblock(), demo_snapshot.restored():
         people = list(Person.objects.all())
         for person in people:
             person.email = f"member.{person.pk}@hromada.example"
@@ -86,7 +81,6 @@ def demo(django_db_setup, django_db_blocker):
             ),
             secrets=secrets(),
         )
-        transaction.set_rollback(True)
 
 
 def secrets() -> list[str]:

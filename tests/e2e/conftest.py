@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_snapshot import DemoSnapshot
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -61,65 +63,15 @@ def _service_workers_only_where_asked(browser):
     browser.new_context = original
 
 
-class DemoSnapshot:
-    """The seeded demo, taken once per run and put back for each journey that asks for it:
-    seeding takes 20-40 s (a third of the suite's time went there), putting it back about a
-    second. The journeys are transactional (a live server), so their flush empties the
-    database after each; the snapshot is every table's rows, content types included (the
-    flush's post_migrate renumbers those). SQLite copies the whole file with its backup API;
-    PostgreSQL empties the tables and inserts the rows with triggers off (the rows already
-    hold what the triggers keep: summaries, figure versions)."""
-
-    def __init__(self):
-        from django.db import connection
-
-        self.vendor = connection.vendor
-        if self.vendor == "sqlite":
-            import sqlite3
-
-            connection.ensure_connection()
-            self.copy = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.connection.backup(self.copy)
-            return
-        self.tables = {}
-        with connection.cursor() as cursor:
-            for table in connection.introspection.table_names(cursor):
-                cursor.execute(f'SELECT * FROM "{table}"')
-                columns = [column.name for column in cursor.description]
-                self.tables[table] = (columns, cursor.fetchall())
-
-    def restore(self):
-        from django.contrib.contenttypes.models import ContentType
-        from django.db import connection
-
-        if self.vendor == "sqlite":
-            connection.ensure_connection()
-            self.copy.backup(connection.connection)
-        else:
-            names = ", ".join(f'"{table}"' for table in self.tables)
-            with connection.cursor() as cursor:
-                cursor.execute("SET session_replication_role = replica")
-                try:
-                    cursor.execute(f"TRUNCATE {names}")
-                    for table, (columns, rows) in self.tables.items():
-                        if rows:
-                            fields = ", ".join(f'"{c}"' for c in columns)
-                            marks = ", ".join(["%s"] * len(columns))
-                            cursor.executemany(
-                                f'INSERT INTO "{table}" ({fields}) VALUES ({marks})', rows
-                            )
-                finally:
-                    cursor.execute("SET session_replication_role = DEFAULT")
-        ContentType.objects.clear_cache()
-
-
 _demo: dict[str, DemoSnapshot] = {}
 
 
 @pytest.fixture
 def demo(settings, transactional_db):
     """The demo as `make run` lays it out, seeded on the first journey that asks for it and
-    put back for the others."""
+    put back for the others (seeding takes 20-40 s, putting it back about a second). Seeded
+    committed, its callbacks on commit run, unlike the modules' `demo_snapshot`; the journeys
+    are transactional (a live server), so their flush empties the database after each."""
     from demo.seed import seed_demo
 
     if "demo" in _demo:

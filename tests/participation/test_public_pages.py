@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,7 +22,6 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from communities.models import Organisation, Programme
-from demo.seed import seed_demo
 from engagement.models import VeteranOrganisation
 from safetyplans import services as plan_services
 from safetyplans.models import PlanDocument, PlanVersion
@@ -514,15 +513,13 @@ def test_public_pages_may_be_kept_by_the_browser_but_not_by_shared_caches(
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo data, seeded once for the module (with DEBUG on, as the end-to-end tests do)
-    in a transaction rolled back at its end; each test runs in a savepoint of its own.
+def demo(demo_snapshot, django_db_blocker):
+    """The demo data (seeded once per run: tests/conftest.py) in a transaction rolled back at
+    the module's end; each test runs in a savepoint of its own.
 
     The demo people have no email and most veteran organisations no contact: everyone gets
     one, so that the search has something to find."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHER):
-            seed_demo()
+    with django_db_blocker.unblock(), demo_snapshot.restored():
         people = list(Person.objects.all())
         for person in people:
             person.email = f"member.{person.pk}@hromada.example"
@@ -536,7 +533,6 @@ def demo(django_db_setup, django_db_blocker):
             public=list(Programme.objects.filter(is_public=True).order_by("pk")),
             secrets=secrets(),
         )
-        transaction.set_rollback(True)
 
 
 def secrets() -> list[str]:
