@@ -100,15 +100,26 @@ def _render(programme, form, period, community, *, protected: bool, today) -> st
         "query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
         # The figures' version in the map's address: a new version is a new address.
         "version": version(programme.pk),
-        # Options written out by a template of their own: a widget renders 1,500 slowly.
-        "community_options": mark_safe(
-            render_to_string(
-                "dashboards/_community_options.html",
-                {"choices": _community_choices(programme), "chosen": chosen},
-            )
-        ),
+        **_community_picker(programme, chosen),
     }
     return render_to_string("dashboards/_dashboard_body.html", context)
+
+
+# Up to this many communities the dashboard's picker is a list; past it (a national programme
+# has 1,500: 60 KB of options in every dashboard page, and a list no one scrolls on a phone)
+# the page links to a search of them (views.communities).
+PICKER_LIST_MAX = 60
+
+
+def _community_picker(programme, chosen) -> dict:
+    choices = _community_choices(programme)
+    if len(choices) > PICKER_LIST_MAX:
+        return {"community_options": "", "community_count": len(choices)}
+    # Options written out by a template of their own: a widget renders many slowly.
+    options = render_to_string(
+        "dashboards/_community_options.html", {"choices": choices, "chosen": chosen}
+    )
+    return {"community_options": mark_safe(options), "community_count": len(choices)}
 
 
 def _community_choices(programme) -> list[tuple[int, str]]:
@@ -118,6 +129,15 @@ def _community_choices(programme) -> list[tuple[int, str]]:
         .distinct()
     )
     return [(pk, pick(uk, en)) for pk, uk, en in rows]
+
+
+def communities_of(programme):
+    """The communities of the programme's groups: those the dashboard has figures for."""
+    from communities.models import Community
+
+    return Community.objects.filter(
+        pk__in=programme.working_groups.values("community_id")
+    ).select_related("region")
 
 
 def map_json(programme, period: Period, community, *, today) -> bytes:

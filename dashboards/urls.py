@@ -7,6 +7,7 @@ app_name = "dashboards"
 urlpatterns = [
     path("programmes/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("programmes/<int:pk>/dashboard/map/", views.map_data, name="map_data"),
+    path("programmes/<int:pk>/dashboard/communities/", views.communities, name="communities"),
     path("programmes/<int:pk>/targets/", views.targets, name="targets"),
     path("programmes/<int:pk>/exports/", views.exports, name="exports"),
     path("programmes/<int:pk>/comments/", views.comments, name="comments"),

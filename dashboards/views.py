@@ -14,7 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cohesion import clock, frames
+from cohesion.paging import page_of
 from cohesion.storage import private_file_response
+from cohesion.text import clean_line
 from communities.access import manages_programme
 from dashboards import iati, iptt, page, services
 from dashboards.access import access_dashboard, access_export, kind_by_role, protected_for
@@ -59,6 +61,31 @@ def map_data(request: HttpRequest, pk: int) -> HttpResponse:
     community = form.cleaned_data.get("community") if form.is_bound and form.is_valid() else None
     body = page.map_json(programme, period, community, today=clock.today())
     return HttpResponse(body, content_type="application/json")
+
+
+COMMUNITIES_PER_PAGE = 50
+
+
+def communities(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard's community picker for a programme with more communities than a list
+    holds: a search of them, a page at a time, each a link to its figures for the period the
+    dashboard showed."""
+    programme = access_dashboard(request.user, pk)
+    form = PeriodForm(request.GET or None, programme=programme)
+    period = form.period(Period.of(programme))
+    query = clean_line(request.GET.get("q", ""))[:100]
+    name = "name_en" if get_language() == "en" else "name_uk"  # in the visitor's alphabet
+    rows = page.communities_of(programme).search(query).order_by(name, "pk")
+    listing = page_of(rows, request, per_page=COMMUNITIES_PER_PAGE)
+    context = {
+        "programme": programme,
+        "communities": listing,
+        "page": listing,
+        "query": query,
+        "period": period,
+        "period_query": f"start={period.start:%Y-%m}&end={period.end:%Y-%m}",
+    }
+    return render(request, "dashboards/communities.html", context)
 
 
 def tracking_table(request: HttpRequest, pk: int) -> HttpResponse:
