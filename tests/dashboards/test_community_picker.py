@@ -67,8 +67,8 @@ def test_a_programme_of_many_communities_links_to_their_search_and_keeps_the_cho
     whole = client.get(f"{url}?{period}").content.decode()
     assert '<select name="community"' not in whole
     assert f'href="{communities_url(programme)}?{period.replace("&", "&amp;")}"' in whole
-    picker = re.search(rf'href="{communities_url(programme)}[^"]*">([^<]*)</a>', whole).group(1)
-    assert "3" in picker
+    picker = re.search(rf'href="{communities_url(programme)}[^"]*">(.*?)</a>', whole).group(1)
+    assert "3" in re.sub(r"<[^>]*>", "", picker)
 
     one = client.get(f"{url}?community={chosen.community_id}").content.decode()
     # Changing the period keeps the community.
