@@ -2,8 +2,8 @@
 server offers it, as the common relays do: MAIL, RCPT and DATA go in one write and their
 replies are read together, then the message. Two round trips a message instead of four: over
 a relay 30 ms away that halves the time a batch of reminders waits on the network. A batch
-sent through `send_each` goes further: the next message's commands follow the end of the
-previous one's data in the same write, one round trip a message. A server that does not
+sent through `send_each` goes further: the next message's commands are written right after
+the previous one's data, before its reply is read, one round trip a message. A server that does not
 offer PIPELINING gets smtplib's exchange, unchanged.
 
 The replies are read and acted on exactly as smtplib.sendmail does (the same exceptions, a
@@ -61,9 +61,9 @@ class PipeliningMixin:
     def sendmail_each(self, envelopes: Iterable[Envelope]) -> Iterator[tuple[Any, Any]]:
         """Sends each envelope in turn, yielding (key, outcome) as each message's fate is
         known: the recipients refused ({} when none) once it was accepted, else the exception
-        smtplib would have raised. The next message's commands go in the same write as the end
-        of the previous one's data, so a message costs one round trip; its data is written only
-        once the consumer comes back for the next outcome, so a consumer that records each
+        smtplib would have raised. The next message's commands are written after the previous
+        one's data, before its reply is read, so a message costs one round trip; its data goes
+        only once the consumer comes back for the next outcome: a consumer that records each
         message as sent before asking never has more than one sent and unrecorded. Ends after
         an error that loses the session (the message whose commands were already written is
         yielded as not sent, with that error): the caller reconnects and goes on with the

@@ -424,7 +424,7 @@ def _claim_timeout() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
 
 
-def deliver(reminder_id: int, *, connection=None, memo: dict | None = None) -> bool:
+def deliver(reminder_id: int) -> bool:
     """Sends one reminder if this call wins the claim on its row; True when it was sent.
     A transient failure puts the row back to pending and re-raises, for Celery to retry."""
     now = clock.now()
@@ -438,9 +438,8 @@ def deliver(reminder_id: int, *, connection=None, memo: dict | None = None) -> b
     if reminder is None:
         return False  # deleted (with its meeting, say) since the claim
     return send_claimed(
-        reminder, now=now, claimed_at=now, opted_out=opted_out_among({reminder.email}),
-        connection=connection, memo=memo,
-    )  # fmt: skip
+        reminder, now=now, claimed_at=now, opted_out=opted_out_among({reminder.email})
+    )
 
 
 def claim_batch(reminder_ids: list[int], *, now) -> tuple[list[Reminder], set[str]]:
@@ -472,23 +471,14 @@ def _claimed(ids):
     return Reminder.objects.select_related("group__programme", "meeting__group").filter(pk__in=ids)
 
 
-def send_claimed(
-    reminder: Reminder,
-    *,
-    now,
-    claimed_at,
-    opted_out: set[str],
-    connection=None,
-    memo: dict | None = None,
-) -> bool:
-    """Sends a reminder this worker has claimed and marks it sent at once. A transient
-    failure puts the row back to pending and re-raises, for Celery to retry."""
-    prepared = prepare(reminder, now=now, claimed_at=claimed_at, opted_out=opted_out, memo=memo)
+def send_claimed(reminder: Reminder, *, now, claimed_at, opted_out: set[str]) -> bool:
+    """Sends a reminder this worker has claimed, alone, and marks it sent at once (a batch
+    goes through meetings.tasks.deliver_reminders). A transient failure puts the row back to
+    pending and re-raises, for Celery to retry."""
+    prepared = prepare(reminder, now=now, claimed_at=claimed_at, opted_out=opted_out)
     if prepared is None:
         return False
     message, context = prepared
-    if connection is not None:
-        message.connection = connection
     try:
         message.send()
     except Exception as exc:

@@ -38,9 +38,10 @@ def deliver_reminders(reminder_ids: list[int]) -> int:
     """Sends each reminder of the batch at most once: one claim and one read for the batch,
     one mail connection (each email's commands pipelined behind the end of the previous one:
     see cohesion.mail.send_each), what the members of one meeting are sent built once per
-    language. Each is marked sent before the next one's content goes, so a worker killed
-    mid-batch leaves at most one sent and unmarked. One that fails for a transient reason is
-    handed to deliver_reminder, which retries it alone with backoff."""
+    language. Each one's sent mark is written to the database before the next one's content
+    goes (reminders.SentMarks), so a worker killed mid-batch leaves at most one sent and
+    unmarked. One that fails for a transient reason is handed to deliver_reminder, which
+    retries it alone with backoff."""
     held_since = clock.now()
     claimed, opted_out = reminders.claim_batch(reminder_ids, now=held_since)
     if not claimed:
